@@ -1,0 +1,42 @@
+import type { GatepassConfig } from './config-schema.js';
+
+/**
+ * A one-line summary and the inventory of trust paths (issuers accepted per route,
+ * exchanges with their flow, owner and justification) for periodic review.
+ */
+export function describeConfig(config: GatepassConfig): string {
+  const issuers = Object.keys(config.issuers);
+  const servers = Object.keys(config.authorizationServers);
+  const exchanging = config.routes.filter((r) => r.exchange).length;
+  const lines = [
+    `ok: ${config.routes.length} route(s) (${exchanging} exchanging), ${issuers.length} issuer(s) [${issuers.join(', ')}], ` +
+      `${servers.length} authorization server(s) [${servers.join(', ')}]`,
+    '',
+    'trusted issuers:',
+  ];
+  for (const [key, issuer] of Object.entries(config.issuers)) {
+    const how = [issuer.jwksUri ? `jwks ${issuer.jwksUri}` : '', issuer.introspection ? `introspection ${issuer.introspection.endpoint}` : '']
+      .filter(Boolean)
+      .join(', ');
+    lines.push(`  ${key}: ${issuer.issuer} (${how})`);
+  }
+  lines.push('', 'routes:');
+  for (const route of config.routes) {
+    const scopes = route.requiredScopes.length ? ` requires [${route.requiredScopes.join(' ')}]` : '';
+    const head = `  ${route.id}: ${route.method} ${route.path} <- [${route.acceptedIssuers.join(', ')}]${scopes} -> ${route.upstream}`;
+    const ex = route.exchange;
+    if (!ex) {
+      lines.push(`${head} (validate and pass through)`);
+      continue;
+    }
+    const governance = [ex.flow && `flow=${ex.flow}`, ex.owner && `owner=${ex.owner}`, ex.justification && `why="${ex.justification}"`]
+      .filter(Boolean)
+      .join(' ');
+    lines.push(
+      `${head} via ${ex.authorizationServer}` +
+        ` scope=[${ex.scope.join(' ')}] audience=[${ex.audience.join(' ')}] actor=${ex.actor.source}` +
+        (governance ? ` ${governance}` : ''),
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,215 @@
+import * as v from 'valibot';
+
+/**
+ * The gatepass configuration schema (contract: ../shared/DESIGN.md "Configuration").
+ * Runtime and CDK validate with this one schema. Objects are strict: an unknown field
+ * is an error, so a typo never silently turns a safety setting off.
+ */
+
+export const SUPPORTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+export type SupportedAlgorithm = (typeof SUPPORTED_ALGORITHMS)[number];
+
+export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'ANY'] as const;
+export type RouteMethod = (typeof HTTP_METHODS)[number];
+
+export const TokenType = {
+  AccessToken: 'urn:ietf:params:oauth:token-type:access_token',
+  Jwt: 'urn:ietf:params:oauth:token-type:jwt',
+  IdToken: 'urn:ietf:params:oauth:token-type:id_token',
+  RefreshToken: 'urn:ietf:params:oauth:token-type:refresh_token',
+} as const;
+
+const KEY_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+const ROUTE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** RFC 6749 §3.3 scope-token: printable ASCII except space, `"` and `\`. */
+const SCOPE_TOKEN_PATTERN = /^[\x21\x23-\x5B\x5D-\x7E]{1,256}$/;
+/** RFC 7230 token: a header field name. */
+const HEADER_NAME_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/;
+/** API Gateway path: literal segments, {param} segments and a final {param+}. */
+const PATH_PATTERN = /^\/$|^(\/([A-Za-z0-9._~:@!$&'()*,;=-]+|\{[A-Za-z_][A-Za-z0-9_]*\}))*(\/\{[A-Za-z_][A-Za-z0-9_]*\+\})?$/;
+/** Secrets Manager secret name or ARN. */
+const SECRET_ID_PATTERN = /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:)?[A-Za-z0-9/_+=.@-]{1,512}$/;
+
+const nonEmptyString = (max = 2048) => v.pipe(v.string(), v.minLength(1), v.maxLength(max));
+const urlString = v.pipe(v.string(), v.minLength(1), v.maxLength(2048), v.url('must be an absolute URL'));
+const uniqueList = <T extends v.GenericSchema<unknown, string>>(item: T, max = 64) =>
+  v.pipe(
+    v.array(item),
+    v.maxLength(max),
+    v.check((list) => new Set(list).size === list.length, 'must not contain duplicates'),
+  );
+const scopeList = uniqueList(v.pipe(v.string(), v.regex(SCOPE_TOKEN_PATTERN, 'must be a scope token (RFC 6749 §3.3)')));
+const stringList = uniqueList(nonEmptyString(1024));
+const int = (min: number, max: number, fallback: number) =>
+  v.optional(v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max)), fallback);
+const secretId = v.pipe(v.string(), v.regex(SECRET_ID_PATTERN, 'must be a Secrets Manager secret name or ARN'));
+const clientAuth = v.picklist(['client_secret_basic', 'client_secret_post', 'private_key_jwt']);
+
+const IntrospectionSchema = v.strictObject({
+  endpoint: urlString,
+  clientSecretId: secretId,
+  clientAuth: v.optional(v.picklist(['client_secret_basic', 'client_secret_post']), 'client_secret_basic'),
+  /** Longest time a positive introspection answer is reused (never beyond the token's `exp`). */
+  cacheTtlSeconds: int(0, 300, 60),
+});
+
+const IssuerSchema = v.strictObject({
+  issuer: urlString,
+  jwksUri: v.optional(urlString),
+  audiences: v.optional(v.pipe(stringList, v.minLength(1))),
+  algorithms: v.optional(
+    v.pipe(uniqueList(v.picklist(SUPPORTED_ALGORITHMS, 'must be an asymmetric algorithm gatepass supports')), v.minLength(1)),
+    [...SUPPORTED_ALGORITHMS],
+  ),
+  /** Accepted JWT `typ` header values (case-insensitive, `application/` prefix optional). Absent: not checked. */
+  tokenTypes: v.optional(v.pipe(stringList, v.minLength(1))),
+  introspection: v.optional(IntrospectionSchema),
+});
+
+const AuthorizationServerSchema = v.strictObject({
+  issuer: urlString,
+  tokenEndpoint: urlString,
+  clientAuth: v.optional(clientAuth, 'client_secret_basic'),
+  clientSecretId: secretId,
+});
+
+const SameIssuerWhenSchema = v.strictObject({
+  hasScopes: v.optional(scopeList, []),
+  missingScopes: v.optional(scopeList, []),
+  hasAudience: v.optional(stringList, []),
+  missingAudience: v.optional(stringList, []),
+});
+
+const ActorSchema = v.variant('source', [
+  v.strictObject({ source: v.literal('none') }),
+  v.strictObject({ source: v.literal('gateway'), enforceMayAct: v.optional(v.boolean(), false) }),
+  v.strictObject({
+    source: v.literal('header'),
+    header: v.pipe(v.string(), v.regex(HEADER_NAME_PATTERN, 'must be an HTTP header name')),
+    enforceMayAct: v.optional(v.boolean(), false),
+  }),
+]);
+
+const ExchangeSchema = v.strictObject({
+  authorizationServer: v.pipe(v.string(), v.minLength(1)),
+  sameIssuerWhen: v.optional(SameIssuerWhenSchema),
+  audience: v.optional(stringList, []),
+  resource: v.optional(uniqueList(urlString), []),
+  scope: v.optional(scopeList, []),
+  requestedTokenType: v.optional(nonEmptyString(256), TokenType.AccessToken),
+  subjectTokenType: v.optional(nonEmptyString(256), TokenType.AccessToken),
+  actor: v.optional(ActorSchema, { source: 'none' }),
+  flow: v.optional(v.picklist(['downscoping', 'federation', 'delegation'])),
+  owner: v.optional(nonEmptyString(256)),
+  justification: v.optional(nonEmptyString(1024)),
+});
+
+const RouteSchema = v.strictObject({
+  id: v.pipe(v.string(), v.regex(ROUTE_ID_PATTERN, 'must be 1-64 characters of letters, digits, ".", "_" or "-"')),
+  method: v.picklist(HTTP_METHODS, `must be one of ${HTTP_METHODS.join(', ')}`),
+  path: v.pipe(v.string(), v.maxLength(1024), v.regex(PATH_PATTERN, 'must be an API Gateway path such as /orders/{id} or /files/{proxy+}')),
+  upstream: urlString,
+  acceptedIssuers: v.pipe(uniqueList(v.string()), v.minLength(1, 'must name at least one issuer')),
+  requiredScopes: v.optional(scopeList, []),
+  exchange: v.optional(ExchangeSchema),
+});
+
+/** Tunables with safe defaults (README "Configuration reference" documents each). */
+const SettingsSchema = v.strictObject({
+  /** Allowed clock difference for `exp`, `nbf` and `iat`. */
+  clockSkewSeconds: int(0, 60, 30),
+  /** Longest bearer token accepted, checked before any decoding. */
+  maxTokenLength: int(256, 16384, 8192),
+  jwks: v.optional(
+    v.strictObject({
+      fetchTimeoutMs: int(100, 10000, 3000),
+      maxBytes: int(1024, 1048576, 262144),
+      maxKeys: int(1, 100, 20),
+      /** After this age the next verification refetches the JWKS, so removed keys stop working. */
+      maxAgeSeconds: int(60, 86400, 900),
+      /** After a fetch that did not find the wanted `kid`, no refetch for this long. */
+      penaltySeconds: int(1, 600, 10),
+    }),
+    {},
+  ),
+  introspection: v.optional(
+    v.strictObject({
+      timeoutMs: int(100, 10000, 3000),
+      maxBytes: int(1024, 1048576, 65536),
+    }),
+    {},
+  ),
+  /** Memo of verified JWTs (keyed by SHA-256 of the token) to skip repeated signature checks. */
+  verifiedTokenMemo: v.optional(
+    v.strictObject({
+      maxEntries: int(0, 100000, 2000),
+      maxAgeSeconds: int(1, 300, 300),
+    }),
+    {},
+  ),
+  exchange: v.optional(
+    v.strictObject({
+      connectTimeoutMs: int(50, 10000, 1000),
+      requestTimeoutMs: int(100, 20000, 4000),
+      /** Whole budget for one exchange including retries, well under API Gateway's 29 s. */
+      deadlineMs: int(100, 25000, 8000),
+      maxAttempts: int(1, 5, 3),
+      maxResponseBytes: int(1024, 1048576, 65536),
+      /** TTL used when the token endpoint omits `expires_in`. */
+      fallbackTtlSeconds: int(1, 86400, 300),
+      /** Cache entries end this long before the issued or subject token expires. */
+      refreshMarginSeconds: int(0, 600, 30),
+      /** Longest `act` chain a subject token may already carry. */
+      maxActDepth: int(0, 10, 1),
+      /** Client secrets are re-read from Secrets Manager after this long. */
+      secretMaxAgeSeconds: int(0, 86400, 300),
+      circuitBreaker: v.optional(
+        v.strictObject({
+          failureThreshold: int(1, 100, 5),
+          openSeconds: int(1, 600, 30),
+        }),
+        {},
+      ),
+    }),
+    {},
+  ),
+  cache: v.optional(
+    v.strictObject({
+      memoryMaxEntries: int(0, 100000, 1000),
+      tableTimeoutMs: int(50, 10000, 500),
+    }),
+    {},
+  ),
+  upstream: v.optional(
+    v.strictObject({
+      connectTimeoutMs: int(50, 10000, 2000),
+      timeoutMs: int(100, 28000, 25000),
+    }),
+    {},
+  ),
+});
+
+export const GatepassConfigSchema = v.strictObject({
+  version: v.literal(1, 'must be 1'),
+  issuers: v.pipe(
+    v.record(v.pipe(v.string(), v.regex(KEY_PATTERN, 'keys must start with a letter: letters, digits, "_" or "-"')), IssuerSchema),
+    v.check((r) => Object.keys(r).length > 0, 'must define at least one issuer'),
+  ),
+  authorizationServers: v.optional(
+    v.record(v.pipe(v.string(), v.regex(KEY_PATTERN, 'keys must start with a letter: letters, digits, "_" or "-"')), AuthorizationServerSchema),
+    {},
+  ),
+  routes: v.pipe(v.array(RouteSchema), v.minLength(1, 'must define at least one route'), v.maxLength(300)),
+  insecureLoopbackHttp: v.optional(v.boolean(), false),
+  settings: v.optional(SettingsSchema, {}),
+});
+
+export type GatepassConfig = v.InferOutput<typeof GatepassConfigSchema>;
+export type GatepassConfigInput = v.InferInput<typeof GatepassConfigSchema>;
+export type IssuerConfig = GatepassConfig['issuers'][string];
+export type AuthorizationServerConfig = GatepassConfig['authorizationServers'][string];
+export type RouteConfig = GatepassConfig['routes'][number];
+export type ExchangeConfig = NonNullable<RouteConfig['exchange']>;
+export type SameIssuerWhen = NonNullable<ExchangeConfig['sameIssuerWhen']>;
+export type ActorConfig = ExchangeConfig['actor'];
+export type Settings = GatepassConfig['settings'];

@@ -1,0 +1,237 @@
+import * as v from 'valibot';
+import { GatepassConfigSchema, type GatepassConfig } from './config-schema.js';
+
+/** One problem in a configuration document, located by its field path. */
+export interface ConfigIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+export class ConfigError extends Error {
+  readonly issues: readonly ConfigIssue[];
+
+  constructor(issues: readonly ConfigIssue[], source = 'configuration') {
+    super(`invalid gatepass ${source}:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+/** `routes[2].exchange.authorizationServer` from a valibot issue path. */
+function formatPath(path: readonly { key: unknown }[] | undefined): string {
+  if (!path || path.length === 0) return '(root)';
+  let out = '';
+  for (const { key } of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out;
+}
+
+function schemaIssues(issues: readonly v.BaseIssue<unknown>[]): ConfigIssue[] {
+  return issues.map((issue) => ({
+    path: formatPath(issue.path as { key: unknown }[] | undefined),
+    message: issueMessage(issue),
+  }));
+}
+
+function issueMessage(issue: v.BaseIssue<unknown>): string {
+  const requirement = (issue as { requirement?: unknown }).requirement;
+  if (issue.kind === 'schema') {
+    if (issue.expected === 'never') return 'unknown field';
+    if (issue.received === 'undefined') return 'is required';
+  }
+  if (!issue.message.startsWith('Invalid ')) return issue.message;
+  switch (issue.type) {
+    case 'max_value':
+      return `must be at most ${String(requirement)} (got ${issue.received})`;
+    case 'min_value':
+      return `must be at least ${String(requirement)} (got ${issue.received})`;
+    case 'integer':
+      return `must be an integer (got ${issue.received})`;
+    case 'min_length':
+      return `must have at least ${String(requirement)} item(s) or character(s)`;
+    case 'max_length':
+      return `must have at most ${String(requirement)} item(s) or character(s)`;
+    default:
+      return `must be ${issue.expected ?? 'something else'} (got ${issue.received})`;
+  }
+}
+
+const LOOPBACK_V4 = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/** True for 127.0.0.0/8, ::1 and localhost. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  if (host === 'localhost' || host === '[::1]' || host === '::1') return true;
+  const m = LOOPBACK_V4.exec(host);
+  return m !== null && m.slice(1).every((octet) => Number(octet) <= 255);
+}
+
+/** Every URL must be https; loopback http only when the config opts in. */
+function urlIssue(value: string, allowLoopbackHttp: boolean): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined; // the schema already reports it
+  }
+  if (url.username || url.password) return 'must not carry credentials';
+  if (url.hash) return 'must not have a fragment';
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:') {
+    if (!isLoopbackHost(url.hostname)) return 'must use https (http is allowed only for loopback hosts with insecureLoopbackHttp)';
+    if (!allowLoopbackHttp) return 'must use https (set insecureLoopbackHttp: true to allow http on loopback for local runs)';
+    return undefined;
+  }
+  return 'must use https';
+}
+
+type Loose = Record<string, unknown>;
+const asObject = (value: unknown): Loose => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Loose) : {});
+const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+const asString = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/**
+ * Cross references, URL policy and uniqueness. Runs on the raw document too (when the
+ * schema already failed) so that one run reports every offending field; hence the
+ * defensive reads.
+ */
+function semanticIssues(document: unknown): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const add = (path: string, message: string) => issues.push({ path, message });
+  const root = asObject(document);
+  const loop = root['insecureLoopbackHttp'] === true;
+  const checkUrl = (path: string, value: unknown) => {
+    const url = asString(value);
+    if (url === undefined) return;
+    const problem = urlIssue(url, loop);
+    if (problem) add(path, problem);
+  };
+
+  const issuers = asObject(root['issuers']);
+  const servers = asObject(root['authorizationServers']);
+  const issuerUrls = new Map<string, string>();
+  for (const [key, raw] of Object.entries(issuers)) {
+    const issuer = asObject(raw);
+    const base = `issuers.${key}`;
+    const introspection = asObject(issuer['introspection']);
+    checkUrl(`${base}.issuer`, issuer['issuer']);
+    checkUrl(`${base}.jwksUri`, issuer['jwksUri']);
+    checkUrl(`${base}.introspection.endpoint`, introspection['endpoint']);
+    if (issuer['jwksUri'] === undefined && issuer['introspection'] === undefined) {
+      add(base, 'needs jwksUri (JWT) or introspection (opaque tokens), or both');
+    }
+    const url = asString(issuer['issuer']);
+    if (url === undefined) continue;
+    const seen = issuerUrls.get(url);
+    if (seen) add(`${base}.issuer`, `duplicates the issuer of issuers.${seen}`);
+    else issuerUrls.set(url, key);
+  }
+
+  for (const [key, raw] of Object.entries(servers)) {
+    const server = asObject(raw);
+    checkUrl(`authorizationServers.${key}.issuer`, server['issuer']);
+    checkUrl(`authorizationServers.${key}.tokenEndpoint`, server['tokenEndpoint']);
+  }
+
+  const ids = new Map<string, number>();
+  const routeKeys = new Map<string, number>();
+  asArray(root['routes']).forEach((raw, index) => {
+    const route = asObject(raw);
+    const base = `routes[${index}]`;
+    const id = asString(route['id']);
+    if (id !== undefined) {
+      const previous = ids.get(id);
+      if (previous !== undefined) add(`${base}.id`, `duplicates the id of routes[${previous}]`);
+      else ids.set(id, index);
+    }
+    const path = asString(route['path']);
+    const method = asString(route['method']);
+    if (path !== undefined && method !== undefined) {
+      const routeKey = `${method} ${normalizePathShape(path)}`;
+      const previous = routeKeys.get(routeKey);
+      if (previous !== undefined) add(`${base}.path`, `duplicates the method and path of routes[${previous}]`);
+      else routeKeys.set(routeKey, index);
+      const names = [...path.matchAll(/\{([A-Za-z0-9_]+)\+?\}/g)].map((m) => m[1]);
+      if (new Set(names).size !== names.length) add(`${base}.path`, 'repeats a path parameter name');
+    }
+
+    checkUrl(`${base}.upstream`, route['upstream']);
+    let introspecting = 0;
+    asArray(route['acceptedIssuers']).forEach((name, i) => {
+      if (typeof name !== 'string') return;
+      if (!Object.hasOwn(issuers, name)) {
+        add(`${base}.acceptedIssuers[${i}]`, `unknown issuer "${name}"`);
+      } else if (asObject(issuers[name])['introspection'] !== undefined) {
+        introspecting += 1;
+      }
+    });
+    // An opaque token says nothing about who issued it; sending it to several
+    // introspection endpoints would hand one IdP's bearer token to another.
+    if (introspecting > 1) add(`${base}.acceptedIssuers`, 'may accept at most one issuer that uses introspection');
+
+    if (route['exchange'] !== undefined) {
+      const exchange = asObject(route['exchange']);
+      const name = asString(exchange['authorizationServer']);
+      if (name !== undefined && !Object.hasOwn(servers, name)) {
+        add(`${base}.exchange.authorizationServer`, `unknown authorization server "${name}"`);
+      }
+      asArray(exchange['resource']).forEach((r, i) => checkUrl(`${base}.exchange.resource[${i}]`, r));
+    }
+  });
+  return issues;
+}
+
+/** `/orders/{id}` and `/orders/{orderId}` are the same route to API Gateway. */
+function normalizePathShape(path: string): string {
+  return path.replace(/\{[A-Za-z0-9_]+\+\}/g, '{+}').replace(/\{[A-Za-z0-9_]+\}/g, '{}');
+}
+
+export type ValidationResult =
+  | { readonly ok: true; readonly config: GatepassConfig }
+  | { readonly ok: false; readonly issues: readonly ConfigIssue[] };
+
+/** Validate a parsed JSON document: schema first, then cross references and URL policy. */
+export function validateConfig(document: unknown): ValidationResult {
+  const parsed = v.safeParse(GatepassConfigSchema, document, { abortEarly: false });
+  const issues = dedupe([...(parsed.success ? [] : schemaIssues(parsed.issues)), ...semanticIssues(document)]);
+  if (!parsed.success || issues.length > 0) return { ok: false, issues };
+  return { ok: true, config: deepFreeze(parsed.output) };
+}
+
+/** Validate or throw a ConfigError that lists every offending field. */
+export function parseConfig(document: unknown, source?: string): GatepassConfig {
+  const result = validateConfig(document);
+  if (!result.ok) throw new ConfigError(result.issues, source);
+  return result.config;
+}
+
+/** Parse JSON text, reporting a syntax error as a config issue at the root. */
+export function parseConfigText(text: string, source?: string): GatepassConfig {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError([{ path: '(root)', message: `not valid JSON: ${(error as Error).message}` }], source);
+  }
+  return parseConfig(document, source);
+}
+
+function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = `${i.path}\n${i.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
