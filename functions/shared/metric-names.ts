@@ -1,0 +1,51 @@
+/**
+ * CloudWatch EMF metric names and dimensions the functions emit and the CDK alarms and
+ * dashboard read. One list, so the two never drift.
+ *
+ * Every metric carries the Powertools `service` dimension (the function's service name
+ * below); metrics "by code" or "by layer" carry one more dimension and are emitted as
+ * single metrics (Powertools `singleMetric()`), so their dimension set is exactly
+ * { service, <that dimension> }.
+ */
+export const METRICS_NAMESPACE = 'gatepass';
+
+export const ServiceName = {
+  Authorizer: 'gatepass-authorizer',
+  Exchange: 'gatepass-exchange',
+} as const;
+
+export const MetricDimension = {
+  Service: 'service',
+  Code: 'code',
+  Layer: 'layer',
+  Action: 'action',
+} as const;
+
+export const MetricName = {
+  // authorizer
+  /** Allowed requests; dimension `action` (exchange | passthrough). */
+  Allowed: 'Allowed',
+  /** Denied requests; dimension `code` (token_expired, insufficient_scope, ...). */
+  Denied: 'Denied',
+  /** Unexpected failures inside the authorizer (a bug or an outage, never a client mistake). */
+  AuthorizerInternalError: 'AuthorizerInternalError',
+  /** JWKS fetches that failed (timeout, too large, bad JSON, HTTP error). */
+  JwksFetchFailed: 'JwksFetchFailed',
+  /** Introspection calls that failed (not the same as an inactive token). */
+  IntrospectionFailed: 'IntrospectionFailed',
+
+  // exchange
+  /** Requests handled by the exchange Lambda, whatever the outcome. */
+  Exchanges: 'Exchanges',
+  /** Cache lookups by `layer` (memory | table | miss). */
+  CacheHit: 'CacheHit',
+  /** Refusals and failures by `code` (exchange_unavailable, gateway_misconfigured, ...). */
+  ExchangeError: 'ExchangeError',
+  /** Token endpoint round trip, milliseconds. */
+  TokenEndpointLatency: 'TokenEndpointLatency',
+  /** Upstream round trip, milliseconds. */
+  UpstreamLatency: 'UpstreamLatency',
+  /** DynamoDB cache failures that degraded to a direct exchange. */
+  CacheTableError: 'CacheTableError',
+} as const;
+export type MetricName = (typeof MetricName)[keyof typeof MetricName];
