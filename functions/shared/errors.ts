@@ -18,6 +18,7 @@ export const ErrorCode = {
   UpstreamUnavailable: 'upstream_unavailable',
   UpstreamTimeout: 'upstream_timeout',
   GatewayMisconfigured: 'gateway_misconfigured',
+  RequestInvalid: 'request_invalid',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -44,6 +45,7 @@ export const errorCatalog: Readonly<Record<ErrorCode, CodeInfo>> = {
   upstream_unavailable: { status: 502, title: 'The upstream service could not be reached' },
   upstream_timeout: { status: 504, title: 'The upstream service did not answer in time' },
   gateway_misconfigured: { status: 500, title: 'The gateway is misconfigured' },
+  request_invalid: { status: 400, title: 'The request cannot be forwarded upstream' },
 };
 
 export const errorTypeBase = 'https://gatepass.dev/errors/';
