@@ -42,8 +42,8 @@ export class RouteMatcher {
   /** HTTP API `routeKey` such as `GET /orders/{id}` or `ANY /files/{proxy+}`. */
   byRouteKey(routeKey: string): RouteConfig | undefined {
     const space = routeKey.indexOf(' ');
-    if (space <= 0) return undefined;
-    return this.byKey.get(routeKey) ?? undefined;
+    if (space <= 0) return undefined; // `$default` and malformed keys match nothing
+    return this.byTemplate(routeKey.slice(0, space), routeKey.slice(space + 1));
   }
 
   /** A concrete path such as `/orders/42` (TOKEN authorizers only know the method ARN). */

@@ -1,0 +1,151 @@
+import type { GatepassConfig, IssuerConfig } from '../shared/config/config-schema.js';
+import { boundedRequest } from '../shared/bounded-http.js';
+import { audiencesOf } from '../shared/claims.js';
+import { ErrorCode, GatepassError } from '../shared/errors.js';
+import { ExpiringLru } from '../shared/expiring-lru.js';
+import { sha256Hex } from '../shared/token-id.js';
+
+/** Reads a secret's string; `forceFetch` bypasses any cache (after a rotation). */
+export type SecretReader = (secretId: string, options: { forceFetch: boolean }) => Promise<string>;
+
+interface IntrospectionCredentials {
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
+
+/** Failure to reach or understand the introspection endpoint (as opposed to an inactive token). */
+export class IntrospectionUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'IntrospectionUnavailableError';
+  }
+}
+
+/** Powertools Parameters, loaded only when an introspection issuer is used (keeps cold starts small). */
+export function powertoolsSecretReader(maxAgeSeconds: number): SecretReader {
+  return async (secretId, { forceFetch }) => {
+    const { getSecret } = await import('@aws-lambda-powertools/parameters/secrets');
+    const value = await getSecret(secretId, { maxAge: maxAgeSeconds, forceFetch });
+    if (typeof value !== 'string') throw new IntrospectionUnavailableError(`secret ${secretId} has no SecretString`);
+    return value;
+  };
+}
+
+function parseCredentials(secretId: string, text: string): IntrospectionCredentials {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new IntrospectionUnavailableError(`secret ${secretId} is not JSON`);
+  }
+  const { client_id: clientId, client_secret: clientSecret } = (value ?? {}) as Record<string, unknown>;
+  if (typeof clientId !== 'string' || clientId === '' || typeof clientSecret !== 'string' || clientSecret === '') {
+    throw new IntrospectionUnavailableError(`secret ${secretId} must hold {"client_id": "...", "client_secret": "..."}`);
+  }
+  return { clientId, clientSecret };
+}
+
+/** RFC 6749 §2.3.1: form-urlencode each part before joining and base64-encoding. */
+function basicAuthorization({ clientId, clientSecret }: IntrospectionCredentials): string {
+  const encode = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
+  return `Basic ${Buffer.from(`${encode(clientId)}:${encode(clientSecret)}`).toString('base64')}`;
+}
+
+export interface IntrospectionResult {
+  readonly claims: Readonly<Record<string, unknown>>;
+  readonly cached: boolean;
+}
+
+/**
+ * RFC 7662 token introspection for issuers that configure it. Only `"active": true`
+ * (the boolean) is active. Positive answers are reused for at most the issuer's
+ * `cacheTtlSeconds` and never beyond the token's `exp`; failures and inactive
+ * answers are never cached.
+ */
+export class IntrospectionClient {
+  private readonly positive: ExpiringLru<Readonly<Record<string, unknown>>>;
+  private readonly credentials = new Map<string, IntrospectionCredentials>();
+
+  constructor(
+    private readonly config: GatepassConfig,
+    private readonly readSecret: SecretReader,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.positive = new ExpiringLru(config.settings.verifiedTokenMemo.maxEntries, now);
+  }
+
+  async introspect(issuerKey: string, token: string): Promise<IntrospectionResult> {
+    const issuer = this.config.issuers[issuerKey];
+    const settings = issuer?.introspection;
+    if (!issuer || !settings) throw new GatepassError(ErrorCode.TokenInvalid, 'issuer does not introspect');
+    const cacheKey = `${issuerKey}:${sha256Hex(token)}`;
+    const hit = this.positive.get(cacheKey);
+    if (hit) {
+      this.checkClaims(issuer, hit);
+      return { claims: hit, cached: true };
+    }
+
+    let response = await this.call(issuer, token, false);
+    if (response.status === 401) response = await this.call(issuer, token, true); // credentials rotated
+    if (response.status !== 200) throw new IntrospectionUnavailableError(`introspection endpoint answered HTTP ${response.status}`);
+    let body: unknown;
+    try {
+      body = JSON.parse(response.body.toString('utf8'));
+    } catch {
+      throw new IntrospectionUnavailableError('introspection answer is not JSON');
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new IntrospectionUnavailableError('introspection answer is not an object');
+    const claims = body as Record<string, unknown>;
+    if (claims['active'] !== true) throw new GatepassError(ErrorCode.TokenInvalid, 'token is not active (introspection)');
+    this.checkClaims(issuer, claims);
+
+    const nowMs = this.now();
+    const exp = typeof claims['exp'] === 'number' ? claims['exp'] * 1000 : Number.POSITIVE_INFINITY;
+    this.positive.set(cacheKey, claims, Math.min(nowMs + settings.cacheTtlSeconds * 1000, exp));
+    return { claims, cached: false };
+  }
+
+  private checkClaims(issuer: IssuerConfig, claims: Readonly<Record<string, unknown>>): void {
+    const nowSeconds = this.now() / 1000;
+    const skew = this.config.settings.clockSkewSeconds;
+    const { iss, exp, nbf } = claims;
+    if (iss !== undefined && iss !== issuer.issuer) throw new GatepassError(ErrorCode.IssuerNotAccepted, 'introspected token has another issuer');
+    if (exp !== undefined && typeof exp !== 'number') throw new GatepassError(ErrorCode.TokenInvalid, 'introspected exp is not a number');
+    if (typeof exp === 'number' && exp + skew < nowSeconds) throw new GatepassError(ErrorCode.TokenExpired, 'introspected token expired');
+    if (typeof nbf === 'number' && nbf - skew > nowSeconds) throw new GatepassError(ErrorCode.TokenNotYetValid, 'introspected token not valid yet');
+    if (issuer.audiences) {
+      const aud = audiencesOf(claims);
+      if (!aud.some((a) => issuer.audiences!.includes(a))) throw new GatepassError(ErrorCode.AudienceNotAccepted, 'introspected audience not accepted');
+    }
+  }
+
+  private async call(issuer: IssuerConfig, token: string, forceFetch: boolean) {
+    const settings = issuer.introspection!;
+    let credentials = forceFetch ? undefined : this.credentials.get(settings.clientSecretId);
+    if (!credentials) {
+      credentials = parseCredentials(settings.clientSecretId, await this.readSecret(settings.clientSecretId, { forceFetch }));
+      this.credentials.set(settings.clientSecretId, credentials);
+    }
+    const form = new URLSearchParams({ token, token_type_hint: 'access_token' });
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+    if (settings.clientAuth === 'client_secret_post') {
+      form.set('client_id', credentials.clientId);
+      form.set('client_secret', credentials.clientSecret);
+    } else {
+      headers['authorization'] = basicAuthorization(credentials);
+    }
+    const limits = this.config.settings.introspection;
+    try {
+      return await boundedRequest({
+        url: settings.endpoint,
+        method: 'POST',
+        headers,
+        body: form.toString(),
+        timeoutMs: limits.timeoutMs,
+        maxBytes: limits.maxBytes,
+      });
+    } catch (error) {
+      throw new IntrospectionUnavailableError('introspection endpoint unreachable', { cause: error });
+    }
+  }
+}

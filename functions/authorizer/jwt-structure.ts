@@ -1,0 +1,88 @@
+import type { DecomposedJwt } from 'aws-jwt-verify/jwt';
+import type { JwtHeader, JwtPayload } from 'aws-jwt-verify/jwt-model';
+import { ErrorCode, GatepassError } from '../shared/errors.js';
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+/** True when the token has the JWS compact shape (three dot-separated parts). */
+export function hasJwsShape(token: string): boolean {
+  const first = token.indexOf('.');
+  if (first <= 0) return false;
+  const second = token.indexOf('.', first + 1);
+  return second > first + 1 && token.indexOf('.', second + 1) === -1;
+}
+
+/**
+ * Decodes one segment, refusing anything but canonical unpadded base64url: two
+ * encodings of one token must not both be accepted.
+ */
+function decodeSegment(segment: string, what: string): Buffer {
+  if (!BASE64URL.test(segment) || segment.length % 4 === 1) {
+    throw new GatepassError(ErrorCode.TokenMalformed, `JWT ${what} is not base64url`);
+  }
+  const bytes = Buffer.from(segment, 'base64url');
+  if (bytes.toString('base64url') !== segment) throw new GatepassError(ErrorCode.TokenMalformed, `JWT ${what} is not canonical base64url`);
+  return bytes;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+function parseJsonObject(bytes: Buffer, what: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(decoder.decode(bytes));
+  } catch {
+    throw new GatepassError(ErrorCode.TokenMalformed, `JWT ${what} is not UTF-8 JSON`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new GatepassError(ErrorCode.TokenMalformed, `JWT ${what} is not a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+const NUMERIC_CLAIMS = ['exp', 'nbf', 'iat'] as const;
+const STRING_CLAIMS = ['iss', 'sub', 'jti', 'scope', 'client_id'] as const;
+
+/**
+ * Splits and checks a compact JWS before any key is looked up: canonical encoding,
+ * JSON objects, a plain signed JWT (no `crit`, no unencoded payload, no nesting, no
+ * encryption), and well-typed registered claims. Header fields that point elsewhere
+ * (`jku`, `x5u`, `jwk`, `x5c`) are never used, so they are left alone.
+ */
+export function decomposeJwt(token: string): DecomposedJwt {
+  if (!hasJwsShape(token)) throw new GatepassError(ErrorCode.TokenMalformed, 'not a compact JWS');
+  const [headerB64, payloadB64, signatureB64] = token.split('.') as [string, string, string];
+  const header = parseJsonObject(decodeSegment(headerB64, 'header'), 'header');
+  const payload = parseJsonObject(decodeSegment(payloadB64, 'payload'), 'payload');
+  if (typeof header['alg'] !== 'string') throw new GatepassError(ErrorCode.TokenMalformed, 'JWT header has no alg');
+  if (header['alg'].toLowerCase() === 'none') throw new GatepassError(ErrorCode.TokenInvalid, 'unsigned JWT (alg none)');
+  decodeSegment(signatureB64, 'signature');
+  if (header['kid'] !== undefined && typeof header['kid'] !== 'string') throw new GatepassError(ErrorCode.TokenMalformed, 'JWT kid is not a string');
+  if (header['typ'] !== undefined && typeof header['typ'] !== 'string') throw new GatepassError(ErrorCode.TokenMalformed, 'JWT typ is not a string');
+  // RFC 7515 §4.1.11: a recipient must refuse `crit` extensions it does not understand; gatepass understands none.
+  if ('crit' in header) throw new GatepassError(ErrorCode.TokenInvalid, 'JWT header has crit');
+  if ('b64' in header) throw new GatepassError(ErrorCode.TokenInvalid, 'JWT header has b64 (RFC 7797 unencoded payload)');
+  if ('enc' in header || 'zip' in header) throw new GatepassError(ErrorCode.TokenInvalid, 'JWT is encrypted or compressed');
+  if (typeof header['cty'] === 'string' && header['cty'].toUpperCase() === 'JWT') throw new GatepassError(ErrorCode.TokenInvalid, 'nested JWT');
+
+  for (const name of NUMERIC_CLAIMS) {
+    const value = payload[name];
+    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
+      throw new GatepassError(ErrorCode.TokenInvalid, `JWT ${name} is not a number`);
+    }
+  }
+  for (const name of STRING_CLAIMS) {
+    if (payload[name] !== undefined && typeof payload[name] !== 'string') throw new GatepassError(ErrorCode.TokenInvalid, `JWT ${name} is not a string`);
+  }
+  const aud = payload['aud'];
+  if (aud !== undefined && typeof aud !== 'string' && !(Array.isArray(aud) && aud.every((a) => typeof a === 'string'))) {
+    throw new GatepassError(ErrorCode.TokenInvalid, 'JWT aud is not a string or a list of strings');
+  }
+  return { header: header as JwtHeader, headerB64, payload: payload as JwtPayload, payloadB64, signatureB64 };
+}
+
+/** `at+jwt`, `application/at+jwt` and `AT+JWT` are one type (RFC 7515 §4.1.9). */
+export function normaliseTyp(typ: string): string {
+  const lower = typ.toLowerCase();
+  return lower.startsWith('application/') ? lower.slice('application/'.length) : lower;
+}
