@@ -1,0 +1,124 @@
+/**
+ * Fixtures for tests of the token endpoint client (functions/exchange/token-endpoint-client.ts):
+ * a valid configuration around given authorization servers, an in-memory client secret
+ * source with Powertools-like caching, a clock tests can move forward, and a logger and
+ * metrics sink that record everything (for assertions and canary checks).
+ */
+import { parseConfig } from '../../functions/shared/config/config-validator.js';
+import type { GatepassConfig, GatepassConfigInput } from '../../functions/shared/config/config-schema.js';
+import { parseClientSecret, type ClientCredentials, type ClientSecretSource } from '../../functions/exchange/client-secrets.js';
+import type { Clock } from '../../functions/exchange/exchange-clock.js';
+import type { ExchangeLogger, ExchangeMetrics } from '../../functions/exchange/exchange-telemetry.js';
+
+export interface TestAuthorizationServer {
+  readonly issuer: string;
+  readonly tokenEndpoint: string;
+  readonly clientAuth?: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+  readonly clientSecretId: string;
+}
+
+type ExchangeSettingsInput = NonNullable<NonNullable<GatepassConfigInput['settings']>['exchange']>;
+
+/** A validated configuration with these authorization servers (and a placeholder issuer and route). */
+export function tokenClientConfig(servers: Readonly<Record<string, TestAuthorizationServer>>, exchange: ExchangeSettingsInput = {}): GatepassConfig {
+  const first = Object.keys(servers)[0]!;
+  return parseConfig({
+    version: 1,
+    insecureLoopbackHttp: true,
+    issuers: { partner: { issuer: 'http://127.0.0.1:9/partner', jwksUri: 'http://127.0.0.1:9/partner/jwks' } },
+    authorizationServers: servers,
+    routes: [
+      {
+        id: 'test-route',
+        method: 'GET',
+        path: '/test',
+        upstream: 'http://127.0.0.1:9/upstream',
+        acceptedIssuers: ['partner'],
+        exchange: { authorizationServer: first },
+      },
+    ],
+    settings: { exchange },
+  });
+}
+
+/**
+ * Client secrets in memory, cached like Powertools does: `get` answers the cached version,
+ * `refresh` reads the stored one. `store` changes the stored secret (a rotation the cache
+ * has not seen yet); `reads` counts reads that reached the "store".
+ */
+export class MemoryClientSecrets implements ClientSecretSource {
+  readonly #stored = new Map<string, string>();
+  readonly #cached = new Map<string, ClientCredentials>();
+  reads = 0;
+
+  constructor(initial: Readonly<Record<string, string | object>> = {}) {
+    for (const [id, value] of Object.entries(initial)) this.store(id, value);
+  }
+
+  store(secretId: string, value: string | object): void {
+    this.#stored.set(secretId, typeof value === 'string' ? value : JSON.stringify(value));
+  }
+
+  async get(secretId: string): Promise<ClientCredentials> {
+    return this.#cached.get(secretId) ?? this.refresh(secretId);
+  }
+
+  async refresh(secretId: string): Promise<ClientCredentials> {
+    this.reads += 1;
+    const text = this.#stored.get(secretId);
+    if (text === undefined) throw new Error(`no secret ${secretId}`);
+    const credentials = parseClientSecret(text, secretId);
+    this.#cached.set(secretId, credentials);
+    return credentials;
+  }
+}
+
+/** Real time plus an offset tests can move; sleeps are real (keep them short) and recorded. */
+export class ShiftableClock implements Clock {
+  offsetMs = 0;
+  readonly sleeps: number[] = [];
+
+  now(): number {
+    return Date.now() + this.offsetMs;
+  }
+
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+
+  sleep(ms: number): Promise<void> {
+    this.sleeps.push(ms);
+    return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+}
+
+export interface LoggedLine {
+  readonly level: 'error' | 'warn' | 'debug';
+  readonly message: string;
+  readonly attributes: Readonly<Record<string, unknown>>;
+}
+
+/** A logger and a metrics sink that keep everything written to them. */
+export class RecordingTelemetry {
+  readonly lines: LoggedLine[] = [];
+  readonly metricsWritten: { name: string; unit: string; value: number }[] = [];
+
+  readonly logger: ExchangeLogger = {
+    error: (message, attributes) => void this.lines.push({ level: 'error', message, attributes }),
+    warn: (message, attributes) => void this.lines.push({ level: 'warn', message, attributes }),
+    debug: (message, attributes) => void this.lines.push({ level: 'debug', message, attributes }),
+  };
+
+  readonly metrics: ExchangeMetrics = {
+    addMetric: (name, unit, value) => void this.metricsWritten.push({ name, unit, value }),
+  };
+
+  count(name: string): number {
+    return this.metricsWritten.filter((m) => m.name === name).reduce((sum, m) => sum + m.value, 0);
+  }
+
+  /** Everything written, as one string, for canary searches. */
+  dump(): string {
+    return JSON.stringify({ lines: this.lines, metrics: this.metricsWritten });
+  }
+}
