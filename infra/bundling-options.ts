@@ -1,0 +1,78 @@
+import { join } from 'node:path';
+import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { BuildOptions } from 'esbuild';
+
+/**
+ * How gatepass bundles its Lambda functions: one list of esbuild settings that the CDK
+ * stack (through `NodejsFunction`) and the benchmarks (through esbuild's API) both use,
+ * so a bundle measured is a bundle deployed.
+ *
+ * - ESM output (`index.mjs`): the Lambda Node.js runtime imports it as a module.
+ * - `mainFields: module, main` picks each dependency's ESM build (the AWS SDK, Smithy,
+ *   Powertools ship one), which esbuild tree-shakes and which needs no `require` shim.
+ *   With the CommonJS builds the bundle would need a `createRequire` banner; a test fails
+ *   if any bundled dependency ever needs it.
+ * - Nothing external: the AWS SDK is bundled, which imports faster than the runtime's copy
+ *   and pins its version (issue #6 measures both).
+ * - Source maps without the sources: enough for `--enable-source-maps` stack traces at a
+ *   fraction of the size.
+ */
+export const GATEPASS_ESBUILD_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node22',
+  minify: true,
+  sourcemap: true,
+  sourcesContent: false,
+  mainFields: ['module', 'main'],
+  external: [],
+} as const satisfies BuildOptions;
+
+/** The file name `NodejsFunction` gives an ESM bundle; the handler is `index.handler`. */
+export const BUNDLE_FILE_NAME = 'index.mjs';
+
+/** The configuration file inside each bundle, named by `GATEPASS_CONFIG_FILE`. */
+export const BUNDLED_CONFIG_FILE_NAME = 'gatepass.config.json';
+
+/** esbuild `build()` options that produce the bundle the stack deploys, into `outdir`. */
+export function esbuildOptionsFor(entry: string, outdir: string): BuildOptions {
+  return {
+    ...GATEPASS_ESBUILD_OPTIONS,
+    mainFields: [...GATEPASS_ESBUILD_OPTIONS.mainFields],
+    external: [...GATEPASS_ESBUILD_OPTIONS.external],
+    entryPoints: [entry],
+    outfile: join(outdir, BUNDLE_FILE_NAME),
+  };
+}
+
+/**
+ * `NodejsFunction` bundling with the same settings, run by the local esbuild (never
+ * Docker), plus a hook that copies the validated configuration file into the bundle.
+ */
+export function nodejsBundlingOptions(configFile: string): BundlingOptions {
+  const o = GATEPASS_ESBUILD_OPTIONS;
+  return {
+    format: o.format === 'esm' ? OutputFormat.ESM : OutputFormat.CJS,
+    target: o.target,
+    minify: o.minify,
+    sourceMap: o.sourcemap,
+    sourcesContent: o.sourcesContent,
+    mainFields: [...o.mainFields],
+    externalModules: [...o.external],
+    bundleAwsSDK: true,
+    forceDockerBundling: false,
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      afterBundling: (_inputDir: string, outputDir: string) => [
+        `cp ${shellQuote(configFile)} ${shellQuote(join(outputDir, BUNDLED_CONFIG_FILE_NAME))}`,
+      ],
+    },
+  };
+}
+
+/** POSIX single-quoting: the hook runs through `bash -c`, paths may contain spaces. */
+export function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
