@@ -1,0 +1,232 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import {
+  AccessLogFormat,
+  AuthorizationType,
+  EndpointType,
+  IdentitySource,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  MethodLoggingLevel,
+  RequestAuthorizer,
+  RestApi,
+  type GatewayResponse,
+  type Method,
+} from 'aws-cdk-lib/aws-apigateway';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { RouteConfig } from '../../functions/shared/config/config-schema.js';
+import { ConfigError, type ConfigIssue } from '../../functions/shared/config/config-validator.js';
+import { GATEWAY_PROBLEM_RESPONSES, PROBLEM_CONTENT_TYPE } from '../gateway-problem-responses.js';
+import { DEFAULT_STAGE_THROTTLE, type StageThrottle } from './gatepass-http-api.js';
+
+/**
+ * The authorizer's cache key: the token, the resource and the method. Without the route,
+ * a decision for one route would be reused on another that requires different scopes.
+ */
+export const REST_AUTHORIZER_IDENTITY_SOURCES = [
+  IdentitySource.header('Authorization'),
+  IdentitySource.context('resourcePath'),
+  IdentitySource.context('httpMethod'),
+] as const;
+
+export interface GatepassRestApiProps {
+  /** One API method per configured route. */
+  readonly routes: readonly RouteConfig[];
+  readonly authorizerFunction: IFunction;
+  readonly exchangeFunction: IFunction;
+  /**
+   * How long API Gateway reuses an authorizer decision for the same token and route.
+   * `Duration.seconds(0)` turns the cache off.
+   * @default Duration.seconds(60)
+   */
+  readonly authorizerCacheTtl?: Duration;
+  /**
+   * Stage-wide throttling.
+   * @default DEFAULT_STAGE_THROTTLE (1000 requests/s, burst 2000)
+   */
+  readonly throttle?: StageThrottle;
+  /**
+   * X-Ray tracing on the stage.
+   * @default false
+   */
+  readonly tracing?: boolean;
+  /**
+   * Retention of the access log group.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly accessLogRetention?: RetentionDays;
+  /**
+   * Stage name (part of the URL).
+   * @default 'prod'
+   */
+  readonly stageName?: string;
+  /**
+   * Create the account-wide role API Gateway uses to write REST API logs (one per account
+   * and region; retained when the stack goes). Turn off when the account already has one.
+   * @default true
+   */
+  readonly cloudWatchRole?: boolean;
+  /**
+   * Name of the API.
+   * @default 'gatepass'
+   */
+  readonly apiName?: string;
+}
+
+/**
+ * A REST API whose every configured route runs the gatepass REQUEST authorizer and then the
+ * exchange function (Lambda proxy integration). Refusals come back as problem+json.
+ */
+export class GatepassRestApi extends Construct {
+  public readonly api: RestApi;
+  public readonly authorizer: RequestAuthorizer;
+  public readonly integration: LambdaIntegration;
+  /** The API methods by configured route id. */
+  public readonly methods: Readonly<Record<string, Method>>;
+  public readonly gatewayResponses: readonly GatewayResponse[];
+  public readonly accessLogGroup: LogGroup;
+  /** The invoke URL of the stage. */
+  public readonly url: string;
+
+  constructor(scope: Construct, id: string, props: GatepassRestApiProps) {
+    super(scope, id);
+    assertRestPaths(props.routes);
+    const throttle = props.throttle ?? DEFAULT_STAGE_THROTTLE;
+    const cloudWatchRole = props.cloudWatchRole ?? true;
+
+    this.accessLogGroup = new LogGroup(this, 'AccessLogs', { retention: props.accessLogRetention ?? RetentionDays.ONE_MONTH });
+    this.api = new RestApi(this, 'Api', {
+      restApiName: props.apiName ?? 'gatepass',
+      description: 'gatepass: token exchange at the edge',
+      endpointTypes: [EndpointType.REGIONAL],
+      cloudWatchRole,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      deployOptions: {
+        stageName: props.stageName ?? 'prod',
+        throttlingRateLimit: throttle.rateLimit,
+        throttlingBurstLimit: throttle.burstLimit,
+        tracingEnabled: props.tracing ?? false,
+        // Errors only, never request data: execution logs at INFO or with data tracing
+        // would write request headers, and so bearer tokens, to CloudWatch.
+        loggingLevel: MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        accessLogDestination: new LogGroupLogDestination(this.accessLogGroup),
+        accessLogFormat: AccessLogFormat.custom(JSON.stringify(REST_ACCESS_LOG_FIELDS)),
+      },
+    });
+    if (cloudWatchRole) {
+      Validations.of(this.api).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason:
+          'The account-level role API Gateway assumes to write REST API access and execution logs; ' +
+          'AmazonAPIGatewayPushToCloudWatchLogs is the policy AWS documents for it and API Gateway manages the log groups it names.',
+      });
+    }
+    Validations.of(this.api).acknowledge(
+      {
+        id: 'AwsSolutions-APIG2',
+        reason:
+          'gatepass is a proxy: the authorizer validates the only input it owns (the bearer token) and bodies and ' +
+          'parameters belong to the upstream service, which validates them.',
+      },
+      {
+        id: 'AwsSolutions-APIG3',
+        reason: 'A WAF web ACL is a per-organisation choice; associate one with the stage outside gatepass (README "Deploy").',
+      },
+      {
+        id: 'AwsSolutions-COG4',
+        reason: 'Callers present tokens from any configured issuer, not a Cognito user pool: the gatepass Lambda authorizer validates them.',
+      },
+    );
+
+    this.authorizer = new RequestAuthorizer(this, 'Authorizer', {
+      authorizerName: 'gatepass',
+      handler: props.authorizerFunction,
+      identitySources: [...REST_AUTHORIZER_IDENTITY_SOURCES],
+      resultsCacheTtl: props.authorizerCacheTtl ?? Duration.seconds(60),
+    });
+    // One API-wide invoke permission instead of one per method: a function's resource
+    // policy is limited to 20 KB, which a few dozen method-scoped statements exhaust.
+    this.integration = new LambdaIntegration(props.exchangeFunction, { proxy: true, scopePermissionToMethod: false });
+
+    const methods: Record<string, Method> = {};
+    for (const route of props.routes) {
+      methods[route.id] = this.api.root.resourceForPath(route.path).addMethod(route.method, this.integration, {
+        authorizer: this.authorizer,
+        authorizationType: AuthorizationType.CUSTOM,
+      });
+    }
+    this.methods = methods;
+
+    this.gatewayResponses = GATEWAY_PROBLEM_RESPONSES.map((response) =>
+      this.api.addGatewayResponse(response.id, {
+        type: response.type,
+        ...(response.statusCode === undefined ? {} : { statusCode: response.statusCode }),
+        responseHeaders: Object.fromEntries(
+          Object.entries({ 'Content-Type': PROBLEM_CONTENT_TYPE, ...response.headers }).map(([name, value]) => [name, `'${value}'`]),
+        ),
+        templates: { 'application/json': response.body },
+      }),
+    );
+    this.url = this.api.url;
+  }
+}
+
+/**
+ * REST APIs build a resource tree, and one level may hold only one variable part:
+ * `/orders/{id}` and `/orders/{orderId}/items` cannot both exist. Reported at synth,
+ * with the routes' field paths, rather than as a failed deployment.
+ */
+export function restPathIssues(routes: readonly RouteConfig[]): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const variableAt = new Map<string, { name: string; index: number }>();
+  routes.forEach((route, index) => {
+    const segments = route.path.split('/').filter(Boolean);
+    let parent = '';
+    for (const segment of segments) {
+      if (segment.startsWith('{')) {
+        const seen = variableAt.get(parent);
+        if (seen === undefined) {
+          variableAt.set(parent, { name: segment, index });
+        } else if (seen.name !== segment) {
+          issues.push({
+            path: `routes[${index}].path`,
+            message: `REST APIs allow one variable part per level: "${segment}" conflicts with "${seen.name}" of routes[${seen.index}] under "${parent || '/'}"`,
+          });
+          return;
+        }
+      }
+      parent = `${parent}/${segment}`;
+    }
+  });
+  return issues;
+}
+
+/** Throw a `ConfigError` naming every route whose path a REST API cannot hold. */
+export function assertRestPaths(routes: readonly RouteConfig[]): void {
+  const issues = restPathIssues(routes);
+  if (issues.length > 0) throw new ConfigError(issues, 'configuration for a REST API');
+}
+
+/** Access log line: who, which route, what the authorizer decided, how long. Never a token. */
+export const REST_ACCESS_LOG_FIELDS = {
+  requestId: '$context.requestId',
+  extendedRequestId: '$context.extendedRequestId',
+  ip: '$context.identity.sourceIp',
+  requestTime: '$context.requestTimeEpoch',
+  httpMethod: '$context.httpMethod',
+  resourcePath: '$context.resourcePath',
+  status: '$context.status',
+  protocol: '$context.protocol',
+  responseLength: '$context.responseLength',
+  responseLatency: '$context.responseLatency',
+  integrationLatency: '$context.integration.latency',
+  errorType: '$context.error.responseType',
+  authorizerError: '$context.authorizer.error',
+  authorizerLatency: '$context.authorizer.latency',
+  route: '$context.authorizer.route',
+  action: '$context.authorizer.action',
+  issuer: '$context.authorizer.issuer',
+  tokenId: '$context.authorizer.tokenId',
+} as const;
