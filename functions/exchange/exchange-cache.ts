@@ -91,6 +91,19 @@ export class ExchangeCache {
   }
 
   /**
+   * Loads the cache keys now, so the first request does not wait for Secrets Manager: call it
+   * with top-level await during Lambda init. Never throws; a failure is reported (and, after
+   * the key source's retry delay, retried) by the first lookup.
+   */
+  async prepare(): Promise<void> {
+    try {
+      await this.options.keys();
+    } catch {
+      // the first lookup reports it
+    }
+  }
+
+  /**
    * The cached token for this tuple, else the one `exchange` issues (then cached in both
    * layers when its lifetime allows). `subjectExpiresAt` (epoch seconds) caps the entry's
    * life; undefined when the subject token has no known expiry.

@@ -254,6 +254,21 @@ describe('exchange cache keys', () => {
     expect(endpoint.calls).toBe(0);
   });
 
+  it('loads its keys ahead of the first lookup when prepared, and never throws from prepare', async () => {
+    let loads = 0;
+    const keys = CacheKeys.random();
+    const { cache } = memoryCache({
+      keys: () => {
+        loads += 1;
+        return Promise.resolve(keys);
+      },
+    });
+    await cache.prepare();
+    expect(loads).toBe(1);
+    const failing = memoryCache({ keys: () => Promise.reject(new GatepassError(ErrorCode.GatewayMisconfigured)) });
+    await expect(failing.cache.prepare()).resolves.toBeUndefined();
+  });
+
   it('goes on when its sink throws', async () => {
     const { cache } = memoryCache({
       sink: {
