@@ -1,0 +1,109 @@
+/**
+ * The safety net under every log line of the exchange Lambda: a JSON replacer for the
+ * Powertools Logger (`jsonReplacerFn`) that removes what must never reach a log even if
+ * some code passes it by mistake. The code's first duty is not to log secrets; this
+ * catches the slips:
+ * - values under credential-like keys (`authorization`, `cookie`, `client_secret`, ...);
+ * - anything shaped like a compact JWS/JWE, and `Bearer`/`Basic`/`DPoP` credentials;
+ * - values registered with `markSensitive` (the request's bearer token, the issued token,
+ *   client secrets), raw and in their base64, base64url and URL-encoded forms: opaque
+ *   tokens have no recognisable shape.
+ */
+
+export const REDACTED = '[redacted]';
+
+/** Key names compared lower-cased with `-`, `_` and spaces removed. */
+const SENSITIVE_KEYS = new Set([
+  'authorization',
+  'proxyauthorization',
+  'cookie',
+  'setcookie',
+  'token',
+  'accesstoken',
+  'subjecttoken',
+  'actortoken',
+  'refreshtoken',
+  'idtoken',
+  'bearertoken',
+  'issuedtoken',
+  'clientsecret',
+  'clientassertion',
+  'privatekey',
+  'privatekeyjwk',
+  'password',
+  'secret',
+  'secretstring',
+  'xamzsecuritytoken',
+]);
+
+/** Compact JWS (3 parts) or JWE (5 parts) whose header starts with `{"`. */
+const JWT_SHAPE = /eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)?/g;
+/** An HTTP credential: scheme then an RFC 6750 b64token / RFC 7617 token68. */
+const CREDENTIAL = /\b(Bearer|Basic|DPoP)(\s+)[A-Za-z0-9\-._~+/]+=*/gi;
+/** Shorter values would redact ordinary words. */
+const MIN_SENSITIVE_LENGTH = 8;
+
+function normaliseKey(key: string): string {
+  return key.toLowerCase().replace(/[-_ ]/g, '');
+}
+
+/**
+ * A bounded, first-in first-out set of values to redact. A Lambda container handles one
+ * request at a time, so the last few requests' tokens are all a process needs to remember.
+ */
+export class SensitiveValues {
+  private readonly needles = new Map<string, readonly string[]>();
+
+  constructor(private readonly maxValues = 64) {}
+
+  add(...values: readonly (string | undefined)[]): void {
+    for (const value of values) {
+      if (value === undefined || value.length < MIN_SENSITIVE_LENGTH || this.needles.has(value)) continue;
+      const encodings = new Set([
+        value,
+        Buffer.from(value).toString('base64'),
+        Buffer.from(value).toString('base64url'),
+        encodeURIComponent(value),
+        new URLSearchParams({ v: value }).toString().slice(2),
+      ]);
+      this.needles.set(value, [...encodings]);
+      while (this.needles.size > this.maxValues) this.needles.delete(this.needles.keys().next().value!);
+    }
+  }
+
+  clear(): void {
+    this.needles.clear();
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const encodings of this.needles.values()) {
+      for (const needle of encodings) if (out.includes(needle)) out = out.split(needle).join(REDACTED);
+    }
+    return out;
+  }
+}
+
+/** The process-wide registry the exchange Lambda's logger consults. */
+export const sensitiveValues = new SensitiveValues();
+
+/** Registers values (tokens, secrets) that no log line may contain, in any common encoding. */
+export function markSensitive(...values: readonly (string | undefined)[]): void {
+  sensitiveValues.add(...values);
+}
+
+/** A string with credential-shaped parts and registered values replaced by `[redacted]`. */
+export function redactText(text: string, registry: SensitiveValues = sensitiveValues): string {
+  if (text.length < MIN_SENSITIVE_LENGTH) return text;
+  const shaped = text.replace(JWT_SHAPE, REDACTED).replace(CREDENTIAL, `$1$2${REDACTED}`);
+  return registry.redact(shaped);
+}
+
+/** A JSON.stringify replacer applying the rules above; Powertools calls it for every key of a log item. */
+export function redactingReplacer(registry: SensitiveValues = sensitiveValues): (key: string, value: unknown) => unknown {
+  return (key, value) => {
+    if (key !== '' && value !== undefined && value !== null && SENSITIVE_KEYS.has(normaliseKey(key))) return REDACTED;
+    if (typeof value === 'string') return redactText(value, registry);
+    return value;
+  };
+}

@@ -1,0 +1,67 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+
+/**
+ * The two small sinks the parts of the exchange Lambda write to. The token endpoint
+ * client, the cache and the forwarder accept them as collaborators, so tests pass
+ * recorders and production passes the Powertools-backed ones from exchange-audit.ts.
+ * Fields must never hold a token or a secret; the Powertools logger also redacts
+ * (log-redaction.ts), but that is a safety net, not a licence.
+ */
+
+export type LogFields = Readonly<Record<string, unknown>>;
+
+export interface LogSink {
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+}
+
+export type MetricDimensions = Readonly<Record<string, string>>;
+
+/** Metric names come from functions/shared/metric-names.ts (the CDK alarms read the same list). */
+export interface MetricSink {
+  /** Adds `value` (default 1) to a count; with dimensions it is emitted on its own EMF line. */
+  count(name: string, dimensions?: MetricDimensions, value?: number): void;
+  /** Records a duration in milliseconds. */
+  timing(name: string, milliseconds: number, dimensions?: MetricDimensions): void;
+}
+
+const nothing = (): void => undefined;
+
+/** Discards everything: the default when a collaborator is built without a sink. */
+export const silentLog: LogSink = { debug: nothing, info: nothing, warn: nothing, error: nothing };
+export const silentMetrics: MetricSink = { count: nothing, timing: nothing };
+
+export function powertoolsLogSink(logger: Logger): LogSink {
+  return {
+    debug: (message, fields) => (fields ? logger.debug(message, { ...fields }) : logger.debug(message)),
+    info: (message, fields) => (fields ? logger.info(message, { ...fields }) : logger.info(message)),
+    warn: (message, fields) => (fields ? logger.warn(message, { ...fields }) : logger.warn(message)),
+    error: (message, fields) => (fields ? logger.error(message, { ...fields }) : logger.error(message)),
+  };
+}
+
+/**
+ * Metrics without extra dimensions are stored and published with the request's other
+ * metrics; a metric with dimensions goes out at once as a Powertools single metric, so
+ * its dimension set is exactly { service, ...dimensions } (see metric-names.ts).
+ */
+type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
+
+export function powertoolsMetricSink(metrics: Metrics): MetricSink {
+  const emit = (name: string, unit: Unit, value: number, dimensions?: MetricDimensions) => {
+    if (!dimensions || Object.keys(dimensions).length === 0) {
+      metrics.addMetric(name, unit, value);
+      return;
+    }
+    const single = metrics.singleMetric();
+    for (const [key, dimension] of Object.entries(dimensions)) single.addDimension(key, dimension);
+    single.addMetric(name, unit, value);
+  };
+  return {
+    count: (name, dimensions, value = 1) => emit(name, MetricUnit.Count, value, dimensions),
+    timing: (name, milliseconds, dimensions) => emit(name, MetricUnit.Milliseconds, Math.max(0, milliseconds), dimensions),
+  };
+}
