@@ -26,6 +26,22 @@ export interface ExchangeCacheSetupOptions {
 
 /**
  * Builds the cache from the environment, once per container (call it at module scope).
+ *
+ * Wiring in the handler:
+ * ```ts
+ * // module scope (Lambda init); a Powertools Logger fits `log` as it is
+ * const cache = createExchangeCache({ settings: config.settings, sink: cacheSinkFor(logger, powertoolsMetricSink(metrics)) });
+ * await cache.prepare();
+ *
+ * // per request
+ * const tuple = { subjectToken, authorizationServer, audience, resource, scope, requestedTokenType, actor: actorToken ?? '' };
+ * let { token, layer } = await cache.getOrExchange(tuple, context.expiresAt, () => tokenClient.exchange(request));
+ * // forward with token.accessToken; if the upstream answers 401 and layer is not 'miss'
+ * // (a cached token was refused): await cache.evict(tuple), getOrExchange again, retry once
+ * await cache.flush(); // just before returning the response: the table write has finished
+ * ```
+ * The cache counts lookups (`CacheHit` by layer) itself; the handler only puts `layer` in
+ * its audit line.
  * Reports its mode once through the sink (`init` event):
  * - both variables set: memory and table; the key material is read from the secret on the
  *   first lookup and kept for the container's life;
