@@ -338,7 +338,7 @@ export class TokenExchangeClient {
     }
     return {
       kind: 'unavailable',
-      error: new ExchangeUnavailableError(`${server.where} unavailable after ${attempt} attempt(s): ${lastReason}`, retryAfterSeconds),
+      error: new ExchangeUnavailableError(`authorization server ${server.key} unavailable after ${attempt} attempt(s): ${lastReason}`, retryAfterSeconds),
     };
   }
 }
