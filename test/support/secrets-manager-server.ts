@@ -26,6 +26,8 @@ export interface SecretsManagerServer {
   remove(name: string): void;
   /** The next `times` reads (of `name`, or of any secret) answer this AWS error. */
   fail(error: SecretsManagerFault, times?: number, name?: string): void;
+  /** Forgets faults not yet answered. */
+  clearFaults(): void;
   /** GetSecretValue calls received, total and per secret id. */
   readonly requests: { total: number; readonly bySecret: Map<string, number> };
   resetCounters(): void;
@@ -150,6 +152,7 @@ export async function startSecretsManagerServer(initial: Readonly<Record<string,
     },
     remove: (name) => void secrets.delete(name),
     fail: (fault, times = 1, name) => void faults.push({ fault, remaining: times, name }),
+    clearFaults: () => void faults.splice(0),
     resetCounters: () => {
       requests.total = 0;
       requests.bySecret.clear();

@@ -73,10 +73,15 @@ export class MemoryClientSecrets implements ClientSecretSource {
   }
 }
 
-/** Real time plus an offset tests can move; sleeps are real (keep them short) and recorded. */
+/**
+ * Real time plus an offset tests can move. Sleeps are recorded; they are real (keep them
+ * short) unless `virtualSleeps`, which moves the offset instead of waiting.
+ */
 export class ShiftableClock implements Clock {
   offsetMs = 0;
   readonly sleeps: number[] = [];
+
+  constructor(readonly virtualSleeps = false) {}
 
   now(): number {
     return Date.now() + this.offsetMs;
@@ -88,6 +93,10 @@ export class ShiftableClock implements Clock {
 
   sleep(ms: number): Promise<void> {
     this.sleeps.push(ms);
+    if (this.virtualSleeps) {
+      this.advance(ms);
+      return Promise.resolve();
+    }
     return new Promise((resolve) => setTimeout(resolve, ms));
   }
 }
