@@ -1,0 +1,164 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { TokenType } from '../../../functions/shared/config/config-schema.js';
+import { ErrorCode, GatepassError } from '../../../functions/shared/errors.js';
+import { SecretsManagerClientSecrets } from '../../../functions/exchange/client-secrets.js';
+import { TokenClientMetric } from '../../../functions/exchange/exchange-telemetry.js';
+import { TokenExchangeClient } from '../../../functions/exchange/token-endpoint-client.js';
+import { JwksServer } from '../../support/jwks-server.js';
+import { startOAuthServer, type OAuthServer } from '../../support/oauth-server/oauth-server.js';
+import { startSecretsManagerServer, type SecretsManagerServer } from '../../support/secrets-manager-server.js';
+import { RecordingTelemetry, tokenClientConfig } from '../../support/token-client-fixtures.js';
+import { generateTestKey, mintJwt, type TestKey } from '../../support/token-minter.js';
+
+const SECRET_ID = 'gatepass/corp-exchange';
+let sm: SecretsManagerServer;
+let restoreEnv: () => void;
+let idp: JwksServer;
+let partnerKey: TestKey;
+let as: OAuthServer;
+
+beforeAll(async () => {
+  sm = await startSecretsManagerServer();
+  restoreEnv = sm.applyEnv();
+  idp = await new JwksServer().start();
+  partnerKey = await generateTestKey('RS256');
+  idp.behaviour.keys = [partnerKey.publicJwk];
+  as = await startOAuthServer({
+    trustedIssuers: [{ issuer: idp.origin, jwksUri: idp.jwksUri }],
+    clients: [{ clientId: 'gatepass', auth: 'client_secret_basic', clientSecret: 'current-secret' }],
+  });
+});
+
+afterAll(async () => {
+  restoreEnv();
+  await sm.stop();
+  await as.stop();
+  await idp.stop();
+});
+
+beforeEach(() => {
+  sm.put(SECRET_ID, { client_id: 'gatepass', client_secret: 'current-secret' });
+  sm.resetCounters();
+  sm.clearFaults();
+  as.resetCounters();
+});
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return 'resolved';
+  } catch (error) {
+    if (error instanceof GatepassError) return error.code;
+    throw error;
+  }
+}
+
+describe('SecretsManagerClientSecrets with the real SDK and Powertools Parameters', () => {
+  it('reads the secret through AWS_ENDPOINT_URL_SECRETS_MANAGER and reuses it within its max age', async () => {
+    const secrets = new SecretsManagerClientSecrets({ maxAgeSeconds: 300 });
+    const first = await secrets.get(SECRET_ID);
+    const second = await secrets.get(SECRET_ID);
+    expect(first.clientId).toBe('gatepass');
+    expect(first.clientSecret).toBe('current-secret');
+    expect(second).toBe(first);
+    expect(sm.requests.total).toBe(1);
+  });
+
+  it('shares one read between concurrent callers', async () => {
+    const secrets = new SecretsManagerClientSecrets({ maxAgeSeconds: 300 });
+    await Promise.all(Array.from({ length: 20 }, () => secrets.get(SECRET_ID)));
+    expect(sm.requests.total).toBe(1);
+  });
+
+  it('reads past the cache on refresh and sees a rotated secret', async () => {
+    const secrets = new SecretsManagerClientSecrets({ maxAgeSeconds: 300 });
+    const before = await secrets.get(SECRET_ID);
+    sm.rotate(SECRET_ID, { client_id: 'gatepass', client_secret: 'next-secret' });
+    expect((await secrets.get(SECRET_ID)).fingerprint).toBe(before.fingerprint);
+    const after = await secrets.refresh(SECRET_ID);
+    expect(after.clientSecret).toBe('next-secret');
+    expect(after.fingerprint).not.toBe(before.fingerprint);
+    expect(sm.requests.total).toBe(2);
+  });
+
+  it('answers gateway_misconfigured for a missing secret or a denied read', async () => {
+    const secrets = new SecretsManagerClientSecrets({ maxAgeSeconds: 300 });
+    expect(await codeOf(secrets.get('gatepass/does-not-exist'))).toBe(ErrorCode.GatewayMisconfigured);
+    sm.fail({ type: 'AccessDeniedException' });
+    expect(await codeOf(secrets.refresh(SECRET_ID))).toBe(ErrorCode.GatewayMisconfigured);
+  });
+
+  it('answers exchange_unavailable when Secrets Manager fails for a while', async () => {
+    const secrets = new SecretsManagerClientSecrets({ maxAgeSeconds: 300 });
+    sm.fail({ type: 'InternalServiceError', status: 500 }, 5);
+    expect(await codeOf(secrets.get(SECRET_ID))).toBe(ErrorCode.ExchangeUnavailable);
+  });
+
+  it.each([
+    ['not JSON', 'client_id=gatepass&client_secret=leaky-value'],
+    ['a JSON array', '["leaky-value"]'],
+    ['no client_id', '{"client_secret":"leaky-value"}'],
+    ['an empty client_secret', '{"client_id":"gatepass","client_secret":""}'],
+    ['a public key only', '{"client_id":"gatepass","private_key_jwk":{"kty":"EC","crv":"P-256","x":"leaky-value","y":"leaky-value"}}'],
+    ['a symmetric key', '{"client_id":"gatepass","private_key_jwk":{"kty":"oct","k":"leaky-value"}}'],
+    ['both a secret and a key', '{"client_id":"gatepass","client_secret":"leaky-value","private_key_jwk":{"kty":"EC","d":"x"}}'],
+  ])('refuses a secret that is %s, naming the secret id and never its content', async (_name, text) => {
+    sm.put('gatepass/bad', text);
+    const secrets = new SecretsManagerClientSecrets({ maxAgeSeconds: 300 });
+    const error = await secrets.get('gatepass/bad').catch((e: unknown) => e as GatepassError);
+    expect(error).toBeInstanceOf(GatepassError);
+    expect((error as GatepassError).code).toBe(ErrorCode.GatewayMisconfigured);
+    expect((error as GatepassError).message).toContain('gatepass/bad');
+    expect((error as GatepassError).message).not.toContain('leaky-value');
+  });
+});
+
+describe('secret rotation end to end (Secrets Manager, Powertools, oidc-provider)', () => {
+  const setup = () => {
+    const config = tokenClientConfig({ corp: { issuer: as.issuer, tokenEndpoint: as.tokenEndpoint, clientAuth: 'client_secret_basic', clientSecretId: SECRET_ID } });
+    const telemetry = new RecordingTelemetry();
+    const secrets = new SecretsManagerClientSecrets({ maxAgeSeconds: 300 });
+    const client = new TokenExchangeClient({ config, secrets, logger: telemetry.logger, metrics: telemetry.metrics });
+    return { client, secrets, telemetry };
+  };
+  const exchange = async (client: TokenExchangeClient) =>
+    client.exchange({
+      authorizationServer: 'corp',
+      subjectToken: await mintJwt(partnerKey, { iss: idp.origin, sub: 'alice', scope: 'read' }),
+      subjectTokenType: TokenType.AccessToken,
+      audience: ['api'],
+      resource: [],
+      scope: ['read'],
+      requestedTokenType: TokenType.AccessToken,
+    });
+
+  it('refetches a secret the server rejects as invalid_client and succeeds with the rotated one', async () => {
+    sm.put(SECRET_ID, { client_id: 'gatepass', client_secret: 'previous-secret' });
+    const { client, secrets, telemetry } = setup();
+    await secrets.get(SECRET_ID);
+    sm.rotate(SECRET_ID, { client_id: 'gatepass', client_secret: 'current-secret' });
+
+    const issued = await exchange(client);
+    expect((await as.verify(issued.accessToken))['client_id']).toBe('gatepass');
+    expect(as.tokenRequests.map((r) => r.outcome)).toEqual(['invalid_client', 'success']);
+    expect(sm.requests.total).toBe(2);
+    expect(telemetry.count(TokenClientMetric.ClientCredentialsRejected)).toBe(0);
+
+    await exchange(client);
+    expect(sm.requests.total).toBe(2);
+  });
+
+  it('answers gateway_misconfigured, loudly, when the rotated secret is rejected too', async () => {
+    sm.put(SECRET_ID, { client_id: 'gatepass', client_secret: 'previous-secret' });
+    const { client, secrets, telemetry } = setup();
+    await secrets.get(SECRET_ID);
+    sm.rotate(SECRET_ID, { client_id: 'gatepass', client_secret: 'still-not-it' });
+
+    expect(await codeOf(exchange(client))).toBe(ErrorCode.GatewayMisconfigured);
+    expect(as.tokenRequests.map((r) => r.outcome)).toEqual(['invalid_client', 'invalid_client']);
+    expect(telemetry.lines.filter((l) => l.level === 'error').map((l) => l.attributes['event'])).toEqual(['exchange.client_rejected']);
+    expect(telemetry.count(TokenClientMetric.ClientCredentialsRejected)).toBe(1);
+    expect(telemetry.dump()).not.toContain('still-not-it');
+    expect(telemetry.dump()).not.toContain('previous-secret');
+  });
+});
