@@ -3,6 +3,7 @@ import { extractBearerToken } from '../shared/bearer-token.js';
 import { ErrorCode, GatepassError } from '../shared/errors.js';
 import { tokenIdOf } from '../shared/token-id.js';
 import { parseAuthorizerContext, type AuthorizerContext } from './authorizer-context.js';
+import { markSensitive } from './log-redaction.js';
 
 /**
  * The API Gateway proxy integration event, REST (payload 1.0) or HTTP API (payload 2.0),
@@ -159,6 +160,12 @@ function shapeV2(event: Record<string, unknown>): Shape {
   };
 }
 
+/** REST puts the context on `authorizer` itself; an HTTP API with payload 1.0 nests it under `lambda`. */
+function v1Context(authorizer: unknown): unknown {
+  if (isObject(authorizer) && !('route' in authorizer) && isObject(authorizer['lambda'])) return authorizer['lambda'];
+  return authorizer;
+}
+
 function shapeV1(event: Record<string, unknown>): Shape {
   const rc = event['requestContext'];
   if (!isObject(rc) || typeof event['httpMethod'] !== 'string' || typeof event['resource'] !== 'string' || typeof event['path'] !== 'string') {
@@ -184,7 +191,7 @@ function shapeV1(event: Record<string, unknown>): Shape {
     body: bodyOf(event['body'], event['isBase64Encoded']),
     sourceIp: isObject(identity) ? str(identity['sourceIp']) : '',
     host: headers.get('host')?.[0] ?? str(rc['domainName']),
-    context: rc['authorizer'],
+    context: v1Context(rc['authorizer']),
   };
 }
 
@@ -202,6 +209,8 @@ export function parseProxyEvent(event: unknown, options: ProxyEventOptions): Pro
   const { context, ...shape } = proxyEventVersion(event) === ProxyEventVersion.V2 ? shapeV2(event) : shapeV1(event);
   const authorizer = parseAuthorizerContext(context);
   const bearerToken = extractBearerToken(shape.headers.get('authorization') ?? [], options.maxTokenLength);
+  // The log redaction net learns the token here, before anything could log it.
+  markSensitive(bearerToken);
   if (tokenIdOf(bearerToken) !== authorizer.tokenId) {
     throw new GatepassError(ErrorCode.TokenInvalid, 'the bearer token is not the one the authorizer validated (tokenId mismatch)');
   }

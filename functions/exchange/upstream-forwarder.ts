@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import type { RouteConfig, Settings } from '../shared/config/config-schema.js';
 import { ErrorCode, GatepassError } from '../shared/errors.js';
 import { MetricName } from '../shared/metric-names.js';
+import { markSensitive } from './log-redaction.js';
 import type { ProxyRequest } from './proxy-event.js';
 import { silentLog, silentMetrics, type LogSink, type MetricSink } from './telemetry.js';
 import { forwardableResponseHeaders, planUpstreamRequest, type UpstreamRequestPlan } from './upstream-request.js';
@@ -98,6 +99,7 @@ export class UpstreamForwarder {
    * TLS failure, malformed answer, or a body too large for a Lambda response).
    */
   async forward(route: RouteConfig, request: ProxyRequest, options: ForwardOptions): Promise<UpstreamResponse> {
+    markSensitive(options.bearerToken);
     const plan = planUpstreamRequest(route, request, options.bearerToken);
     if (plan.invalidHeaders.length > 0) {
       this.log.warn('request headers with invalid characters not forwarded', { route: route.id, headers: plan.invalidHeaders });

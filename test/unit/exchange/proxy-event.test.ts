@@ -83,6 +83,13 @@ describe('REST API proxy events (payload 1.0)', () => {
     expect(parseProxyEvent(event, options).body.toString('utf8')).toBe('{"name":"Zoë"}');
   });
 
+  it('reads the context nested under lambda, as an HTTP API with payload 1.0 sends it', () => {
+    const event = loadExchangeEvent('rest-api-v1');
+    event['version'] = '1.0';
+    event['requestContext']['authorizer'] = { lambda: event['requestContext']['authorizer'] };
+    expect(parseProxyEvent(event, options).authorizer.route).toBe('orders-read');
+  });
+
   it('reads the context with REST string values, expiresAt included', () => {
     const request = parseProxyEvent(loadExchangeEvent('rest-api-v1'), options);
     expect(request.authorizer).toEqual({
