@@ -35,7 +35,7 @@ export interface ProxyRequest {
   /** The concrete path as API Gateway reports it (informative: forwarding rebuilds it from the template). */
   readonly path: string;
   readonly stage: string;
-  /** Path parameter values, as API Gateway decoded them. */
+  /** Path parameter values, decoded (REST API values, which arrive percent-encoded, are decoded once). */
   readonly pathParameters: Readonly<Record<string, string>>;
   /** The query string without `?`, percent-encoded, '' when there is none. */
   readonly rawQueryString: string;
@@ -115,9 +115,23 @@ function queryStringOf(single: unknown, multi: unknown): string {
   return pairs.join('&');
 }
 
-function pathParametersOf(value: unknown): Record<string, string> {
+function decodeOnce(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * HTTP APIs pass path parameters decoded; REST APIs pass them as the client encoded them
+ * (like `path`), so REST values are decoded once here and every ProxyRequest holds decoded values.
+ */
+function pathParametersOf(value: unknown, encoded: boolean): Record<string, string> {
   const params: Record<string, string> = Object.create(null) as Record<string, string>;
-  if (isObject(value)) for (const [name, param] of Object.entries(value)) if (typeof param === 'string') params[name] = param;
+  if (isObject(value)) {
+    for (const [name, param] of Object.entries(value)) if (typeof param === 'string') params[name] = encoded ? decodeOnce(param) : param;
+  }
   return params;
 }
 
@@ -149,7 +163,7 @@ function shapeV2(event: Record<string, unknown>): Shape {
     resource: space > 0 ? routeKey.slice(space + 1) : '',
     path: event['rawPath'],
     stage: str(rc['stage']),
-    pathParameters: pathParametersOf(event['pathParameters']),
+    pathParameters: pathParametersOf(event['pathParameters'], false),
     rawQueryString: str(event['rawQueryString']),
     headers,
     cookies: [...eventCookies, ...splitCookieHeader(cookieHeader)],
@@ -184,7 +198,8 @@ function shapeV1(event: Record<string, unknown>): Shape {
     resource: event['resource'],
     path: event['path'],
     stage: str(rc['stage']),
-    pathParameters: pathParametersOf(event['pathParameters']),
+    // A REST event has no `version`; an HTTP API payload 1.0 event says "1.0".
+    pathParameters: pathParametersOf(event['pathParameters'], !('version' in event)),
     rawQueryString: queryStringOf(event['queryStringParameters'], event['multiValueQueryStringParameters']),
     headers,
     cookies: splitCookieHeader(cookieHeader),

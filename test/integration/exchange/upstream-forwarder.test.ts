@@ -100,6 +100,13 @@ describe('forwarding a REST (payload 1.0) request', () => {
     expect(seen.query).toBe('fields=id&fields=status&expand=items');
   });
 
+  it('sends a percent-encoded REST path parameter encoded exactly once', async () => {
+    const event = v1();
+    event['pathParameters']['id'] = 'a%20b%2Fc';
+    event['path'] = '/orders/a%20b%2Fc';
+    expect(echoed((await forward(event)).response).path).toBe('/svc/orders/a%20b%2Fc');
+  });
+
   it('replaces the caller credential with the issued token and adds X-Forwarded-*', async () => {
     const seen = echoed((await forward(v1())).response);
     expect(seen.headers['authorization']).toEqual(['Bearer issued-token']);

@@ -63,6 +63,19 @@ describe('REST API proxy events (payload 1.0)', () => {
     expect(parseProxyEvent(event, options).rawQueryString).toBe('q=a%20b%26c%3Dd&q=%C3%A9&odd%20key=1');
   });
 
+  it('decodes REST path parameters once, as HTTP APIs do themselves', () => {
+    const rest = loadExchangeEvent('rest-api-v1');
+    rest['pathParameters'] = { id: 'a%20b%40c%2Fd' };
+    expect(parseProxyEvent(rest, options).pathParameters).toEqual({ id: 'a b@c/d' });
+    const broken = loadExchangeEvent('rest-api-v1');
+    broken['pathParameters'] = { id: '100%' };
+    expect(parseProxyEvent(broken, options).pathParameters).toEqual({ id: '100%' });
+    const httpApiV1 = loadExchangeEvent('rest-api-v1');
+    httpApiV1['version'] = '1.0';
+    httpApiV1['pathParameters'] = { id: 'a%20b' };
+    expect(parseProxyEvent(httpApiV1, options).pathParameters).toEqual({ id: 'a%20b' });
+  });
+
   it('moves the Cookie header into cookies', () => {
     const request = parseProxyEvent(loadExchangeEvent('rest-api-v1'), options);
     expect(request.cookies).toEqual(['session=abc123', 'theme=dark']);
