@@ -122,7 +122,7 @@ export function actorHeaderToken(headers: RequestHeaders, name: string, maxToken
   const value = raw.trim();
   if (value.includes(',')) throw denied('holds several values');
   const token = value.replace(BEARER_PREFIX, '');
-  if (token === '') throw denied('is empty');
+  if (token === '' || /^bearer$/i.test(token)) throw denied('holds no token');
   if (token.length > maxTokenLength) throw denied(`is longer than ${maxTokenLength} characters`);
   if (!B64TOKEN.test(token)) throw denied('is not a token (RFC 6750 b64token)');
   return token;

@@ -9,9 +9,13 @@ import { TransportFailure, TransportFailureKind } from './token-endpoint-transpo
  * never a token, a secret, or the server's free-text `error_description`.
  */
 
+/** Longest Retry-After gatepass passes on, whatever a token endpoint asked for. */
+export const MAX_RETRY_AFTER_SECONDS = 600;
+
 /**
- * `exchange_unavailable` with the seconds a client should wait before trying again: the
- * handler turns `retryAfterSeconds` into the `Retry-After` header of its 503.
+ * `exchange_unavailable` with the seconds a client should wait before trying again (a whole
+ * number from 1 to MAX_RETRY_AFTER_SECONDS): the handler turns `retryAfterSeconds` into the
+ * `Retry-After` header of its 503.
  */
 export class ExchangeUnavailableError extends GatepassError {
   readonly retryAfterSeconds: number;
@@ -19,7 +23,7 @@ export class ExchangeUnavailableError extends GatepassError {
   constructor(message: string, retryAfterSeconds: number, options?: { cause?: unknown }) {
     super(ErrorCode.ExchangeUnavailable, message, options);
     this.name = 'ExchangeUnavailableError';
-    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
+    this.retryAfterSeconds = Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil(retryAfterSeconds)));
   }
 }
 
