@@ -129,7 +129,8 @@ export async function startSecretsManagerServer(initial: Readonly<Record<string,
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')));
   });
-  server.keepAliveTimeout = 1_000;
+  // Above 1 s: Node clients drop sockets whose server keep-alive hint is 1 s, which would hide reuse.
+  server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;

@@ -71,6 +71,8 @@ export interface FaultServer {
   /** `<origin>/token`. */
   readonly tokenEndpoint: string;
   readonly requests: RecordedTokenRequest[];
+  /** TCP connections accepted (keep-alive reuse shows as fewer connections than requests). */
+  readonly connections: number;
   /** Answered when the queue is empty; default a valid token answer. */
   fallback: FaultAnswer | (() => FaultAnswer);
   /** Answers for the next requests, in order. */
@@ -85,6 +87,7 @@ export async function startFaultServer(): Promise<FaultServer> {
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   const started = Date.now();
+  let connections = 0;
   const later = (ms: number, run: () => void) => {
     const timer = setTimeout(() => {
       timers.delete(timer);
@@ -165,9 +168,11 @@ export async function startFaultServer(): Promise<FaultServer> {
   });
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
+    connections += 1;
     socket.on('close', () => sockets.delete(socket));
   });
-  server.keepAliveTimeout = 1_000;
+  // Above 1 s: Node clients drop sockets whose server keep-alive hint is 1 s, which would hide reuse.
+  server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -175,6 +180,9 @@ export async function startFaultServer(): Promise<FaultServer> {
     origin,
     tokenEndpoint: `${origin}/token`,
     requests,
+    get connections() {
+      return connections;
+    },
     get fallback() {
       return state.fallback;
     },
@@ -185,6 +193,7 @@ export async function startFaultServer(): Promise<FaultServer> {
     reset: () => {
       pending.length = 0;
       requests.length = 0;
+      connections = 0;
       state.fallback = () => answers.json(validTokenAnswer());
     },
     stop: () =>

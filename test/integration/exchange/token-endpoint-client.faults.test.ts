@@ -109,6 +109,13 @@ describe('the token exchange request', () => {
     expect(Buffer.from(header.slice(6), 'base64').toString('utf8')).toBe('gw+id%3A1:p%40ss+w%3Ard%2B%25');
   });
 
+  it('reuses one keep-alive connection for consecutive exchanges', async () => {
+    const { client } = setup();
+    for (let i = 0; i < 5; i += 1) await client.exchange(request());
+    expect(fault.requests).toHaveLength(5);
+    expect(fault.connections).toBeLessThanOrEqual(1);
+  });
+
   it('never calls a URL that is not the configured token endpoint', async () => {
     const { client } = setup();
     await expect(client.exchange(request({ authorizationServer: 'elsewhere' }))).rejects.toMatchObject({ code: ErrorCode.GatewayMisconfigured });

@@ -93,7 +93,8 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
     if (path === '/jwks') calls.jwks += 1;
     handler.app!(req, res);
   });
-  server.keepAliveTimeout = 1_000;
+  // Above 1 s: Node clients drop sockets whose server keep-alive hint is 1 s, which would hide reuse.
+  server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
