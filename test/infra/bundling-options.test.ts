@@ -1,0 +1,67 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  BUNDLED_CONFIG_FILE_NAME,
+  GATEPASS_ESBUILD_OPTIONS,
+  esbuildOptionsFor,
+  nodejsBundlingOptions,
+  shellQuote,
+} from '../../infra/bundling-options.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'gatepass-bundling-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('bundling options', () => {
+  it('bundles minified ESM for Node 22 with source maps and nothing external', () => {
+    expect(GATEPASS_ESBUILD_OPTIONS).toEqual({
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node22',
+      minify: true,
+      sourcemap: true,
+      sourcesContent: false,
+      mainFields: ['module', 'main'],
+      external: [],
+    });
+  });
+
+  it('gives NodejsFunction the same settings, with the SDK bundled and never Docker', () => {
+    const cdk = nodejsBundlingOptions('/configs/gatepass.json');
+    expect(cdk).toMatchObject({
+      format: OutputFormat.ESM,
+      target: GATEPASS_ESBUILD_OPTIONS.target,
+      minify: GATEPASS_ESBUILD_OPTIONS.minify,
+      sourceMap: GATEPASS_ESBUILD_OPTIONS.sourcemap,
+      sourcesContent: GATEPASS_ESBUILD_OPTIONS.sourcesContent,
+      mainFields: [...GATEPASS_ESBUILD_OPTIONS.mainFields],
+      externalModules: [],
+      bundleAwsSDK: true,
+      forceDockerBundling: false,
+    });
+    expect(cdk.banner).toBeUndefined();
+  });
+
+  it('writes the esbuild API bundle where NodejsFunction writes it: index.mjs in the output directory', () => {
+    expect(esbuildOptionsFor('/src/handler.ts', '/out')).toMatchObject({ entryPoints: ['/src/handler.ts'], outfile: '/out/index.mjs' });
+  });
+
+  it('copies the configuration file into the bundle after bundling, whatever characters its path holds', () => {
+    const source = join(scratch, "my configs/it's gatepass.json");
+    mkdirSync(join(scratch, 'my configs'), { recursive: true });
+    writeFileSync(source, '{"version":1}');
+    const output = join(scratch, 'out dir');
+    mkdirSync(output);
+    const commands = nodejsBundlingOptions(source).commandHooks!.afterBundling('/in', output);
+    for (const command of commands) execFileSync('bash', ['-c', command]);
+    expect(readFileSync(join(output, BUNDLED_CONFIG_FILE_NAME), 'utf8')).toBe('{"version":1}');
+  });
+
+  it('quotes for the shell so that nothing in a path is interpreted', () => {
+    expect(shellQuote("a b'$(x)")).toBe(`'a b'\\''$(x)'`);
+  });
+});
