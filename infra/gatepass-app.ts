@@ -38,7 +38,7 @@ export function buildGatepassApp(app: App): GatepassApp {
     ...(settings.alarmTopicArn === undefined ? {} : { alarmTopicArn: settings.alarmTopicArn }),
     ...(settings.alarmEmail === undefined ? {} : { alarmEmail: settings.alarmEmail }),
   });
-  api.addDependency(state);
+  api.addStackDependency(state);
 
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { settings, config, state, api };

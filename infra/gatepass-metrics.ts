@@ -28,8 +28,9 @@ export function gatepassMetric(
   });
 }
 
+/** No label: an alarm on a labelled metric renders as a metric-math alarm. */
 export function exchangeErrorMetric(code: ErrorCode): Metric {
-  return gatepassMetric(ServiceName.Exchange, MetricName.ExchangeError, { dimensions: { [MetricDimension.Code]: code }, label: code });
+  return gatepassMetric(ServiceName.Exchange, MetricName.ExchangeError, { dimensions: { [MetricDimension.Code]: code } });
 }
 
 export function cacheHitMetric(layer: CacheLayer): Metric {
