@@ -1,4 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TokenType } from '../../../functions/shared/config/config-schema.js';
 import { ErrorCode, GatepassError } from '../../../functions/shared/errors.js';
 import { SecretsManagerClientSecrets } from '../../../functions/exchange/client-secrets.js';
@@ -160,5 +162,30 @@ describe('secret rotation end to end (Secrets Manager, Powertools, oidc-provider
     expect(telemetry.count(TokenClientMetric.ClientCredentialsRejected)).toBe(1);
     expect(telemetry.dump()).not.toContain('still-not-it');
     expect(telemetry.dump()).not.toContain('previous-secret');
+  });
+
+  it('takes a Powertools Logger and Metrics as its sinks, and the error line names no secret', async () => {
+    sm.put(SECRET_ID, { client_id: 'gatepass', client_secret: 'previous-secret' });
+    const written: string[] = [];
+    const capture = (chunk: unknown) => {
+      written.push(String(chunk));
+      return true;
+    };
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+    try {
+      const config = tokenClientConfig({ corp: { issuer: as.issuer, tokenEndpoint: as.tokenEndpoint, clientSecretId: SECRET_ID } });
+      const metrics = new Metrics({ namespace: 'gatepass', serviceName: 'gatepass-exchange' });
+      const client = new TokenExchangeClient({ config, secrets: new SecretsManagerClientSecrets({ maxAgeSeconds: 300 }), logger: new Logger({ serviceName: 'gatepass-exchange' }), metrics });
+      expect(await codeOf(exchange(client))).toBe(ErrorCode.GatewayMisconfigured);
+      metrics.publishStoredMetrics();
+    } finally {
+      stdout.mockRestore();
+      stderr.mockRestore();
+    }
+    const output = written.join('');
+    expect(output).toContain('exchange.client_rejected');
+    expect(output).toContain('ClientCredentialsRejected');
+    expect(output).not.toContain('previous-secret');
   });
 });
