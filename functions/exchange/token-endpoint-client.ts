@@ -3,7 +3,7 @@ import { isLoopbackHost } from '../shared/config/config-validator.js';
 import { ErrorCode, GatepassError } from '../shared/errors.js';
 import { MetricName } from '../shared/metric-names.js';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
-import { ClientAuthenticator, type ClientAuthMethod } from './client-authentication.js';
+import { ClientAuthenticator } from './client-authentication.js';
 import { SecretsManagerClientSecrets, type ClientCredentials, type ClientSecretSource } from './client-secrets.js';
 import { systemClock, type Clock } from './exchange-clock.js';
 import type { ExchangeRequest, IssuedToken } from './exchange-model.js';
@@ -298,7 +298,7 @@ export class TokenExchangeClient {
         break;
       }
       attempt += 1;
-      const auth = await this.#authenticator.authenticate(server.config.clientAuth as ClientAuthMethod, credentials, {
+      const auth = await this.#authenticator.authenticate(server.config.clientAuth, credentials, {
         tokenEndpoint: server.config.tokenEndpoint,
         secretId: server.config.clientSecretId,
       });
