@@ -1,0 +1,164 @@
+import type { GatepassConfig, RouteConfig } from '../shared/config/config-schema.js';
+import { ErrorCode, GatepassError } from '../shared/errors.js';
+import type { ActorResolver } from './actor-resolver.js';
+import { AuthorizerAction, type AuthorizerContext } from './authorizer-context.js';
+import { decisionFields, type ExchangeAudit, type ExchangeDecision } from './exchange-audit.js';
+import type { ExchangeCache } from './exchange-cache.js';
+import { CacheLayer, type ActorToken, type CacheKeyTuple, type ExchangeRequest, type IssuedToken } from './exchange-model.js';
+import { unverifiedClaimsOf } from './jwt-claims.js';
+import { parseProxyEvent, proxyEventVersion, type ProxyRequest } from './proxy-event.js';
+import { errorCodeOf, problemResultForError, proxyResult, type ProxyResult } from './proxy-result.js';
+import { RouteBinding } from './route-binding.js';
+import type { LogSink } from './telemetry.js';
+import type { UpstreamForwarder, UpstreamResponse } from './upstream-forwarder.js';
+
+/** The collaborators of the exchange Lambda, built once per container. */
+export interface ExchangeServiceParts {
+  readonly config: GatepassConfig;
+  readonly tokenClient: { exchange(request: ExchangeRequest): Promise<IssuedToken> };
+  readonly actors: Pick<ActorResolver, 'resolve'>;
+  readonly cache: Pick<ExchangeCache, 'getOrExchange' | 'evict' | 'flush'>;
+  readonly forwarder: Pick<UpstreamForwarder, 'forward'>;
+  readonly audit: Pick<ExchangeAudit, 'record'>;
+  readonly log?: Pick<LogSink, 'error'>;
+  /** Epoch milliseconds. */
+  readonly now?: () => number;
+}
+
+/** What one exchange produced, for the forwarder and the audit line. */
+interface Exchanged {
+  readonly accessToken: string;
+  readonly layer: CacheLayer;
+  readonly grantedScope: readonly string[];
+}
+
+/**
+ * The exchange Lambda's logic: proxy event in, proxy result out. Reads the authorizer's
+ * decision, gets the upstream's token (memory → DynamoDB → token endpoint), forwards
+ * the request and answers with the upstream's answer, or a problem+json refusal.
+ * Writes exactly one `exchange.decision` audit line per request.
+ */
+export class ExchangeService {
+  private readonly binding: RouteBinding;
+  private readonly now: () => number;
+
+  constructor(private readonly parts: ExchangeServiceParts) {
+    this.binding = new RouteBinding(parts.config);
+    this.now = parts.now ?? Date.now;
+  }
+
+  /** `deadline`: epoch ms by which the answer must be complete (from the Lambda's remaining time). */
+  async handle(event: unknown, deadline?: number): Promise<ProxyResult> {
+    const started = this.now();
+    const version = proxyEventVersion(event);
+    let audit: Partial<ExchangeDecision> = {};
+    try {
+      const { settings } = this.parts.config;
+      const request = parseProxyEvent(event, { maxTokenLength: settings.maxTokenLength, clockSkewSeconds: settings.clockSkewSeconds, now: this.now });
+      audit = { requestId: request.requestId, method: request.method, ...decisionFields(undefined, request.authorizer) };
+      const route = this.binding.routeOf(request);
+      audit = { ...audit, ...decisionFields(route, request.authorizer) };
+
+      let upstream: UpstreamResponse;
+      if (request.authorizer.action === AuthorizerAction.Passthrough) {
+        upstream = await this.parts.forwarder.forward(route, request, { bearerToken: request.bearerToken, ...(deadline ? { deadline } : {}) });
+      } else {
+        upstream = await this.exchangeAndForward(route, request, deadline, (fields) => (audit = { ...audit, ...fields }));
+      }
+      audit = { ...audit, upstreamStatus: upstream.status, upstreamLatencyMs: upstream.latencyMs };
+      this.record(audit, 'ok', upstream.status, started);
+      return proxyResult(version, upstream);
+    } catch (error) {
+      const code = errorCodeOf(error);
+      const result = problemResultForError(version, error);
+      if (!(error instanceof GatepassError)) {
+        // A bug or an unexpected library failure: the name and message, never the error object (it may hold a request).
+        this.parts.log?.error('exchange.internal_error', { error: (error as Error).name, reason: (error as Error).message });
+      }
+      this.record(audit, code, result.statusCode ?? 500, started);
+      return result;
+    } finally {
+      // The cache writes its table entry beside the upstream call; finish it before the
+      // function returns, or Lambda could freeze the container with the write pending.
+      await this.parts.cache.flush();
+    }
+  }
+
+  private async exchangeAndForward(
+    route: RouteConfig,
+    request: ProxyRequest,
+    deadline: number | undefined,
+    note: (fields: Partial<ExchangeDecision>) => void,
+  ): Promise<UpstreamResponse> {
+    const exchange = route.exchange;
+    if (!exchange) throw new GatepassError(ErrorCode.GatewayMisconfigured, `the authorizer asked for an exchange on route ${route.id}, which has none`);
+    const context = request.authorizer;
+    const subjectClaims = unverifiedClaimsOf(request.bearerToken);
+    const actor = await this.parts.actors.resolve({
+      actor: exchange.actor,
+      authorizationServer: exchange.authorizationServer,
+      headers: Object.fromEntries(request.headers),
+      subjectClaims,
+    });
+    const exchangeRequest: ExchangeRequest = {
+      authorizationServer: exchange.authorizationServer,
+      subjectToken: request.bearerToken,
+      subjectTokenType: exchange.subjectTokenType,
+      audience: exchange.audience,
+      resource: exchange.resource,
+      scope: exchange.scope,
+      requestedTokenType: exchange.requestedTokenType,
+      ...(actor ? { actor } : {}),
+      ...(this.isSameIssuer(context, exchange.authorizationServer) ? { subjectScopes: context.scope } : {}),
+    };
+    const tuple: CacheKeyTuple = {
+      subjectToken: request.bearerToken,
+      authorizationServer: exchange.authorizationServer,
+      audience: exchange.audience,
+      resource: exchange.resource,
+      scope: exchange.scope,
+      requestedTokenType: exchange.requestedTokenType,
+      actor: actorCacheIdentity(exchange.actor.source, exchange.authorizationServer, actor),
+    };
+
+    const exchangeOnce = async (): Promise<Exchanged> => {
+      const { token, layer } = await this.parts.cache.getOrExchange(tuple, context.expiresAt, () => this.parts.tokenClient.exchange(exchangeRequest));
+      note({ cacheLayer: layer, grantedScope: token.scope });
+      return { accessToken: token.accessToken, layer, grantedScope: token.scope };
+    };
+    const forward = (token: string) => this.parts.forwarder.forward(route, request, { bearerToken: token, ...(deadline ? { deadline } : {}) });
+
+    const first = await exchangeOnce();
+    const answer = await forward(first.accessToken);
+    if (!answer.tokenRejected || first.layer === CacheLayer.Miss) return answer;
+    // The upstream refused a token from the cache (revoked, or its keys rotated):
+    // drop it, exchange afresh, and try once more. A fresh token that is refused too
+    // is the upstream's answer to give.
+    await this.parts.cache.evict(tuple);
+    note({ reExchanged: true });
+    const second = await exchangeOnce();
+    return forward(second.accessToken);
+  }
+
+  private isSameIssuer(context: AuthorizerContext, authorizationServer: string): boolean {
+    const issuer = this.parts.config.issuers[context.issuer];
+    const server = this.parts.config.authorizationServers[authorizationServer];
+    return issuer !== undefined && server !== undefined && issuer.issuer === server.issuer;
+  }
+
+  private record(fields: Partial<ExchangeDecision>, outcome: ExchangeDecision['outcome'], status: number, started: number): void {
+    this.parts.audit.record({ ...fields, outcome, status, latencyMs: this.now() - started });
+  }
+}
+
+/**
+ * The actor part of the cache key. A `gateway` actor is the gateway itself, whichever of
+ * its own short-lived tokens stood for it: keying on that token would empty the cache at
+ * each of its refreshes. A `header` actor is whoever that token names, so its token is
+ * the key.
+ */
+export function actorCacheIdentity(source: string, authorizationServer: string, actor: ActorToken | undefined): string {
+  if (!actor) return '';
+  if (source === 'gateway') return `gateway:${authorizationServer}`;
+  return `token:${actor.token}`;
+}

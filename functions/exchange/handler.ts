@@ -1,0 +1,36 @@
+import type { Context } from 'aws-lambda';
+import { loadConfigFromEnv } from '../shared/config/config-loader.js';
+import { ActorResolver } from './actor-resolver.js';
+import { cacheSinkFor } from './cache-telemetry.js';
+import { exchangeAudit, exchangeLog, exchangeMetrics, logger, metrics } from './exchange-audit.js';
+import { createExchangeCache } from './exchange-cache-setup.js';
+import { ExchangeService } from './exchange-service.js';
+import type { ProxyEvent } from './proxy-event.js';
+import type { ProxyResult } from './proxy-result.js';
+import { TokenExchangeClient } from './token-endpoint-client.js';
+import { UpstreamForwarder } from './upstream-forwarder.js';
+
+// Init, once per container: configuration, clients, keep-alive agents, cache keys.
+const config = loadConfigFromEnv();
+const tokenClient = new TokenExchangeClient({ config, logger, metrics });
+const cache = createExchangeCache({ settings: config.settings, sink: cacheSinkFor(logger, exchangeMetrics) });
+await cache.prepare();
+const service = new ExchangeService({
+  config,
+  tokenClient,
+  actors: new ActorResolver({ config, gatewayTokens: tokenClient }),
+  cache,
+  forwarder: new UpstreamForwarder({ timeouts: config.settings.upstream, log: exchangeLog, metrics: exchangeMetrics }),
+  audit: exchangeAudit,
+  log: exchangeLog,
+});
+
+/** Leave this much of the Lambda's time to answer after the upstream call. */
+const ANSWER_MARGIN_MS = 250;
+
+/** API Gateway proxy integration (REST v1 and HTTP API payload 2.0) behind the gatepass authorizer. */
+export const handler = async (event: ProxyEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<ProxyResult> => {
+  const remaining = context?.getRemainingTimeInMillis?.();
+  const deadline = typeof remaining === 'number' ? Date.now() + remaining - ANSWER_MARGIN_MS : undefined;
+  return service.handle(event, deadline);
+};
