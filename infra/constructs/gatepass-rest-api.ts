@@ -100,6 +100,10 @@ export class GatepassRestApi extends Construct {
       restApiName: props.apiName ?? 'gatepass',
       description: 'gatepass: token exchange at the edge',
       endpointTypes: [EndpointType.REGIONAL],
+      // Every body is binary to API Gateway: requests reach the exchange function base64
+      // encoded and byte-exact, and its base64 answers (isBase64Encoded) reach callers as
+      // bytes, not as base64 text.
+      binaryMediaTypes: ['*/*'],
       cloudWatchRole,
       cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
       deployOptions: {

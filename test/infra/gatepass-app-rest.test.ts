@@ -40,6 +40,8 @@ describe('gatepass app as a REST API with tracing, no authorizer cache and alarm
     gatepass.apiTemplate.resourceCountIs('AWS::ApiGateway::RestApi', 1);
     gatepass.apiTemplate.resourceCountIs('AWS::ApiGatewayV2::Api', 0);
     gatepass.apiTemplate.hasResourceProperties('AWS::ApiGateway::RestApi', { EndpointConfiguration: { Types: ['REGIONAL'] } });
+    // Binary-safe both ways: the exchange function answers binary bodies in base64.
+    gatepass.apiTemplate.hasResourceProperties('AWS::ApiGateway::RestApi', { BinaryMediaTypes: ['*/*'] });
     gatepass.apiTemplate.hasOutput('ApiType', { Value: 'rest' });
   });
 
