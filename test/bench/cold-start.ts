@@ -1,0 +1,218 @@
+/**
+ * Section 2: cold-start proxies. Each function is bundled exactly as the CDK stack bundles
+ * it (infra/bundling-options.ts, the options NodejsFunction gets), then loaded in fresh Node
+ * processes the way the Lambda runtime loads a handler (`import()` of index.mjs, with the
+ * environment the stack sets, NODE_OPTIONS included) and invoked once.
+ */
+import { fork } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { BUNDLE_FILE_NAME, BUNDLED_CONFIG_FILE_NAME, esbuildOptionsFor } from '../../infra/bundling-options.js';
+import { httpApiEvent } from '../support/authorizer-events.js';
+import { API_AUDIENCE, lambdaEnv, PARTNER_ISSUER, REQUIRED_SCOPE, ROUTE } from './bench-fixtures.js';
+import { exchangeEventFor, writeBundledConfig, type BenchServers } from './bench-servers.js';
+import { median, quantile } from './bench-stats.js';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+/** Inside the repository (git-ignored), so a bundle with external packages resolves them from node_modules. */
+const outRoot = join(repoRoot, '.bundle', 'bench');
+const probe = fileURLToPath(new URL('./cold-start-probe.mjs', import.meta.url));
+
+/** What the stack sets for both functions (infra/constructs/gatepass-functions.ts). */
+const STACK_NODE_OPTIONS = '--enable-source-maps';
+
+export interface BundleFigures {
+  readonly name: string;
+  readonly description: string;
+  readonly bytes: number;
+  readonly gzipBytes: number;
+  readonly sourceMapBytes: number;
+  /** Minified bytes by package (largest first, top 8). */
+  readonly largestInputs: readonly { readonly name: string; readonly bytes: number }[];
+  readonly processes: number;
+  /** Median wall ms of `import()` (module evaluation included: config, clients, Lambda init work). */
+  readonly importMs: number;
+  readonly importP90Ms: number;
+  readonly importCpuMs: number;
+  /** Median wall ms of the first invocation in the fresh process. */
+  readonly firstInvokeMs: number | null;
+  readonly firstInvoke: string;
+  readonly outcomes: readonly string[];
+  readonly note?: string;
+}
+
+interface BundleSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly entry: string;
+  /** Applied on top of the shared options (never replacing them). */
+  readonly extra?: Partial<BuildOptions>;
+  readonly env: () => Record<string, string>;
+  readonly event: (round: number) => unknown;
+  readonly firstInvoke: string;
+  readonly note?: string;
+}
+
+interface ProbeAnswer {
+  readonly ok: boolean;
+  readonly importMs: number;
+  readonly importCpuMs: number;
+  readonly firstInvokeMs: number | null;
+  readonly outcome: string | number | null;
+  readonly error?: string;
+}
+
+function packageOf(path: string): string {
+  const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
+  return match ? match[1]! : path.split('/').slice(0, 2).join('/');
+}
+
+function largestInputs(metafile: Metafile): { name: string; bytes: number }[] {
+  const output = Object.values(metafile.outputs).find((o) => o.entryPoint !== undefined)!;
+  const byPackage = new Map<string, number>();
+  for (const [path, input] of Object.entries(output.inputs)) byPackage.set(packageOf(path), (byPackage.get(packageOf(path)) ?? 0) + input.bytesInOutput);
+  return [...byPackage]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8)
+    .map(([name, bytes]) => ({ name, bytes }));
+}
+
+function runProbe(bundle: string, env: Record<string, string>, event: unknown): Promise<ProbeAnswer> {
+  return new Promise((resolve, reject) => {
+    const child = fork(probe, [], {
+      execArgv: [],
+      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', NODE_OPTIONS: STACK_NODE_OPTIONS, ...env },
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      if (stderr.length < 2000) stderr += chunk.toString('utf8');
+    });
+    let answer: ProbeAnswer | undefined;
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('message', (message: ProbeAnswer) => {
+      answer = message;
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (answer?.ok) resolve(answer);
+      else reject(new Error(`cold-start probe of ${bundle} failed: ${answer?.error ?? `exit ${code}`} ${stderr.slice(0, 500)}`));
+    });
+    child.send({ bundle, event });
+  });
+}
+
+export interface ColdStartOptions {
+  /** Fresh processes per bundle (≥ 21 for the figures the issue asks for). */
+  readonly processes: number;
+}
+
+export async function measureColdStarts(servers: BenchServers, options: ColdStartOptions): Promise<BundleFigures[]> {
+  rmSync(outRoot, { recursive: true, force: true });
+  const authorizerToken = servers.mint(1)[0]!;
+  const authorizerEvent = httpApiEvent({ method: ROUTE.method, path: ROUTE.path, authorization: `Bearer ${authorizerToken}` });
+  const exchangeTokens = servers.mint(options.processes * 2 + 2);
+  let nextExchangeToken = 0;
+  const configEnv = (dir: string) => ({ GATEPASS_CONFIG_FILE: BUNDLED_CONFIG_FILE_NAME, LAMBDA_TASK_ROOT: dir });
+
+  const specs: BundleSpec[] = [
+    {
+      name: 'authorizer',
+      description: 'gatepass authorizer, as deployed',
+      entry: 'functions/authorizer/handler.ts',
+      env: () => lambdaEnv('gatepass-authorizer'),
+      event: () => authorizerEvent,
+      firstInvoke: 'first request: JWKS fetch (loopback) + full RS256 validation',
+    },
+    {
+      name: 'authorizer-jwt-only',
+      description: 'what-if: authorizer without the Secrets Manager SDK (a JWT-only build)',
+      entry: 'functions/authorizer/handler.ts',
+      extra: { external: ['@aws-lambda-powertools/parameters', '@aws-lambda-powertools/parameters/*', '@aws-sdk/*'] },
+      env: () => lambdaEnv('gatepass-authorizer'),
+      event: () => authorizerEvent,
+      firstInvoke: 'first request: JWKS fetch (loopback) + full RS256 validation',
+      note: 'not deployed: the SDK only serves introspection secrets and is loaded lazily, but its bytes are compiled at import',
+    },
+    {
+      name: 'peer-authorizer',
+      description: 'peer: jsonwebtoken + jwks-rsa',
+      entry: 'test/bench/peer/peer-authorizer.ts',
+      // jsonwebtoken and jwks-rsa are CommonJS and require() Node built-ins: an ESM bundle needs `require`.
+      extra: { banner: { js: "import { createRequire as __peerCreateRequire } from 'node:module'; const require = __peerCreateRequire(import.meta.url);" } },
+      env: () => ({
+        ...lambdaEnv('peer-authorizer'),
+        PEER_JWKS_URI: servers.idp.jwksUri,
+        PEER_ISSUER: PARTNER_ISSUER,
+        PEER_AUDIENCE: API_AUDIENCE,
+        PEER_ALGORITHMS: 'RS256',
+        PEER_REQUIRED_SCOPE: REQUIRED_SCOPE,
+      }),
+      event: () => authorizerEvent,
+      firstInvoke: 'first request: JWKS fetch (loopback) + RS256 verify',
+      note: 'shared options plus a createRequire banner, which its CommonJS dependencies need in an ESM bundle',
+    },
+    {
+      name: 'exchange',
+      description: 'gatepass exchange, as deployed (AWS SDK bundled, tree-shaken ESM)',
+      entry: 'functions/exchange/handler.ts',
+      env: () => ({ ...servers.exchangeEnv }),
+      event: () => exchangeEventFor(exchangeTokens[nextExchangeToken++]!),
+      firstInvoke: 'first request: cache miss, token exchange at oidc-provider, table write, forward to the echo upstream',
+      note: 'import includes Lambda init work: the cache key secret is read from the loopback Secrets Manager (top-level await)',
+    },
+    {
+      name: 'exchange-sdk-external',
+      description: 'exchange with @aws-sdk/* external (runtime-provided SDK)',
+      entry: 'functions/exchange/handler.ts',
+      extra: { external: ['@aws-sdk/*'] },
+      env: () => ({ ...servers.exchangeEnv }),
+      event: () => exchangeEventFor(exchangeTokens[nextExchangeToken++]!),
+      firstInvoke: 'first request: cache miss, token exchange at oidc-provider, table write, forward to the echo upstream',
+      note: "measured with the SDK installed in this repository's node_modules (CommonJS builds), standing in for the runtime's /var/runtime copy",
+    },
+  ];
+
+  const built = new Map<string, { dir: string; bundle: string; metafile: Metafile }>();
+  for (const spec of specs) {
+    const dir = join(outRoot, spec.name);
+    mkdirSync(dir, { recursive: true });
+    const result = await build({ ...esbuildOptionsFor(join(repoRoot, spec.entry), dir), ...spec.extra, metafile: true, logLevel: 'error' });
+    writeBundledConfig(dir, BUNDLED_CONFIG_FILE_NAME, servers.config());
+    built.set(spec.name, { dir, bundle: join(dir, BUNDLE_FILE_NAME), metafile: result.metafile });
+  }
+
+  const samples = new Map<string, ProbeAnswer[]>(specs.map((spec) => [spec.name, []]));
+  for (let round = 0; round < options.processes; round += 1) {
+    for (const spec of specs) {
+      const { dir, bundle } = built.get(spec.name)!;
+      samples.get(spec.name)!.push(await runProbe(bundle, { ...spec.env(), ...configEnv(dir) }, spec.event(round)));
+    }
+  }
+
+  return specs.map((spec) => {
+    const { bundle, metafile } = built.get(spec.name)!;
+    const code = readFileSync(bundle);
+    const runs = samples.get(spec.name)!;
+    const invokes = runs.map((r) => r.firstInvokeMs).filter((v): v is number => v !== null);
+    return {
+      name: spec.name,
+      description: spec.description,
+      bytes: code.byteLength,
+      gzipBytes: gzipSync(code, { level: 9 }).byteLength,
+      sourceMapBytes: statSync(`${bundle}.map`).size,
+      largestInputs: largestInputs(metafile),
+      processes: runs.length,
+      importMs: median(runs.map((r) => r.importMs)),
+      importP90Ms: quantile(runs.map((r) => r.importMs), 0.9),
+      importCpuMs: median(runs.map((r) => r.importCpuMs)),
+      firstInvokeMs: invokes.length ? median(invokes) : null,
+      firstInvoke: spec.firstInvoke,
+      outcomes: [...new Set(runs.map((r) => String(r.outcome)))],
+      ...(spec.note ? { note: spec.note } : {}),
+    };
+  });
+}
