@@ -123,7 +123,14 @@ export class IntrospectionClient {
     const settings = issuer.introspection!;
     let credentials = forceFetch ? undefined : this.credentials.get(settings.clientSecretId);
     if (!credentials) {
-      credentials = parseCredentials(settings.clientSecretId, await this.readSecret(settings.clientSecretId, { forceFetch }));
+      let text: string;
+      try {
+        text = await this.readSecret(settings.clientSecretId, { forceFetch });
+      } catch (error) {
+        // Secrets Manager down or throttling: the endpoint cannot be asked, like a network failure (401, IntrospectionFailed), not a gatepass bug (500).
+        throw new IntrospectionUnavailableError(`secret ${settings.clientSecretId} could not be read`, { cause: error });
+      }
+      credentials = parseCredentials(settings.clientSecretId, text);
       this.credentials.set(settings.clientSecretId, credentials);
     }
     const form = new URLSearchParams({ token, token_type_hint: 'access_token' });

@@ -72,7 +72,14 @@ export function translateJwtError(error: unknown): GatepassError {
   if (error instanceof JwtInvalidIssuerError) return new GatepassError(ErrorCode.IssuerNotAccepted, 'JWT issuer not accepted', { cause: error });
   if (error instanceof JwtParseError) return new GatepassError(ErrorCode.TokenMalformed, 'JWT could not be parsed', { cause: error });
   if (error instanceof JwtBaseError) return new GatepassError(ErrorCode.TokenInvalid, `JWT refused: ${error.name}`, { cause: error });
+  // node:crypto throws, instead of answering false, for an ECDSA signature whose length does
+  // not fit the curve (a DER signature, a truncated one): the caller's bytes, never a gatepass fault.
+  if (isCryptoOperationFailure(error)) return new GatepassError(ErrorCode.TokenInvalid, 'JWT signature is malformed', { cause: error });
   throw error;
+}
+
+function isCryptoOperationFailure(error: unknown): boolean {
+  return error instanceof Error && (error as { code?: unknown }).code === 'ERR_CRYPTO_OPERATION_FAILED';
 }
 
 export interface JwtValidatorOptions {
