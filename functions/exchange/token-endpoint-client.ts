@@ -2,6 +2,7 @@ import { type AuthorizationServerConfig, type GatepassConfig, type Settings } fr
 import { isLoopbackHost } from '../shared/config/config-validator.js';
 import { ErrorCode, GatepassError } from '../shared/errors.js';
 import { MetricName } from '../shared/metric-names.js';
+import { verifyIssuedAudience } from './audience-narrowing.js';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
 import { ClientAuthenticator } from './client-authentication.js';
 import { SecretsManagerClientSecrets, type ClientCredentials, type ClientSecretSource } from './client-secrets.js';
@@ -22,9 +23,10 @@ import { validateTokenResponse, type ResponseExpectation } from './token-respons
  *
  * `exchange` sends one token exchange (form POST, client authentication per the
  * authorization server's `clientAuth`), validates the answer strictly and verifies that
- * the granted scope is narrower (see scope-narrowing.ts). `clientCredentialsToken` gets the
- * gateway's own token (actor mode `gateway`), cached until `refreshMarginSeconds` before
- * it expires.
+ * the granted scope is narrower (see scope-narrowing.ts) and that a readable issued token
+ * is meant for the requested audience only (audience-narrowing.ts). `clientCredentialsToken`
+ * gets the gateway's own token (actor mode `gateway`), cached until `refreshMarginSeconds`
+ * before it expires.
  *
  * Every failure is a `GatepassError`: `exchange_denied` (403), `exchange_not_narrower`,
  * `exchange_bad_response` (502), `exchange_unavailable` (503, an `ExchangeUnavailableError`
@@ -162,6 +164,10 @@ export class TokenExchangeClient {
         issuedToken: issued.accessToken,
         ...(request.subjectScopes !== undefined ? { subjectScopes: request.subjectScopes } : {}),
       },
+      server.where,
+    );
+    verifyIssuedAudience(
+      { audience: request.audience, resource: request.resource, issuedToken: issued.accessToken, issuedTokenType: issued.issuedTokenType },
       server.where,
     );
     return issued;
