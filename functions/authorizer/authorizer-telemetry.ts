@@ -9,8 +9,12 @@ import type { AuthorizerTelemetry, Decision } from './authorizer.js';
  * `Errors` metric, which counts every REST 401 (DESIGN.md "Operations notes").
  */
 export function powertoolsTelemetry(logger: Logger, metrics: Metrics): AuthorizerTelemetry {
+  // One single-metric emitter for the container's life: `singleMetric()` builds a new
+  // Metrics object (and a new Console) on each call, which cost more CPU than verifying
+  // an RS256 signature. A single metric publishes on addMetric and then clears its
+  // request dimensions, so each decision's line carries only { service, its dimension }.
+  const single = metrics.singleMetric();
   const count = (name: string, dimension: string, value: string) => {
-    const single = metrics.singleMetric();
     single.addDimension(dimension, value);
     single.addMetric(name, MetricUnit.Count, 1);
   };
@@ -29,11 +33,11 @@ export function powertoolsTelemetry(logger: Logger, metrics: Metrics): Authorize
     },
     jwksFailed(uri, error) {
       logger.error('jwks.fetch_failed', { jwksUri: uri, error: error.name, reason: error.message });
-      metrics.singleMetric().addMetric(MetricName.JwksFetchFailed, MetricUnit.Count, 1);
+      single.addMetric(MetricName.JwksFetchFailed, MetricUnit.Count, 1);
     },
     introspectionFailed(issuer, error) {
       logger.error('introspection.failed', { issuer, error: error.name, reason: error.message });
-      metrics.singleMetric().addMetric(MetricName.IntrospectionFailed, MetricUnit.Count, 1);
+      single.addMetric(MetricName.IntrospectionFailed, MetricUnit.Count, 1);
     },
   };
 }
