@@ -54,21 +54,27 @@ function splitMethodArn(methodArn: string): { prefix: string; method: string; pa
   return { prefix: `${parts[0]}/${parts[1]}`, method: parts[2]!, path: `/${parts.slice(3).join('/')}` };
 }
 
+/** Every value of header `name` (lower case), whatever the case of the event's keys. */
 function headerValues(
   headers: Record<string, string | undefined> | null | undefined,
   multi: Record<string, string[] | undefined> | null | undefined,
   name: string,
 ): string[] {
+  // Keys of another length cannot match: most headers are skipped without lower-casing.
   const values: string[] = [];
   if (multi) {
-    for (const [key, list] of Object.entries(multi)) {
-      if (key.toLowerCase() === name && Array.isArray(list)) values.push(...list.filter((v): v is string => typeof v === 'string'));
+    for (const key of Object.keys(multi)) {
+      const list = multi[key];
+      if (key.length === name.length && key.toLowerCase() === name && Array.isArray(list)) {
+        for (const value of list) if (typeof value === 'string') values.push(value);
+      }
     }
     if (values.length > 0) return values;
   }
   if (headers) {
-    for (const [key, value] of Object.entries(headers)) {
-      if (key.toLowerCase() === name && typeof value === 'string') values.push(value);
+    for (const key of Object.keys(headers)) {
+      const value = headers[key];
+      if (key.length === name.length && key.toLowerCase() === name && typeof value === 'string') values.push(value);
     }
   }
   return values;

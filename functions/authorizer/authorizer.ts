@@ -1,16 +1,15 @@
-import type { GatepassConfig } from '../shared/config/config-schema.js';
+import type { GatepassConfig, RouteConfig } from '../shared/config/config-schema.js';
 import { extractBearerToken } from '../shared/bearer-token.js';
-import { clientIdOf, scopesOf } from '../shared/claims.js';
 import { ErrorCode, GatepassError } from '../shared/errors.js';
 import { ExpiringLru } from '../shared/expiring-lru.js';
 import { RouteMatcher } from '../shared/route-matcher.js';
 import { sha256Hex } from '../shared/token-id.js';
-import { parseAuthorizerEvent, type AuthorizerRequest } from './authorizer-event.js';
+import { parseAuthorizerEvent } from './authorizer-event.js';
 import { allowResult, denyResult, type AuthorizerContext, type AuthorizerResult } from './authorizer-response.js';
 import { IntrospectionClient, IntrospectionUnavailableError, type SecretReader } from './introspection-client.js';
 import { checkTimes, JwtValidator } from './jwt-validator.js';
 import { decomposeJwt, hasJwsShape } from './jwt-structure.js';
-import { assertRouteAccepts, classify, type Action } from './route-policy.js';
+import { assertRouteAccepts, classify, tokenFactsOf, type Action, type TokenFacts } from './route-policy.js';
 
 /** One authorizer decision, as logged and counted. */
 export interface Decision {
@@ -43,14 +42,8 @@ export interface AuthorizerDependencies {
 }
 
 interface ValidatedToken {
-  readonly issuerKey: string;
-  readonly claims: Readonly<Record<string, unknown>>;
+  readonly facts: TokenFacts;
   readonly via: string;
-}
-
-interface MemoEntry {
-  readonly issuerKey: string;
-  readonly claims: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -61,7 +54,7 @@ export class Authorizer {
   private readonly matcher: RouteMatcher;
   private readonly jwt: JwtValidator;
   private readonly introspection: IntrospectionClient;
-  private readonly memo: ExpiringLru<MemoEntry>;
+  private readonly memo: ExpiringLru<TokenFacts>;
   private readonly now: () => number;
 
   constructor(
@@ -85,54 +78,65 @@ export class Authorizer {
    */
   async handle(event: unknown): Promise<AuthorizerResult> {
     const request = parseAuthorizerEvent(event, this.matcher);
-    let partial: Partial<Decision> = {};
+    // What the decision line can say so far; filled in as the request gets further.
+    let route: string | undefined;
+    let tokenId: string | undefined;
+    let issuer: string | undefined;
+    let via: string | undefined;
     try {
-      const route = request.route;
-      if (!route) throw new GatepassError(ErrorCode.GatewayMisconfigured, 'the request matches no configured route');
-      partial = { route: route.id };
+      const matched = request.route;
+      if (!matched) throw new GatepassError(ErrorCode.GatewayMisconfigured, 'the request matches no configured route');
+      route = matched.id;
       if (request.tokenInQuery) throw new GatepassError(ErrorCode.TokenMalformed, 'access_token in the query string is refused (RFC 6750 §2.3)');
       const token = extractBearerToken(request.authorization, this.config.settings.maxTokenLength);
+      // One hash per request: the memo key, and (its first 32 hex characters) the tokenId.
       const hash = sha256Hex(token);
-      const tokenId = hash.slice(0, 32);
-      partial = { ...partial, tokenId };
+      tokenId = hash.slice(0, 32);
 
-      const validated = await this.validate(token, hash, request);
-      partial = { ...partial, issuer: validated.issuerKey, via: validated.via };
-      assertRouteAccepts(route, validated.issuerKey, validated.claims);
-      const action = classify(this.config, route, validated.issuerKey, validated.claims);
+      // A remembered token skips only the signature check; its time claims are checked again,
+      // and the route checks below run for it like for any other.
+      const remembered = this.memo.get(hash);
+      let validated: ValidatedToken;
+      if (remembered) {
+        checkTimes(remembered.claims, this.now() / 1000, this.config.settings.clockSkewSeconds);
+        validated = { facts: remembered, via: 'memo' };
+      } else {
+        validated = await this.validate(token, hash, matched);
+      }
+      const facts = validated.facts;
+      issuer = facts.issuerKey;
+      via = validated.via;
+      assertRouteAccepts(matched, facts);
+      const action = classify(this.config, matched, facts);
 
-      const claims = validated.claims;
       const context: AuthorizerContext = {
-        route: route.id,
+        route: matched.id,
         action,
-        issuer: validated.issuerKey,
-        subject: typeof claims['sub'] === 'string' ? claims['sub'] : '',
-        clientId: clientIdOf(claims),
-        scope: scopesOf(claims).join(' '),
-        expiresAt: typeof claims['exp'] === 'number' ? Math.floor(claims['exp']) : 0,
+        issuer: facts.issuerKey,
+        subject: facts.subject,
+        clientId: facts.clientId,
+        scope: facts.scope,
+        expiresAt: facts.expiresAt,
         tokenId,
       };
-      this.deps.telemetry.decision({ ...partial, outcome: 'allow', status: 200, format: request.format, action, subject: context.subject });
-      return allowResult(request, route, context);
+      this.deps.telemetry.decision({ route, tokenId, issuer, via, outcome: 'allow', status: 200, format: request.format, action, subject: facts.subject });
+      return allowResult(request, matched, context);
     } catch (error) {
       if (!(error instanceof GatepassError)) throw error;
       const status = error.code === ErrorCode.GatewayMisconfigured ? 403 : error.status;
-      this.deps.telemetry.decision({ ...partial, outcome: error.code, status, format: request.format, reason: error.message });
+      const known: Partial<Decision> = {
+        ...(route !== undefined ? { route } : {}),
+        ...(tokenId !== undefined ? { tokenId } : {}),
+        ...(issuer !== undefined ? { issuer, via } : {}),
+      };
+      this.deps.telemetry.decision({ ...known, outcome: error.code, status, format: request.format, reason: error.message });
       return denyResult(request, status, error.code);
     }
   }
 
-  private async validate(token: string, hash: string, request: AuthorizerRequest): Promise<ValidatedToken> {
-    const route = request.route!;
-    const nowSeconds = this.now() / 1000;
+  /** Full validation of a token the memo does not hold: JWT (then remembered) or introspection. */
+  private async validate(token: string, hash: string, route: RouteConfig): Promise<ValidatedToken> {
     const skew = this.config.settings.clockSkewSeconds;
-
-    const memo = this.memo.get(hash);
-    if (memo) {
-      checkTimes(memo.claims, nowSeconds, skew);
-      return { ...memo, via: 'memo' };
-    }
-
     if (hasJwsShape(token)) {
       const jwt = decomposeJwt(token);
       const issuerKey = this.jwt.issuerKeyOf(jwt.payload.iss);
@@ -140,10 +144,11 @@ export class Authorizer {
         // Checked before any key lookup: an issuer foreign to the route costs no fetch.
         if (!route.acceptedIssuers.includes(issuerKey)) throw new GatepassError(ErrorCode.IssuerNotAccepted, 'issuer not accepted on this route');
         const claims = await this.jwt.verify(jwt);
+        const facts = tokenFactsOf(issuerKey, claims);
         const maxAgeMs = this.config.settings.verifiedTokenMemo.maxAgeSeconds * 1000;
         const exp = claims.exp as number;
-        this.memo.set(hash, { issuerKey, claims }, Math.min(this.now() + maxAgeMs, (exp + skew) * 1000));
-        return { issuerKey, claims, via: 'jwt' };
+        this.memo.set(hash, facts, Math.min(this.now() + maxAgeMs, (exp + skew) * 1000));
+        return { facts, via: 'jwt' };
       }
       // A JWT from an issuer that only introspects goes to introspection below;
       // any other issuer is unknown and costs nothing.
@@ -154,7 +159,7 @@ export class Authorizer {
     if (!issuerKey) throw new GatepassError(ErrorCode.TokenMalformed, 'not a JWT, and no issuer on this route introspects opaque tokens');
     try {
       const { claims, cached } = await this.introspection.introspect(issuerKey, token);
-      return { issuerKey, claims, via: cached ? 'introspection-cache' : 'introspection' };
+      return { facts: tokenFactsOf(issuerKey, claims), via: cached ? 'introspection-cache' : 'introspection' };
     } catch (error) {
       if (error instanceof IntrospectionUnavailableError) {
         this.deps.telemetry.introspectionFailed(issuerKey, error);

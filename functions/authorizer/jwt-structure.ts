@@ -12,17 +12,37 @@ export function hasJwsShape(token: string): boolean {
   return second > first + 1 && token.indexOf('.', second + 1) === -1;
 }
 
+/** The 6-bit value of each base64url character, -1 for anything else. */
+const BASE64URL_VALUES = (() => {
+  const values = new Int8Array(128).fill(-1);
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  for (let i = 0; i < alphabet.length; i += 1) values[alphabet.charCodeAt(i)] = i;
+  return values;
+})();
+
 /**
- * Decodes one segment, refusing anything but canonical unpadded base64url: two
- * encodings of one token must not both be accepted.
+ * True when `segment` is canonical unpadded base64url: the only encoding whose decoding
+ * encodes back to itself. Beyond the alphabet and a length that is not 1 mod 4, the bits
+ * of the last character that carry no data must be zero (RFC 4648 §3.5): otherwise two
+ * strings decode to the same bytes. Checked on the text, without decoding it.
  */
+export function isCanonicalBase64Url(segment: string): boolean {
+  const remainder = segment.length % 4;
+  if (segment.length === 0 || remainder === 1 || !BASE64URL.test(segment)) return false;
+  if (remainder === 0) return true;
+  const last = BASE64URL_VALUES[segment.charCodeAt(segment.length - 1)]!;
+  // 2 characters carry one byte (4 spare bits), 3 characters two bytes (2 spare bits).
+  return (last & (remainder === 2 ? 0x0f : 0x03)) === 0;
+}
+
+/** Refuses anything but canonical unpadded base64url: two encodings of one token must not both be accepted. */
+function assertCanonical(segment: string, what: string): void {
+  if (!isCanonicalBase64Url(segment)) throw new GatepassError(ErrorCode.TokenMalformed, `JWT ${what} is not canonical base64url`);
+}
+
 function decodeSegment(segment: string, what: string): Buffer {
-  if (!BASE64URL.test(segment) || segment.length % 4 === 1) {
-    throw new GatepassError(ErrorCode.TokenMalformed, `JWT ${what} is not base64url`);
-  }
-  const bytes = Buffer.from(segment, 'base64url');
-  if (bytes.toString('base64url') !== segment) throw new GatepassError(ErrorCode.TokenMalformed, `JWT ${what} is not canonical base64url`);
-  return bytes;
+  assertCanonical(segment, what);
+  return Buffer.from(segment, 'base64url');
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -56,7 +76,8 @@ export function decomposeJwt(token: string): DecomposedJwt {
   const payload = parseJsonObject(decodeSegment(payloadB64, 'payload'), 'payload');
   if (typeof header['alg'] !== 'string') throw new GatepassError(ErrorCode.TokenMalformed, 'JWT header has no alg');
   if (header['alg'].toLowerCase() === 'none') throw new GatepassError(ErrorCode.TokenInvalid, 'unsigned JWT (alg none)');
-  decodeSegment(signatureB64, 'signature');
+  // The verifier decodes the signature itself: here only its encoding is checked.
+  assertCanonical(signatureB64, 'signature');
   if (header['kid'] !== undefined && typeof header['kid'] !== 'string') throw new GatepassError(ErrorCode.TokenMalformed, 'JWT kid is not a string');
   if (header['typ'] !== undefined && typeof header['typ'] !== 'string') throw new GatepassError(ErrorCode.TokenMalformed, 'JWT typ is not a string');
   // RFC 7515 §4.1.11: a recipient must refuse `crit` extensions it does not understand; gatepass understands none.

@@ -1,5 +1,5 @@
 import type { GatepassConfig, RouteConfig, SameIssuerWhen } from '../shared/config/config-schema.js';
-import { audiencesOf, scopesOf } from '../shared/claims.js';
+import { audiencesOf, clientIdOf, scopesOf } from '../shared/claims.js';
 import { ErrorCode, GatepassError } from '../shared/errors.js';
 
 export const Action = {
@@ -8,18 +8,50 @@ export const Action = {
 } as const;
 export type Action = (typeof Action)[keyof typeof Action];
 
+/**
+ * What the route checks and the authorizer context read from a validated token, derived
+ * once per token (and kept with it in the verified-token memo), so a repeated token costs
+ * no claim parsing. The checks themselves still run on every request.
+ */
+export interface TokenFacts {
+  readonly issuerKey: string;
+  readonly claims: Readonly<Record<string, unknown>>;
+  readonly scopes: ReadonlySet<string>;
+  /** Space separated, as the context carries it. */
+  readonly scope: string;
+  readonly audiences: readonly string[];
+  readonly subject: string;
+  readonly clientId: string;
+  /** `exp` in whole epoch seconds (0 when absent, as for some introspection answers). */
+  readonly expiresAt: number;
+}
+
+export function tokenFactsOf(issuerKey: string, claims: Readonly<Record<string, unknown>>): TokenFacts {
+  const scopes = scopesOf(claims);
+  const sub = claims['sub'];
+  const exp = claims['exp'];
+  return {
+    issuerKey,
+    claims,
+    scopes: new Set(scopes),
+    scope: scopes.join(' '),
+    audiences: audiencesOf(claims),
+    subject: typeof sub === 'string' ? sub : '',
+    clientId: clientIdOf(claims),
+    expiresAt: typeof exp === 'number' ? Math.floor(exp) : 0,
+  };
+}
+
 /** The route's own checks, run on every request (also for memoised tokens). */
-export function assertRouteAccepts(route: RouteConfig, issuerKey: string, claims: Readonly<Record<string, unknown>>): void {
-  if (!route.acceptedIssuers.includes(issuerKey)) throw new GatepassError(ErrorCode.IssuerNotAccepted, 'issuer not accepted on this route');
-  if (route.requiredScopes.length > 0) {
-    const granted = new Set(scopesOf(claims));
-    if (!route.requiredScopes.every((s) => granted.has(s))) throw new GatepassError(ErrorCode.InsufficientScope, 'a required scope is missing');
+export function assertRouteAccepts(route: RouteConfig, token: TokenFacts): void {
+  if (!route.acceptedIssuers.includes(token.issuerKey)) throw new GatepassError(ErrorCode.IssuerNotAccepted, 'issuer not accepted on this route');
+  for (const scope of route.requiredScopes) {
+    if (!token.scopes.has(scope)) throw new GatepassError(ErrorCode.InsufficientScope, 'a required scope is missing');
   }
 }
 
-function sameIssuerConditionsMatch(when: SameIssuerWhen, claims: Readonly<Record<string, unknown>>): boolean {
-  const scopes = new Set(scopesOf(claims));
-  const audiences = audiencesOf(claims);
+function sameIssuerConditionsMatch(when: SameIssuerWhen, token: TokenFacts): boolean {
+  const { scopes, audiences } = token;
   return (
     when.hasScopes.every((s) => scopes.has(s)) &&
     !when.missingScopes.some((s) => scopes.has(s)) &&
@@ -34,12 +66,12 @@ function sameIssuerConditionsMatch(when: SameIssuerWhen, claims: Readonly<Record
  * (downscoped) only when `sameIssuerWhen` is present and matches; otherwise, and on
  * routes without an `exchange` block, the original token passes through.
  */
-export function classify(config: GatepassConfig, route: RouteConfig, issuerKey: string, claims: Readonly<Record<string, unknown>>): Action {
+export function classify(config: GatepassConfig, route: RouteConfig, token: TokenFacts): Action {
   const exchange = route.exchange;
   if (!exchange) return Action.Passthrough;
   const target = config.authorizationServers[exchange.authorizationServer];
-  const issuer = config.issuers[issuerKey];
+  const issuer = config.issuers[token.issuerKey];
   if (!target || !issuer || issuer.issuer !== target.issuer) return Action.Exchange;
   if (!exchange.sameIssuerWhen) return Action.Passthrough;
-  return sameIssuerConditionsMatch(exchange.sameIssuerWhen, claims) ? Action.Exchange : Action.Passthrough;
+  return sameIssuerConditionsMatch(exchange.sameIssuerWhen, token) ? Action.Exchange : Action.Passthrough;
 }

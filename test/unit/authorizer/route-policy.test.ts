@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { assertRouteAccepts, classify, tokenFactsOf } from '../../../functions/authorizer/route-policy.js';
+import { parseConfig } from '../../../functions/shared/config/config-validator.js';
+import { GatepassError } from '../../../functions/shared/errors.js';
+
+const config = parseConfig({
+  version: 1,
+  issuers: {
+    partner: { issuer: 'https://idp.partner.example', jwksUri: 'https://idp.partner.example/jwks' },
+    corp: { issuer: 'https://login.corp.example', jwksUri: 'https://login.corp.example/jwks' },
+  },
+  authorizationServers: { corp: { issuer: 'https://login.corp.example', tokenEndpoint: 'https://login.corp.example/token', clientSecretId: 'gatepass/corp' } },
+  routes: [
+    {
+      id: 'orders-read',
+      method: 'GET',
+      path: '/orders/{id}',
+      upstream: 'https://orders.internal.example',
+      acceptedIssuers: ['partner', 'corp'],
+      requiredScopes: ['orders:read'],
+      exchange: { authorizationServer: 'corp', sameIssuerWhen: { hasScopes: ['orders:admin'], missingAudience: ['orders'] }, scope: ['orders:read'] },
+    },
+    { id: 'health', method: 'GET', path: '/health', upstream: 'https://orders.internal.example', acceptedIssuers: ['corp'] },
+  ],
+});
+const [ordersRead, health] = config.routes as [(typeof config.routes)[0], (typeof config.routes)[0]];
+
+function codeOf(run: () => unknown): string | undefined {
+  try {
+    run();
+    return undefined;
+  } catch (error) {
+    return error instanceof GatepassError ? error.code : 'not a GatepassError';
+  }
+}
+
+describe('tokenFactsOf', () => {
+  it('derives the context fields once: scope (string or scp), subject, client id, audiences, whole-second expiry', () => {
+    expect(tokenFactsOf('partner', { sub: 'alice', azp: 'app', scope: 'a  b', aud: ['x', 'y'], exp: 1_900_000_000.9 })).toMatchObject({
+      issuerKey: 'partner',
+      subject: 'alice',
+      clientId: 'app',
+      scope: 'a b',
+      audiences: ['x', 'y'],
+      expiresAt: 1_900_000_000,
+    });
+    const facts = tokenFactsOf('corp', { scp: ['orders:read', 'orders:admin'] });
+    expect([...facts.scopes]).toEqual(['orders:read', 'orders:admin']);
+    expect(facts).toMatchObject({ subject: '', clientId: '', scope: 'orders:read orders:admin', audiences: [], expiresAt: 0 });
+  });
+
+  it('grants no scope from a malformed claim', () => {
+    expect(tokenFactsOf('partner', { scope: ['orders:read'] }).scopes.size).toBe(0);
+    expect(tokenFactsOf('partner', { scp: ['orders:read', 7] }).scopes.size).toBe(0);
+  });
+});
+
+describe('assertRouteAccepts', () => {
+  it('accepts a token of an accepted issuer that carries every required scope', () => {
+    expect(codeOf(() => assertRouteAccepts(ordersRead, tokenFactsOf('partner', { scope: 'profile orders:read' })))).toBeUndefined();
+    expect(codeOf(() => assertRouteAccepts(health, tokenFactsOf('corp', {})))).toBeUndefined();
+  });
+
+  it('refuses an issuer the route does not accept, before looking at scopes', () => {
+    expect(codeOf(() => assertRouteAccepts(health, tokenFactsOf('partner', { scope: 'orders:read' })))).toBe('issuer_not_accepted');
+  });
+
+  it('refuses a missing scope with insufficient_scope, matching whole scope tokens only', () => {
+    expect(codeOf(() => assertRouteAccepts(ordersRead, tokenFactsOf('partner', { scope: 'orders:readonly orders' })))).toBe('insufficient_scope');
+    expect(codeOf(() => assertRouteAccepts(ordersRead, tokenFactsOf('partner', {})))).toBe('insufficient_scope');
+  });
+});
+
+describe('classify', () => {
+  it('exchanges a token from another issuer than the target authorization server', () => {
+    expect(classify(config, ordersRead, tokenFactsOf('partner', { scope: 'orders:read' }))).toBe('exchange');
+  });
+
+  it('exchanges a same-issuer token only when sameIssuerWhen matches', () => {
+    expect(classify(config, ordersRead, tokenFactsOf('corp', { scope: 'orders:read orders:admin', aud: 'api' }))).toBe('exchange');
+    expect(classify(config, ordersRead, tokenFactsOf('corp', { scope: 'orders:read' }))).toBe('passthrough');
+    expect(classify(config, ordersRead, tokenFactsOf('corp', { scope: 'orders:read orders:admin', aud: ['api', 'orders'] }))).toBe('passthrough');
+  });
+
+  it('passes the token through on a route without exchange', () => {
+    expect(classify(config, health, tokenFactsOf('corp', {}))).toBe('passthrough');
+  });
+});
