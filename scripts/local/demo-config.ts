@@ -1,0 +1,128 @@
+import type { GatepassConfig, GatepassConfigInput } from '../../functions/shared/config/config-schema.js';
+import { parseConfig } from '../../functions/shared/config/config-validator.js';
+
+/**
+ * The demo world of the local stack: who issues what, which clients exist, and the
+ * gatepass configuration that ties them to the routes of the walkthrough. The
+ * configuration is generated at start with the real loopback URLs and validated with the
+ * schema the functions use.
+ */
+export const DEMO = {
+  /** The partner IdP's resource server: the `aud` of the callers' tokens. */
+  partnerAudience: 'https://api.example.com',
+  partnerScopes: ['orders:read', 'orders:write', 'profile'],
+  /** The partner application that gets tokens with client_credentials. */
+  partnerClientId: 'partner-app',
+  /** The corporate AS's resource server for the orders service. */
+  ordersResource: 'https://orders.internal.example',
+  ordersAudience: 'orders',
+  ordersScopes: ['orders:read', 'orders:write', 'orders:admin'],
+  /** gatepass's own client at the corporate AS (token exchange and its actor token). */
+  gatewayClientId: 'gatepass',
+  /** A corporate application whose tokens show same-issuer downscoping and passthrough. */
+  corpClientId: 'corp-app',
+  /** The legacy SSO's introspection client for gatepass. */
+  legacyIntrospectionClientId: 'gatepass-introspection',
+  actorHeader: 'x-actor-token',
+  secrets: {
+    corpExchange: 'gatepass/corp-exchange',
+    legacyIntrospection: 'gatepass/legacy-introspection',
+    cacheKey: 'gatepass/cache-key',
+  },
+} as const;
+
+export interface DemoEndpoints {
+  readonly partner: { readonly issuer: string; readonly jwksUri: string };
+  readonly corp: { readonly issuer: string; readonly jwksUri: string; readonly tokenEndpoint: string };
+  readonly legacy: { readonly issuer: string; readonly introspectionEndpoint: string };
+  /** The echo upstream's origin. */
+  readonly upstream: string;
+}
+
+/** The route ids of the demo configuration. */
+export const DemoRoute = {
+  OrdersRead: 'orders-read',
+  OrdersCreate: 'orders-create',
+  Health: 'health',
+  OrdersDelegated: 'orders-delegated',
+  OrdersOnBehalf: 'orders-on-behalf',
+  Reports: 'reports',
+} as const;
+
+export function demoConfigDocument(endpoints: DemoEndpoints): GatepassConfigInput {
+  const orders = `${endpoints.upstream}/orders-service`;
+  const ordersExchange = { authorizationServer: 'corp', audience: [DEMO.ordersAudience], scope: ['orders:read'] };
+  return {
+    version: 1,
+    insecureLoopbackHttp: true,
+    issuers: {
+      partner: { issuer: endpoints.partner.issuer, jwksUri: endpoints.partner.jwksUri, audiences: [DEMO.partnerAudience], algorithms: ['RS256'], tokenTypes: ['at+jwt'] },
+      corp: { issuer: endpoints.corp.issuer, jwksUri: endpoints.corp.jwksUri, algorithms: ['RS256'], tokenTypes: ['at+jwt'] },
+      legacy: {
+        issuer: endpoints.legacy.issuer,
+        introspection: { endpoint: endpoints.legacy.introspectionEndpoint, clientSecretId: DEMO.secrets.legacyIntrospection },
+      },
+    },
+    authorizationServers: {
+      corp: { issuer: endpoints.corp.issuer, tokenEndpoint: endpoints.corp.tokenEndpoint, clientAuth: 'client_secret_basic', clientSecretId: DEMO.secrets.corpExchange },
+    },
+    routes: [
+      {
+        id: DemoRoute.OrdersRead,
+        method: 'GET',
+        path: '/orders/{id}',
+        upstream: orders,
+        acceptedIssuers: ['partner', 'corp'],
+        requiredScopes: ['orders:read'],
+        exchange: {
+          ...ordersExchange,
+          sameIssuerWhen: { hasScopes: ['orders:admin'] },
+          flow: 'federation',
+          owner: 'orders-team',
+          justification: 'partner order lookups; corporate admin tokens are narrowed to orders:read',
+        },
+      },
+      {
+        id: DemoRoute.OrdersCreate,
+        method: 'POST',
+        path: '/orders',
+        upstream: orders,
+        acceptedIssuers: ['partner'],
+        requiredScopes: ['orders:write'],
+        exchange: { authorizationServer: 'corp', audience: [DEMO.ordersAudience], scope: ['orders:write'], flow: 'federation', owner: 'orders-team' },
+      },
+      { id: DemoRoute.Health, method: 'GET', path: '/health', upstream: orders, acceptedIssuers: ['partner', 'corp'] },
+      {
+        id: DemoRoute.OrdersDelegated,
+        method: 'GET',
+        path: '/delegated/orders/{id}',
+        upstream: orders,
+        acceptedIssuers: ['partner'],
+        requiredScopes: ['orders:read'],
+        exchange: { ...ordersExchange, actor: { source: 'gateway' }, flow: 'delegation', owner: 'orders-team', justification: 'the gateway acts for partner callers' },
+      },
+      {
+        id: DemoRoute.OrdersOnBehalf,
+        method: 'GET',
+        path: '/on-behalf/orders/{id}',
+        upstream: orders,
+        acceptedIssuers: ['partner'],
+        requiredScopes: ['orders:read'],
+        exchange: { ...ordersExchange, actor: { source: 'header', header: DEMO.actorHeader }, flow: 'delegation', owner: 'orders-team' },
+      },
+      {
+        id: DemoRoute.Reports,
+        method: 'ANY',
+        path: '/reports/{proxy+}',
+        upstream: `${endpoints.upstream}/reports-service`,
+        acceptedIssuers: ['legacy'],
+        requiredScopes: ['reports'],
+      },
+    ],
+  };
+}
+
+/** The demo configuration, validated by the shared schema (a mistake here fails the start). */
+export function demoConfig(endpoints: DemoEndpoints): GatepassConfig {
+  return parseConfig(demoConfigDocument(endpoints), 'local demo configuration');
+}

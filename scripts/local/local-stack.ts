@@ -1,0 +1,293 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { GatepassConfig } from '../../functions/shared/config/config-schema.js';
+import { startDynalite, type LocalDynamo } from '../../test/support/dynalite.js';
+import { startEchoUpstream, type EchoUpstream } from '../../test/support/echo-upstream.js';
+import { JwksServer } from '../../test/support/jwks-server.js';
+import type { OAuthServer, OAuthServerOptions } from '../../test/support/oauth-server/oauth-server.js';
+import { startSecretsManagerServer, type SecretsManagerServer } from '../../test/support/secrets-manager-server.js';
+import { ControlServer } from './control-server.js';
+import { DEMO, demoConfig } from './demo-config.js';
+import { DemoTokenIssuer, OpaqueTokenStore } from './demo-tokens.js';
+import { buildFunctionBundles } from './function-bundles.js';
+import { FunctionLogs } from './function-logs.js';
+import type { ApiFlavour } from './gateway-events.js';
+import { FUNCTION_SETTINGS, functionEnvironment, LocalFunction } from './lambda-environment.js';
+import { LambdaFunction } from './lambda-function.js';
+import { LocalGateway, type AccessLogEntry } from './local-gateway.js';
+import { writeState, removeState, type LocalStackState } from './local-state.js';
+import { SwitchableRelay } from './switchable-relay.js';
+import { echoViewResponder } from './upstream-echo-view.js';
+
+/**
+ * The whole flow on 127.0.0.1, in one process tree: dynalite with the cache table, the
+ * loopback Secrets Manager with the demo client secrets and cache key, a partner IdP and
+ * the corporate authorization server (both oidc-provider; the latter with the RFC 8693
+ * grant), a legacy SSO that introspects opaque tokens, the echo upstream, both functions
+ * bundled as deployed and run in their own processes, and the local API Gateway in front.
+ * `npm start` and the end-to-end tests both start it through `startLocalStack`.
+ */
+export interface LocalStackOptions {
+  /** Bundles, configuration and logs go here. */
+  readonly workDir: string;
+  /** Default `http` (HTTP API, payload 2.0); `rest` for the REST API. */
+  readonly flavour?: ApiFlavour;
+  /** Gateway port; default 0 (ephemeral). */
+  readonly gatewayPort?: number;
+  /** Control endpoint port; default 0. */
+  readonly controlPort?: number;
+  /** Default 60 s, as the stack; 0 turns the authorizer cache off. */
+  readonly authorizerCacheTtlSeconds?: number;
+  /** Containers per function at most; default 4. */
+  readonly maxContainers?: number;
+  /** Written when given, removed at stop: how `npm run token` finds this stack. */
+  readonly stateFile?: string;
+  /** Mirror the functions' log lines to this stream (they always go to workDir/logs/). */
+  readonly mirrorFunctionLogs?: NodeJS.WritableStream;
+  readonly onRequest?: (entry: AccessLogEntry) => void;
+}
+
+export interface LocalStackUrls {
+  readonly gateway: string;
+  readonly control: string;
+  readonly partner: string;
+  readonly corp: string;
+  readonly legacy: string;
+  readonly upstream: string;
+  readonly dynamodb: string;
+  readonly secretsManager: string;
+  /** The relay the configuration's corporate token endpoint goes through. */
+  readonly tokenRelay: string;
+}
+
+export interface LocalStack {
+  readonly flavour: ApiFlavour;
+  readonly urls: LocalStackUrls;
+  readonly config: GatepassConfig;
+  readonly configFile: string;
+  readonly gateway: LocalGateway;
+  readonly functions: Readonly<Record<LocalFunction, LambdaFunction>>;
+  readonly logs: Readonly<Record<LocalFunction | 'stack', FunctionLogs>>;
+  readonly tokens: DemoTokenIssuer;
+  readonly echo: EchoUpstream;
+  readonly partner: OAuthServer;
+  readonly corp: OAuthServer;
+  readonly tokenRelay: SwitchableRelay;
+  readonly dynamo: LocalDynamo;
+  readonly secrets: SecretsManagerServer;
+  /** Milliseconds: the whole start, and the bundling within it. */
+  readonly timings: { readonly startMs: number; readonly buildMs: number };
+  stop(): Promise<void>;
+}
+
+const secret = () => randomBytes(24).toString('base64url');
+
+/**
+ * oidc-provider warns on stderr when imported on Node 20 and when it uses its in-memory
+ * adapter: both true and expected here, so they go to the stack's log, not the terminal.
+ */
+async function withProviderWarningsTo<T>(logs: FunctionLogs, run: () => Promise<T>): Promise<T> {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    const text = args.map(String).join(' ');
+    if (text.includes('oidc-provider')) logs.write(text);
+    else warn(...args);
+  };
+  try {
+    return await run();
+  } finally {
+    console.warn = warn;
+  }
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const started = performance.now();
+  const flavour = options.flavour ?? 'http';
+  const logsDir = join(options.workDir, 'logs');
+  mkdirSync(logsDir, { recursive: true });
+  const mirror = options.mirrorFunctionLogs ? { mirror: options.mirrorFunctionLogs } : {};
+  const logs = {
+    authorizer: new FunctionLogs(FUNCTION_SETTINGS.authorizer.functionName, { file: join(logsDir, 'authorizer.log'), ...mirror }),
+    exchange: new FunctionLogs(FUNCTION_SETTINGS.exchange.functionName, { file: join(logsDir, 'exchange.log'), ...mirror }),
+    stack: new FunctionLogs('stack', { file: join(logsDir, 'stack.log') }),
+  };
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        logs.stack.write(`stop: ${(error as Error).message}`);
+      }
+    }
+    await Promise.all(Object.values(logs).map((l) => l.close()));
+  };
+
+  try {
+    const { startOAuthServer } = await withProviderWarningsTo(logs.stack, () => import('../../test/support/oauth-server/oauth-server.js'));
+    const startOAuth = (o: OAuthServerOptions) => withProviderWarningsTo(logs.stack, () => startOAuthServer(o));
+    const credentials = { partnerApp: secret(), gateway: secret(), corpApp: secret(), introspection: secret() };
+
+    const [dynamo, secrets, echo, legacyServer, partner] = await Promise.all([
+      startDynalite(),
+      startSecretsManagerServer({
+        [DEMO.secrets.corpExchange]: { client_id: DEMO.gatewayClientId, client_secret: credentials.gateway },
+        [DEMO.secrets.legacyIntrospection]: { client_id: DEMO.legacyIntrospectionClientId, client_secret: credentials.introspection },
+        [DEMO.secrets.cacheKey]: randomBytes(48).toString('base64url'),
+      }),
+      startEchoUpstream({ responder: echoViewResponder }),
+      new JwksServer().start(),
+      startOAuth({
+        clients: [{ clientId: DEMO.partnerClientId, auth: 'client_secret_basic', clientSecret: credentials.partnerApp }],
+        resourceServers: [{ identifier: DEMO.partnerAudience, audience: DEMO.partnerAudience, scopes: [...DEMO.partnerScopes] }],
+      }),
+    ]);
+    cleanups.push(
+      () => dynamo.stop(),
+      () => secrets.stop(),
+      () => echo.close(),
+      () => legacyServer.stop(),
+      () => partner.stop(),
+    );
+    const corp = await startOAuth({
+      trustedIssuers: [{ issuer: partner.issuer, jwksUri: partner.jwksUri, audiences: [DEMO.partnerAudience] }],
+      clients: [
+        { clientId: DEMO.gatewayClientId, auth: 'client_secret_basic', clientSecret: credentials.gateway },
+        { clientId: DEMO.corpClientId, auth: 'client_secret_basic', clientSecret: credentials.corpApp },
+      ],
+      resourceServers: [{ identifier: DEMO.ordersResource, audience: DEMO.ordersAudience, scopes: [...DEMO.ordersScopes] }],
+    });
+    cleanups.push(() => corp.stop());
+    const tokenRelay = await SwitchableRelay.start(Number(new URL(corp.issuer).port));
+    cleanups.push(() => tokenRelay.stop());
+
+    const legacy = new OpaqueTokenStore(legacyServer.origin);
+    const introspectionAuth = `Basic ${Buffer.from(`${DEMO.legacyIntrospectionClientId}:${credentials.introspection}`).toString('base64')}`;
+    legacyServer.behaviour = {
+      keys: [],
+      introspect: (form, authorization) =>
+        authorization === introspectionAuth ? { body: legacy.introspect(form.get('token')) } : { status: 401, body: { error: 'invalid_client' } },
+    };
+
+    const config = demoConfig({
+      partner: { issuer: partner.issuer, jwksUri: partner.jwksUri },
+      corp: { issuer: corp.issuer, jwksUri: corp.jwksUri, tokenEndpoint: `${tokenRelay.origin}/token` },
+      legacy: { issuer: legacyServer.origin, introspectionEndpoint: legacyServer.introspectionEndpoint },
+      upstream: echo.url,
+    });
+    const configFile = join(options.workDir, 'gatepass.config.json');
+    writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
+    const bundles = await buildFunctionBundles(join(options.workDir, 'build'), configFile);
+
+    const endpoints = { dynamodb: dynamo.endpoint, secretsManager: secrets.endpoint };
+    const makeFunction = (fn: LocalFunction) =>
+      new LambdaFunction({
+        name: FUNCTION_SETTINGS[fn].functionName,
+        taskRoot: bundles.taskRoots[fn],
+        runtimeFile: bundles.runtimeFile,
+        environment: functionEnvironment({
+          fn,
+          taskRoot: bundles.taskRoots[fn],
+          runtimeFile: bundles.runtimeFile,
+          endpoints,
+          cacheTable: dynamo.tableName,
+          cacheKeySecretId: DEMO.secrets.cacheKey,
+        }),
+        timeoutSeconds: FUNCTION_SETTINGS[fn].timeoutSeconds,
+        logs: logs[fn],
+        ...(options.maxContainers !== undefined ? { maxContainers: options.maxContainers } : {}),
+      });
+    const functions = { authorizer: makeFunction(LocalFunction.Authorizer), exchange: makeFunction(LocalFunction.Exchange) };
+    cleanups.push(() => functions.authorizer.stop(), () => functions.exchange.stop());
+
+    const gateway = new LocalGateway({
+      config,
+      flavour,
+      authorizer: functions.authorizer,
+      exchange: functions.exchange,
+      authorizerCacheTtlSeconds: options.authorizerCacheTtlSeconds ?? 60,
+      port: options.gatewayPort ?? 0,
+      ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+    });
+    await gateway.start();
+    cleanups.push(() => gateway.stop());
+
+    const tokens = new DemoTokenIssuer({
+      partner: { server: partner, clientId: DEMO.partnerClientId, clientSecret: credentials.partnerApp, audience: DEMO.partnerAudience },
+      corp: { server: corp, clientId: DEMO.corpClientId, clientSecret: credentials.corpApp, audience: DEMO.ordersAudience },
+      legacy,
+    });
+    const urls: LocalStackUrls = {
+      gateway: gateway.url,
+      control: '',
+      partner: partner.issuer,
+      corp: corp.issuer,
+      legacy: legacyServer.origin,
+      upstream: echo.url,
+      dynamodb: dynamo.endpoint,
+      secretsManager: secrets.endpoint,
+      tokenRelay: tokenRelay.origin,
+    };
+    const control: ControlServer = new ControlServer({
+      issueToken: (request) => tokens.issue(request),
+      setTokenEndpoint: (state) => (state === 'down' ? tokenRelay.down() : tokenRelay.up()),
+      restartFunction: async (name) => {
+        const fn = functions[name as LocalFunction] as LambdaFunction | undefined;
+        if (!fn) return false;
+        await fn.restart();
+        return true;
+      },
+      describe: (): Record<string, unknown> => ({ flavour, authorizerCacheTtlSeconds: gateway.authorizerCacheTtlSeconds, ...urls, control: control.url }),
+    });
+    await control.start(options.controlPort ?? 0);
+    cleanups.push(() => control.stop());
+    const allUrls = { ...urls, control: control.url };
+
+    if (options.stateFile) {
+      const stateFile = options.stateFile;
+      const state: LocalStackState = {
+        version: 1,
+        pid: process.pid,
+        startedAt: new Date().toISOString(),
+        flavour,
+        gateway: gateway.url,
+        control: control.url,
+        configFile,
+        functions: {
+          authorizer: { name: functions.authorizer.name, ...pick(functions.authorizer) },
+          exchange: { name: functions.exchange.name, ...pick(functions.exchange) },
+        },
+      };
+      writeState(stateFile, state);
+      cleanups.push(() => removeState(stateFile));
+    }
+
+    return {
+      flavour,
+      urls: allUrls,
+      config,
+      configFile,
+      gateway,
+      functions,
+      logs,
+      tokens,
+      echo,
+      partner,
+      corp,
+      tokenRelay,
+      dynamo,
+      secrets,
+      timings: { startMs: performance.now() - started, buildMs: bundles.buildMs },
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+function pick(fn: LambdaFunction) {
+  const { taskRoot, runtimeFile, environment, timeoutSeconds } = fn.options;
+  return { taskRoot, runtimeFile, environment, timeoutSeconds };
+}

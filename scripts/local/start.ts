@@ -1,0 +1,154 @@
+/**
+ * `npm start`: the whole gatepass flow on this machine, no AWS account needed. Starts the
+ * local stack (local-stack.ts), runs every walkthrough step once, prints the URLs and the
+ * walkthrough with what each step returned, then serves until Ctrl-C (SIGINT or SIGTERM),
+ * which stops every server and function process.
+ *
+ *   npm start [-- --rest] [--port 4280] [--control-port 0] [--authorizer-cache-ttl 60] [--logs] [--dir .local/stack]
+ */
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_LOCAL_DIR, STATE_FILE_ENV } from './local-state.js';
+import { startLocalStack, type LocalStack } from './local-stack.js';
+import { renderWalkthrough, runStep, walkthroughSteps, type StepResult } from './walkthrough.js';
+
+export const DEFAULT_GATEWAY_PORT = 4280;
+
+const USAGE = `usage: npm start -- [--rest] [--port <n>] [--control-port <n>] [--authorizer-cache-ttl <seconds>] [--logs] [--dir <path>]
+  --rest                  REST API (payload 1.0 events, REQUEST authorizer) instead of the HTTP API (payload 2.0)
+  --port                  gateway port on 127.0.0.1 (default ${DEFAULT_GATEWAY_PORT}; 0 picks a free one)
+  --control-port          control endpoint port (default 0: a free one; npm run token finds it)
+  --authorizer-cache-ttl  API Gateway's authorizer result cache, seconds (default 60 as the stack; 0 = off)
+  --logs                  also print the functions' log lines here (always in <dir>/logs/)
+  --dir                   bundles, configuration, logs and state.json (default .local/stack); with another
+                          folder, point npm run token/invoke at it: GATEPASS_LOCAL_STATE=<dir>/state.json`;
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      rest: { type: 'boolean', default: false },
+      http: { type: 'boolean', default: false },
+      port: { type: 'string', default: String(DEFAULT_GATEWAY_PORT) },
+      'control-port': { type: 'string', default: '0' },
+      'authorizer-cache-ttl': { type: 'string', default: '60' },
+      logs: { type: 'boolean', default: false },
+      dir: { type: 'string', default: DEFAULT_LOCAL_DIR },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const integer = (name: string, value: string, max: number) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0 || n > max) throw new Error(`--${name} must be an integer from 0 to ${max}`);
+    return n;
+  };
+  return {
+    help: values.help,
+    flavour: values.rest ? ('rest' as const) : ('http' as const),
+    port: integer('port', values.port, 65535),
+    controlPort: integer('control-port', values['control-port'], 65535),
+    ttl: integer('authorizer-cache-ttl', values['authorizer-cache-ttl'], 3600),
+    logs: values.logs,
+    dir: resolve(values.dir),
+  };
+}
+
+function banner(stack: LocalStack, seconds: number): string {
+  const show = (path: string) => relative(process.cwd(), path) || path;
+  const api = stack.flavour === 'rest' ? 'REST API, payload 1.0 events, REQUEST authorizer' : 'HTTP API, payload 2.0 events, simple-response authorizer';
+  const ttl = stack.gateway.authorizerCacheTtlSeconds;
+  const rows: [string, string, string][] = [
+    ['gateway', stack.urls.gateway, 'local API Gateway → authorizer and exchange Lambdas (esbuild bundles, one process per container)'],
+    ['partner IdP', stack.urls.partner, "oidc-provider: issues the callers' tokens"],
+    ['corporate AS', stack.urls.corp, 'oidc-provider with the RFC 8693 token exchange grant'],
+    ['legacy SSO', stack.urls.legacy, 'RFC 7662 introspection of opaque tokens'],
+    ['upstream', stack.urls.upstream, 'echo: shows the request it received, token claims decoded'],
+    ['DynamoDB', stack.urls.dynamodb, `dynalite, table ${stack.dynamo.tableName}`],
+    ['Secrets Manager', stack.urls.secretsManager, 'loopback GetSecretValue: client secrets and cache key'],
+    ['control', stack.urls.control, 'demo tokens (npm run token), faults, function restarts'],
+  ];
+  const width = Math.max(...rows.map(([name]) => name.length));
+  return [
+    `gatepass local stack is up in ${seconds.toFixed(1)} s (${api}; authorizer cache ${ttl === 0 ? 'off' : `${ttl} s`})`,
+    '',
+    ...rows.map(([name, url, what]) => `  ${name.padEnd(width)}  ${url.padEnd(22)}  ${what}`),
+    `  ${'configuration'.padEnd(width)}  ${show(stack.configFile)}`,
+    `  ${'function logs'.padEnd(width)}  ${show(stack.logs.authorizer.file ?? '')}, ${show(stack.logs.exchange.file ?? '')}`,
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  // The loopback servers' own SDK clients run here on the local Node; the functions' containers keep the warning in their logs.
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+  let opts;
+  try {
+    opts = options();
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+  if (opts.help) {
+    console.log(USAGE);
+    return;
+  }
+  let printAccess = false;
+  let stack: LocalStack;
+  try {
+    stack = await startLocalStack({
+      workDir: opts.dir,
+      flavour: opts.flavour,
+      gatewayPort: opts.port,
+      controlPort: opts.controlPort,
+      authorizerCacheTtlSeconds: opts.ttl,
+      stateFile: process.env[STATE_FILE_ENV] || join(opts.dir, 'state.json'),
+      ...(opts.logs ? { mirrorFunctionLogs: process.stdout } : {}),
+      onRequest: (entry) => {
+        if (!printAccess) return;
+        const route = entry.routeId ?? '-';
+        const why = entry.failure ? ` ${entry.failure}` : '';
+        console.log(`[gateway] ${entry.method} ${entry.path} → ${entry.status} (route ${route}, authorizer ${entry.authorizer}${why}, ${entry.latencyMs.toFixed(0)} ms)`);
+      },
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') console.error(`port ${opts.port} is in use: pass --port <n>, or --port 0 for any free port (npm start -- --port 0)`);
+    else console.error('the local stack did not start:', error);
+    process.exit(1);
+  }
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      console.error(`${signal} again: exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    console.log(`\n${signal}: stopping the local stack...`);
+    void stack.stop().then(
+      () => {
+        console.log('stopped.');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        console.error('stop failed:', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+
+  const results: StepResult[] = [];
+  for (const step of walkthroughSteps(stack.flavour)) results.push(await runStep(step, stack));
+  const walkthrough = renderWalkthrough(stack, results);
+  console.log(banner(stack, performance.now() / 1000));
+  console.log('Walkthrough: paste these into a second terminal, in this folder. Each step was just run;');
+  console.log('the arrow shows what came back (curl -i prints the status line, the headers and the body).\n');
+  console.log(walkthrough.text);
+  if (walkthrough.mismatches.length > 0) console.log(`!! ${walkthrough.mismatches.length} step(s) did not answer as expected\n`);
+  console.log('Requests to the gateway are listed below. Ctrl-C stops everything.\n');
+  printAccess = true;
+}
+
+void main();

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { stepCommands, walkthroughSteps } from '../../../../scripts/local/walkthrough.js';
+
+const urls = { gateway: 'http://127.0.0.1:4280', control: 'http://127.0.0.1:5000' };
+const step = (id: string) => walkthroughSteps('http').find((s) => s.id === id)!;
+
+describe('walkthrough commands', () => {
+  it('mint a token with npm run token and call the gateway with curl', () => {
+    expect(stepCommands(step('cross-issuer-exchange'), urls)).toEqual([
+      'TOKEN=$(npm run -s token -- --scope orders:read)',
+      'curl -si -H "Authorization: Bearer $TOKEN" http://127.0.0.1:4280/orders/42',
+    ]);
+  });
+
+  it('quote words with spaces so that the shell keeps them whole, and bodies so that it leaves them alone', () => {
+    expect(stepCommands(step('same-issuer-downscoping'), urls)[0]).toBe('TOKEN=$(npm run -s token -- --issuer corp --scope "orders:read orders:admin")');
+    expect(stepCommands(step('missing-scope'), urls)[1]).toBe(
+      `curl -si -X POST -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" --data-binary '{"item":"book"}' http://127.0.0.1:4280/orders`,
+    );
+  });
+
+  it('switch the token endpoint off and on around the request of the outage step', () => {
+    const commands = stepCommands(step('token-endpoint-down'), urls);
+    expect(commands[0]).toBe('curl -s -X POST http://127.0.0.1:5000/faults/token-endpoint/down; echo');
+    expect(commands.at(-1)).toBe('curl -s -X POST http://127.0.0.1:5000/faults/token-endpoint/up; echo');
+  });
+
+  it('expect 401 for an expired token on REST and 403 on HTTP APIs', () => {
+    const expired = (flavour: 'http' | 'rest') => walkthroughSteps(flavour).find((s) => s.id === 'expired-token')!.expectedStatus;
+    expect(expired('rest')).toBe(401);
+    expect(expired('http')).toBe(403);
+  });
+});
