@@ -1,0 +1,129 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPOSITORY_ROOT, STATE_FILE_ENV } from '../../scripts/local/local-state.js';
+import { walkthroughSteps } from '../../scripts/local/walkthrough.js';
+import { isAlive } from '../support/local-stack-harness.js';
+
+/**
+ * `npm start` as a user runs it: the printed walkthrough's commands are pasted into bash
+ * (npm run token, curl) and must answer with the printed statuses; `npm run invoke` works
+ * against it from "a second terminal"; Ctrl-C (SIGINT to the process group) stops every
+ * process it started.
+ */
+
+const run = promisify(execFile);
+
+interface PrintedStep {
+  readonly title: string;
+  readonly commands: string[];
+  readonly status: number;
+}
+
+let dir: string;
+let env: NodeJS.ProcessEnv;
+let npmStart: ChildProcess;
+let stdout = '';
+
+function printedSteps(text: string): PrintedStep[] {
+  const walkthrough = text.slice(text.indexOf('Walkthrough:'));
+  return walkthrough
+    .split(/\n\s*\n/)
+    .filter((block) => /^\d+\. /.test(block.trim()))
+    .map((block) => {
+      const lines = block.trim().split('\n');
+      const arrow = lines.find((line) => line.trimStart().startsWith('→'));
+      return {
+        title: lines[0]!.replace(/^\d+\. /, ''),
+        commands: lines.filter((line) => /^ {3}[^ →]/.test(line)).map((line) => line.trim()),
+        status: Number(/→ (\d{3})/.exec(arrow ?? '')?.[1]),
+      };
+    });
+}
+
+/** Every process below `pid`. */
+async function descendants(pid: number): Promise<number[]> {
+  const { stdout: table } = await run('ps', ['-eo', 'pid=,ppid=']);
+  const children = new Map<number, number[]>();
+  for (const line of table.trim().split('\n')) {
+    const [child, parent] = line.trim().split(/\s+/).map(Number) as [number, number];
+    children.set(parent, [...(children.get(parent) ?? []), child]);
+  }
+  const found: number[] = [];
+  const walk = (p: number) => {
+    for (const child of children.get(p) ?? []) {
+      found.push(child);
+      walk(child);
+    }
+  };
+  walk(pid);
+  return found;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'gatepass-npm-start-'));
+  env = { ...process.env, [STATE_FILE_ENV]: join(dir, 'state.json') };
+  // its own process group, so that a SIGINT reaches the group as a terminal's Ctrl-C does
+  npmStart = spawn('npm', ['start', '--', '--port', '0', '--dir', dir], { cwd: REPOSITORY_ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  npmStart.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  npmStart.stderr!.resume();
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`npm start did not come up in 30 s:\n${stdout}`)), 30_000);
+    const check = () => {
+      if (stdout.includes('Ctrl-C stops everything')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    npmStart.stdout!.on('data', check);
+    npmStart.once('exit', (code) => reject(new Error(`npm start exited with ${code}:\n${stdout}`)));
+  });
+}, 40_000);
+
+afterAll(() => {
+  if (npmStart.exitCode === null && npmStart.signalCode === null) process.kill(-npmStart.pid!, 'SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('npm start', () => {
+  it('comes up in under 15 s and prints every walkthrough step with the status it expects', () => {
+    const seconds = Number(/is up in ([\d.]+) s/.exec(stdout)?.[1]);
+    expect(seconds).toBeGreaterThan(0);
+    expect(seconds).toBeLessThan(15);
+    const steps = printedSteps(stdout);
+    const expected = walkthroughSteps('http');
+    expect(steps.map((s) => s.title)).toEqual(expected.map((s) => s.title));
+    expect(steps.map((s) => s.status)).toEqual(expected.map((s) => s.expectedStatus));
+    expect(stdout).not.toContain('!!');
+  });
+
+  it('answers each printed command sequence, run in bash with curl, with the printed status', async () => {
+    const observed: { title: string; status: number }[] = [];
+    for (const step of printedSteps(stdout)) {
+      const { stdout: output } = await run('bash', ['-c', `set -e\n${step.commands.join('\n')}`], { cwd: REPOSITORY_ROOT, env, timeout: 30_000 });
+      observed.push({ title: step.title, status: Number(/^HTTP\/1\.1 (\d{3})/m.exec(output)?.[1]) });
+    }
+    expect(observed).toEqual(printedSteps(stdout).map(({ title, status }) => ({ title, status })));
+  }, 90_000);
+
+  it('lets npm run invoke run a sample event against it with fresh tokens', async () => {
+    const { stdout: output } = await run('npm', ['run', '-s', 'invoke', '--', 'authorizer', 'events/authorizer.http-api-v2.json', '--quiet'], { cwd: REPOSITORY_ROOT, env, timeout: 30_000 });
+    expect(JSON.parse(output)).toMatchObject({ isAuthorized: true, context: { route: 'orders-read', action: 'exchange', issuer: 'partner' } });
+  }, 40_000);
+
+  it('stops every process it started on Ctrl-C and removes its state file', async () => {
+    const processes = await descendants(npmStart.pid!);
+    expect(processes.length).toBeGreaterThanOrEqual(4); // sh, node, and the two function containers
+    expect(existsSync(join(dir, 'state.json'))).toBe(true);
+    const exited = new Promise<void>((resolve) => npmStart.once('exit', () => resolve()));
+    process.kill(-npmStart.pid!, 'SIGINT');
+    await exited;
+    // npm itself may die of the SIGINT; the stack's own process finishes its cleanup and says so
+    await expect.poll(() => stdout, { timeout: 10_000 }).toContain('stopped.');
+    await expect.poll(() => processes.filter(isAlive), { timeout: 5000 }).toEqual([]);
+    expect(existsSync(join(dir, 'state.json'))).toBe(false);
+  }, 20_000);
+});
