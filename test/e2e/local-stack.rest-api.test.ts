@@ -40,6 +40,14 @@ describe('local stack, REST API', () => {
     expect((await stack.call('/orders/1', { token: admin })).upstream?.claims).toMatchObject({ scope: 'orders:read', iss: stack.urls.corp });
   });
 
+  it('passes a binary body byte for byte: the stack treats every media type as binary', async () => {
+    const token = await stack.token('--issuer', 'legacy', '--scope', 'reports');
+    const body = Buffer.from([0xff, 0xfe, 0, 1, 0x80, 0x41]);
+    const answer = await stack.call('/reports/2026/q3', { token, method: 'PUT', body, headers: { 'content-type': 'application/octet-stream' } });
+    expect(answer.status).toBe(200);
+    expect(Buffer.from(answer.upstream!.bodyBase64, 'base64')).toEqual(body);
+  });
+
   it('answers 401 problem+json for an expired token: the authorizer threw "Unauthorized"', async () => {
     const token = await stack.token('--scope', 'orders:read', '--expired');
     const answer = await stack.call('/orders/42', { token });
