@@ -36,3 +36,40 @@ export function checkAuthorizerProbes(threat: Threat, probes: readonly Authorize
   }
   return { probes: probes.length, wrongAllows, unexpected5xx };
 }
+
+/** What an exchange probe is, for the check (structurally: exchange-kit's ExchangeProbe). */
+export interface ExchangeProbeLike {
+  readonly route: string;
+  readonly status: number;
+  readonly code: string;
+  readonly forwarded: number;
+}
+
+/** Refusals that come from the upstream itself: the request did reach it. */
+const UPSTREAM_CODES = new Set(['upstream_timeout', 'upstream_unavailable']);
+
+/**
+ * Every probe of an exchange case must match: the status and code, and for any refusal
+ * that is not the upstream's own failure, nothing forwarded upstream at all.
+ */
+export function checkExchangeProbes(threat: Threat, probes: readonly ExchangeProbeLike[]): CaseTally {
+  const { expected } = threat;
+  const refusal = expected.kind === 'refuse';
+  const wrongAllows = refusal ? probes.filter((p) => p.code === 'ok' || (!UPSTREAM_CODES.has(expected.code) && p.forwarded > 0)).length : 0;
+  const unexpected5xx = probes.filter((p) => p.status >= 500 && !(refusal && expected.status === p.status)).length;
+
+  expect(probes.length, `${threat.id} made no probe`).toBeGreaterThan(0);
+  probes.forEach((probe, index) => {
+    const where = `${threat.id} probe ${index} on ${probe.route}`;
+    if (expected.kind === 'refuse') {
+      expect({ status: probe.status, code: probe.code }, where).toEqual({ status: expected.status, code: expected.code });
+      if (!UPSTREAM_CODES.has(expected.code)) expect(probe.forwarded, `${where}: forwarded although refused`).toBe(0);
+    } else if (expected.kind === 'forward') {
+      expect({ status: probe.status, code: probe.code }, where).toEqual({ status: expected.status, code: 'ok' });
+      expect(probe.forwarded, `${where}: never reached the upstream`).toBeGreaterThan(0);
+    } else {
+      throw new Error(`${threat.id}: an exchange case must expect forward or refuse`);
+    }
+  });
+  return { probes: probes.length, wrongAllows, unexpected5xx };
+}
