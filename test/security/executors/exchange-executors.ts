@@ -1,4 +1,4 @@
-import { DynamoDBClient, GetItemCommand, ProvisionedThroughputExceededException, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, ProvisionedThroughputExceededException, PutItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { decodeJwt } from 'jose';
 import { expect, vi } from 'vitest';
@@ -45,9 +45,9 @@ function lastForwardedClaims(kit: ExchangeKit): Record<string, unknown> {
   return decodeJwt(auth.replace(/^Bearer /, '')) as Record<string, unknown>;
 }
 
-async function item(kit: ExchangeKit, pk: string): Promise<Record<string, unknown> | undefined> {
+async function item(kit: ExchangeKit, pk: string): Promise<Record<string, AttributeValue> | undefined> {
   const { Item } = await kit.dynamo.client.send(new GetItemCommand({ TableName: kit.dynamo.tableName, Key: { pk: { S: pk } }, ConsistentRead: true }));
-  return Item as Record<string, unknown> | undefined;
+  return Item;
 }
 
 /** Runs with a temporary container, then puts a clean default one back. */
@@ -333,7 +333,7 @@ export const exchangeExecutors: Readonly<Record<string, ExchangeExecutor>> = {
     const stolen = await item(kit, kit.pkOf(kit.tupleFor(alice, 'corp', exchange)));
     expect(stolen).toBeDefined();
     const bobPk = kit.pkOf(kit.tupleFor(bob, 'corp', exchange));
-    await kit.dynamo.client.send(new PutItemCommand({ TableName: kit.dynamo.tableName, Item: { ...(stolen as never), pk: { S: bobPk } } }));
+    await kit.dynamo.client.send(new PutItemCommand({ TableName: kit.dynamo.tableName, Item: { ...stolen!, pk: { S: bobPk } } }));
     return inContainer(kit, {}, async (handler) => {
       const probe = await kit.call(ROUTES.corpOrders, bob, { handler });
       expect(lastForwardedClaims(kit)['sub']).toBe('bob-copy');
@@ -344,10 +344,10 @@ export const exchangeExecutors: Readonly<Record<string, ExchangeExecutor>> = {
     const token = kit.partnerToken({ sub: 'tampered' });
     await kit.call(ROUTES.corpOrders, token);
     const pk = kit.pkOf(kit.tupleFor(token, 'corp', { audience: ['orders'], scope: ['orders:read'] }));
-    const stored = (await item(kit, pk)) as { sealedToken: { B: Uint8Array } } & Record<string, unknown>;
-    const sealed = Buffer.from(stored.sealedToken.B);
+    const stored = (await item(kit, pk))!;
+    const sealed = Buffer.from(stored['sealedToken']!.B!);
     sealed[20] = sealed[20]! ^ 0x01;
-    await kit.dynamo.client.send(new PutItemCommand({ TableName: kit.dynamo.tableName, Item: { ...(stored as never), sealedToken: { B: sealed } } }));
+    await kit.dynamo.client.send(new PutItemCommand({ TableName: kit.dynamo.tableName, Item: { ...stored, sealedToken: { B: sealed } } }));
     const before = tokenCalls(kit);
     return inContainer(kit, {}, async (handler) => {
       const probe = await kit.call(ROUTES.corpOrders, token, { handler });
@@ -398,7 +398,7 @@ export const exchangeExecutors: Readonly<Record<string, ExchangeExecutor>> = {
     const probe = await kit.call(ROUTES.faultOrders, token);
     const subjectExp = (decodeJwt(token).exp ?? 0) as number;
     const stored = await item(kit, kit.pkOf(kit.tupleFor(token, 'fault', { audience: ['orders'], resource: [ORDERS_RESOURCE], scope: ['orders:read'] })));
-    expect(Number((stored?.['expiresAt'] as { N: string }).N)).toBeLessThanOrEqual(subjectExp - 30);
+    expect(Number(stored?.['expiresAt']?.N)).toBeLessThanOrEqual(subjectExp - 30);
     return [probe];
   },
   'EXCH-EXP-003': async (kit) => {
@@ -412,7 +412,7 @@ export const exchangeExecutors: Readonly<Record<string, ExchangeExecutor>> = {
     kit.fault.queue(kit.faultAnswer({ expires_in: 1e12 }));
     const probe = await kit.call(ROUTES.faultOrders, token);
     const stored = await item(kit, kit.pkOf(kit.tupleFor(token, 'fault', { audience: ['orders'], resource: [ORDERS_RESOURCE], scope: ['orders:read'] })));
-    expect(Number((stored?.['expiresAt'] as { N: string }).N)).toBeLessThanOrEqual(((decodeJwt(token).exp ?? 0) as number) - 30);
+    expect(Number(stored?.['expiresAt']?.N)).toBeLessThanOrEqual(((decodeJwt(token).exp ?? 0) as number) - 30);
     return [probe];
   },
 
