@@ -1,4 +1,4 @@
-import { createHmac, createSecretKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createHmac, createSecretKey, hash, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 import { ErrorCode, GatepassError } from '../shared/errors.js';
 import type { CacheKeyTuple } from './exchange-model.js';
 import { TokenCipher } from './token-cipher.js';
@@ -18,6 +18,7 @@ const HMAC_KEY_INFO = 'gatepass cache-key hmac v1';
 const CIPHER_KEY_INFO = 'gatepass cache-key aes-256-gcm v1';
 /** Domain separation: the first field of every canonical tuple. */
 const TUPLE_LABEL = 'gatepass cache tuple v1';
+const MEMORY_KEY_LABEL = 'gatepass cache memory key v1';
 
 type CanonicalField = string | readonly string[];
 
@@ -67,6 +68,28 @@ export function canonicalCacheKeyTuple(tuple: CacheKeyTuple): Buffer {
     tuple.requestedTokenType,
     tuple.actor,
   ]);
+}
+
+/**
+ * The key of a tuple in a container's memory layer: SHA-256 over the same fields, in the
+ * same canonical order, as the pk, without the secret. The memory layer never leaves the
+ * container, so it needs no keyed hash: this costs one SHA-256 (≈ 1 µs for a 1 KB token)
+ * where the pk costs the canonical buffers and an HMAC, and a memory hit needs no key
+ * material at all. JSON of an array of strings and string arrays is injective (lone
+ * surrogates are escaped, so its UTF-8 is too), and the digest keeps no subject token.
+ */
+export function memoryKeyOf(tuple: CacheKeyTuple): string {
+  const fields = [
+    MEMORY_KEY_LABEL,
+    tuple.subjectToken,
+    tuple.authorizationServer,
+    sortedSet(tuple.audience),
+    sortedSet(tuple.resource),
+    sortedSet(tuple.scope),
+    tuple.requestedTokenType,
+    tuple.actor,
+  ];
+  return hash('sha256', JSON.stringify(fields), 'base64url');
 }
 
 function sortedSet(values: readonly string[]): string[] {

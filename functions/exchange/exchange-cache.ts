@@ -1,6 +1,6 @@
 import { ExpiringLru } from '../shared/expiring-lru.js';
 import { isGatepassError } from '../shared/errors.js';
-import { encodeCanonicalFields, type CacheKeys } from './cache-key.js';
+import { encodeCanonicalFields, memoryKeyOf, type CacheKeys } from './cache-key.js';
 import type { CacheKeySource } from './cache-key-source.js';
 import { CacheItemFormatError, type CacheItem, type CacheTable } from './cache-table.js';
 import { silentCacheSink, type CacheEvent, type CacheSink } from './cache-telemetry.js';
@@ -13,8 +13,11 @@ import { TokenCipherError } from './token-cipher.js';
  * lookup and one exchange (single flight). The table is an optimisation only: whatever it
  * does, a request is answered (errors degrade to a direct exchange, reported to the sink).
  *
- * Nothing here keeps the subject token: it is an input of the `pk` HMAC and nothing else.
- * Keys are `pk` strings in memory too.
+ * Nothing here keeps the subject token: it is an input of the `pk` HMAC (the table's key)
+ * and of the memory key (a SHA-256 of the same tuple, cache-key.ts) and nothing else. The
+ * memory layer, the single flights and the evicted set are keyed by the memory key, so a
+ * memory hit costs one SHA-256 and needs no key material; the pk is derived only when
+ * the table is asked or written.
  */
 
 export interface ExchangeCacheOptions {
@@ -117,6 +120,10 @@ export class ExchangeCache {
     subjectExpiresAt: number | undefined,
     exchange: () => Promise<IssuedToken>,
   ): Promise<CacheLookup> {
+    const memoryKey = memoryKeyOf(tuple);
+    const remembered = this.memory.get(memoryKey);
+    if (remembered) return this.answer({ token: remembered, layer: CacheLayer.Memory, shared: false });
+
     let keys: CacheKeys;
     try {
       keys = await this.options.keys();
@@ -126,12 +133,11 @@ export class ExchangeCache {
       const issued = await exchange();
       return this.answer({ token: this.tokenOf(issued, subjectExpiresAt), layer: CacheLayer.Miss, shared: false });
     }
+    // A flight may have settled while the keys were awaited: look again before starting one.
+    const settled = this.memory.get(memoryKey);
+    if (settled) return this.answer({ token: settled, layer: CacheLayer.Memory, shared: false });
 
-    const pk = keys.pkOf(tuple);
-    const remembered = this.memory.get(pk);
-    if (remembered) return this.answer({ token: remembered, layer: CacheLayer.Memory, shared: false });
-
-    const running = this.inflight.get(pk);
+    const running = this.inflight.get(memoryKey);
     if (running) {
       const lookup = await running;
       return this.answer({ ...lookup, shared: true });
@@ -142,12 +148,12 @@ export class ExchangeCache {
     let flight: Promise<CacheLookup> | undefined = undefined;
     flight = (async () => {
       try {
-        return await this.resolve(keys, pk, subjectExpiresAt, exchange);
+        return await this.resolve(keys, tuple, memoryKey, subjectExpiresAt, exchange);
       } finally {
-        if (this.inflight.get(pk) === flight) this.inflight.delete(pk);
+        if (this.inflight.get(memoryKey) === flight) this.inflight.delete(memoryKey);
       }
     })();
-    this.inflight.set(pk, flight);
+    this.inflight.set(memoryKey, flight);
     return this.answer(await flight);
   }
 
@@ -157,22 +163,23 @@ export class ExchangeCache {
    * holds, so a failed delete cannot bring the refused token back. Never throws.
    */
   async evict(tuple: CacheKeyTuple): Promise<void> {
+    const memoryKey = memoryKeyOf(tuple);
+    this.memory.delete(memoryKey);
+    this.evicted.delete(memoryKey);
+    this.evicted.add(memoryKey);
+    if (this.evicted.size > MAX_EVICTED) this.evicted.delete(this.evicted.values().next().value as string);
+    this.record({ type: 'evicted' });
+    const { table } = this.options;
+    if (!table) return;
     let keys: CacheKeys;
     try {
       keys = await this.options.keys();
     } catch {
-      return; // without keys nothing was cached
+      return; // without keys nothing was written to the table
     }
-    const pk = keys.pkOf(tuple);
-    this.memory.delete(pk);
-    this.evicted.delete(pk);
-    this.evicted.add(pk);
-    if (this.evicted.size > MAX_EVICTED) this.evicted.delete(this.evicted.values().next().value as string);
-    this.record({ type: 'evicted' });
-    const { table } = this.options;
-    if (!table || this.tableSkipped('delete')) return;
+    if (this.tableSkipped('delete')) return;
     try {
-      await table.delete(pk);
+      await table.delete(keys.pkOf(tuple));
     } catch (error) {
       this.tableFailed('delete', error);
     }
@@ -190,15 +197,18 @@ export class ExchangeCache {
 
   private async resolve(
     keys: CacheKeys,
-    pk: string,
+    tuple: CacheKeyTuple,
+    memoryKey: string,
     subjectExpiresAt: number | undefined,
     exchange: () => Promise<IssuedToken>,
   ): Promise<CacheLookup> {
-    const replace = this.evicted.has(pk);
-    if (!replace) {
+    const { table } = this.options;
+    const pk = table ? keys.pkOf(tuple) : undefined;
+    const replace = this.evicted.has(memoryKey);
+    if (!replace && pk !== undefined) {
       const stored = await this.readTable(keys, pk);
       if (stored) {
-        this.memory.set(pk, stored, stored.expiresAt * 1000);
+        this.memory.set(memoryKey, stored, stored.expiresAt * 1000);
         return { token: stored, layer: CacheLayer.Table, shared: false };
       }
     }
@@ -210,9 +220,9 @@ export class ExchangeCache {
       this.record({ type: 'not_cached' });
       return { token, layer: CacheLayer.Miss, shared: false };
     }
-    this.evicted.delete(pk);
-    this.memory.set(pk, token, token.expiresAt * 1000);
-    if (this.options.table) this.track(this.writeTable(this.options.table, keys, pk, token, now, replace));
+    this.evicted.delete(memoryKey);
+    this.memory.set(memoryKey, token, token.expiresAt * 1000);
+    if (table && pk !== undefined) this.track(this.writeTable(table, keys, pk, token, now, replace));
     return { token, layer: CacheLayer.Miss, shared: false };
   }
 

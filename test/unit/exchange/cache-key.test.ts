@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CacheKeys, canonicalCacheKeyTuple, MIN_KEY_MATERIAL_LENGTH, PK_PREFIX } from '../../../functions/exchange/cache-key.js';
+import { CacheKeys, canonicalCacheKeyTuple, memoryKeyOf, MIN_KEY_MATERIAL_LENGTH, PK_PREFIX } from '../../../functions/exchange/cache-key.js';
 import type { CacheKeyTuple } from '../../../functions/exchange/exchange-model.js';
 import { ErrorCode, GatepassError } from '../../../functions/shared/errors.js';
 
@@ -172,5 +172,46 @@ describe('cache keys', () => {
     const sealed = keys.cipher.seal('issued-token', pk, Buffer.from('data'));
     expect(keys.cipher.open(sealed, pk, Buffer.from('data'))).toBe('issued-token');
     expect(() => CacheKeys.fromMaterial(material.replace('k', 'K')).cipher.open(sealed, pk, Buffer.from('data'))).toThrow();
+  });
+});
+
+describe('cache memory key', () => {
+  it('gives different tuples different memory keys, lone surrogates and look-alike separators included', () => {
+    fc.assert(
+      fc.property(tupleArb, tupleArb, (a, b) => {
+        fc.pre(JSON.stringify(normalised(a)) !== JSON.stringify(normalised(b)));
+        expect(memoryKeyOf(a)).not.toBe(memoryKeyOf(b));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('gives the same tuple the same memory key, whatever the order of its lists', () => {
+    fc.assert(
+      fc.property(tupleArb, (tuple) => {
+        const reversed = { ...tuple, audience: [...tuple.audience].reverse(), resource: [...tuple.resource].reverse(), scope: [...tuple.scope].reverse() };
+        expect(memoryKeyOf(reversed)).toBe(memoryKeyOf(tuple));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('separates the classic collision pairs the pk separates', () => {
+    const pairs: [Partial<CacheKeyTuple>, Partial<CacheKeyTuple>][] = [
+      [{ scope: ['a b'] }, { scope: ['a', 'b'] }],
+      [{ audience: ['a","b'] }, { audience: ['a', 'b'] }],
+      [{ subjectToken: 'ab', authorizationServer: 'c' }, { subjectToken: 'a', authorizationServer: 'bc' }],
+      [{ audience: ['x'], resource: [] }, { audience: [], resource: ['x'] }],
+      [{ actor: '' }, { actor: 'gateway:corp' }],
+    ];
+    for (const [a, b] of pairs) expect(memoryKeyOf({ ...base, ...a })).not.toBe(memoryKeyOf({ ...base, ...b }));
+  });
+
+  it('is a digest that holds neither the subject token nor the actor token, and differs from the pk', () => {
+    const tuple = { ...base, subjectToken: 'subject-canary-0123456789', actor: 'token:actor-canary-0123456789' };
+    const key = memoryKeyOf(tuple);
+    expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(key).not.toContain('canary');
+    expect(keys.pkOf(tuple)).not.toContain(key);
   });
 });

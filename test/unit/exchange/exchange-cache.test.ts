@@ -186,6 +186,52 @@ describe('exchange cache in memory', () => {
   });
 });
 
+describe('exchange cache memory layer keys', () => {
+  it('answers a memory hit without asking the key source again', async () => {
+    let loads = 0;
+    const keys = CacheKeys.random();
+    const { cache } = memoryCache({
+      keys: () => {
+        loads += 1;
+        return Promise.resolve(keys);
+      },
+    });
+    const endpoint = tokenEndpoint();
+    await cache.getOrExchange(tupleFor('alice'), undefined, endpoint.exchange);
+    const before = loads;
+    for (let i = 0; i < 5; i += 1) expect((await cache.getOrExchange(tupleFor('alice'), undefined, endpoint.exchange)).layer).toBe('memory');
+    expect(loads).toBe(before);
+    expect(endpoint.calls).toBe(1);
+  });
+
+  it('does not exchange again for a lookup whose key material arrived after the first flight settled', async () => {
+    const keys = CacheKeys.random();
+    let calls = 0;
+    const { cache } = memoryCache({
+      // The second lookup's keys arrive late, after the first flight has settled.
+      keys: () => {
+        calls += 1;
+        return calls === 1 ? Promise.resolve(keys) : new Promise((resolve) => setTimeout(() => resolve(keys), 30));
+      },
+    });
+    const endpoint = tokenEndpoint();
+    const first = cache.getOrExchange(tupleFor('alice'), undefined, endpoint.exchange);
+    const second = cache.getOrExchange(tupleFor('alice'), undefined, endpoint.exchange);
+    expect((await first).layer).toBe('miss');
+    expect((await second).layer).toBe('memory');
+    expect(endpoint.calls).toBe(1);
+  });
+
+  it('keeps tuples that differ only in their actor apart', async () => {
+    const { cache } = memoryCache();
+    const endpoint = tokenEndpoint();
+    await cache.getOrExchange(tupleFor('alice'), undefined, endpoint.exchange);
+    const withActor = await cache.getOrExchange({ ...tupleFor('alice'), actor: 'gateway:corp' }, undefined, endpoint.exchange);
+    expect(withActor.layer).toBe('miss');
+    expect(endpoint.calls).toBe(2);
+  });
+});
+
 describe('exchange cache single flight', () => {
   it('makes 100 concurrent identical misses share exactly one exchange', async () => {
     const { cache, events } = memoryCache();
