@@ -140,7 +140,13 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 
   const results: StepResult[] = [];
-  for (const step of walkthroughSteps(stack.flavour)) results.push(await runStep(step, stack));
+  try {
+    for (const step of walkthroughSteps(stack.flavour)) results.push(await runStep(step, stack));
+  } catch (error) {
+    console.error('the walkthrough could not run against the local stack:', error);
+    await stack.stop();
+    process.exit(1);
+  }
   const walkthrough = renderWalkthrough(stack, results);
   console.log(banner(stack, performance.now() / 1000));
   console.log('Walkthrough: paste these into a second terminal, in this folder. Each step was just run;');
