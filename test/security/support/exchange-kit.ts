@@ -61,6 +61,7 @@ export const ROUTES = {
   corpItems: route('corp-items', '/corp/orders/{id}/items'),
   faultOrders: route('fault-orders', '/fault/orders/{id}'),
   faultOpen: route('fault-open', '/fault/open/{id}'),
+  faultJwt: route('fault-jwt', '/fault/jwt/{id}'),
   faultDownscope: route('fault-downscope', '/fault/down/{id}'),
   laxOrders: route('lax-orders', '/lax/orders/{id}'),
   downOrders: route('down-orders', '/down/orders/{id}'),
@@ -212,6 +213,7 @@ export class ExchangeKit {
         corp: { issuer: this.corp.issuer, tokenEndpoint: this.corp.tokenEndpoint, clientSecretId: 'gatepass/corp' },
         lax: { issuer: this.lax.issuer, tokenEndpoint: this.lax.tokenEndpoint, clientSecretId: 'gatepass/corp' },
         fault: { issuer: FAULT_ISSUER, tokenEndpoint: this.fault.tokenEndpoint, clientSecretId: 'gatepass/fault' },
+        faultJwt: { issuer: 'https://fault-as-jwt.example', tokenEndpoint: this.fault.tokenEndpoint, clientAuth: 'private_key_jwt', clientSecretId: 'gatepass/fault-jwt' },
         down: { issuer: 'https://down.example', tokenEndpoint: `http://127.0.0.1:${this.downPort}/token`, clientSecretId: 'gatepass/fault' },
       },
       routes: [
@@ -220,6 +222,7 @@ export class ExchangeKit {
         { id: 'corp-items', method: 'GET', path: ROUTES.corpItems.resource, upstream: up('corp-items'), acceptedIssuers: ['partner'], requiredScopes: ['orders:admin'], exchange: { authorizationServer: 'corp', ...ordersExchange } },
         { id: 'fault-orders', method: 'GET', path: ROUTES.faultOrders.resource, upstream: up('fault-orders'), acceptedIssuers: ['partner'], exchange: { authorizationServer: 'fault', audience: ['orders'], resource: [ORDERS_RESOURCE], scope: ['orders:read'] } },
         { id: 'fault-open', method: 'GET', path: ROUTES.faultOpen.resource, upstream: up('fault-open'), acceptedIssuers: ['partner'], exchange: { authorizationServer: 'fault' } },
+        { id: 'fault-jwt', method: 'GET', path: ROUTES.faultJwt.resource, upstream: up('fault-jwt'), acceptedIssuers: ['partner'], exchange: { authorizationServer: 'faultJwt' } },
         { id: 'fault-downscope', method: 'GET', path: ROUTES.faultDownscope.resource, upstream: up('fault-downscope'), acceptedIssuers: ['faultIdp'], exchange: { authorizationServer: 'fault', sameIssuerWhen: { hasScopes: ['orders:admin'] } } },
         { id: 'lax-orders', method: 'GET', path: ROUTES.laxOrders.resource, upstream: up('lax-orders'), acceptedIssuers: ['partner'], exchange: { authorizationServer: 'lax', ...ordersExchange } },
         { id: 'down-orders', method: 'GET', path: ROUTES.downOrders.resource, upstream: up('down-orders'), acceptedIssuers: ['partner'], exchange: { authorizationServer: 'down', scope: ['orders:read'] } },
