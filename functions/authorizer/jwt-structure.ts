@@ -70,8 +70,13 @@ const STRING_CLAIMS = ['iss', 'sub', 'jti', 'scope', 'client_id'] as const;
  * (`jku`, `x5u`, `jwk`, `x5c`) are never used, so they are left alone.
  */
 export function decomposeJwt(token: string): DecomposedJwt {
-  if (!hasJwsShape(token)) throw new GatepassError(ErrorCode.TokenMalformed, 'not a compact JWS');
-  const [headerB64, payloadB64, signatureB64] = token.split('.') as [string, string, string];
+  // The shape check of hasJwsShape, keeping the dots' positions to cut the parts.
+  const first = token.indexOf('.');
+  const second = first <= 0 ? -1 : token.indexOf('.', first + 1);
+  if (second <= first + 1 || token.indexOf('.', second + 1) !== -1) throw new GatepassError(ErrorCode.TokenMalformed, 'not a compact JWS');
+  const headerB64 = token.slice(0, first);
+  const payloadB64 = token.slice(first + 1, second);
+  const signatureB64 = token.slice(second + 1);
   const header = parseJsonObject(decodeSegment(headerB64, 'header'), 'header');
   const payload = parseJsonObject(decodeSegment(payloadB64, 'payload'), 'payload');
   if (typeof header['alg'] !== 'string') throw new GatepassError(ErrorCode.TokenMalformed, 'JWT header has no alg');

@@ -62,6 +62,12 @@ describe('decomposeJwt', () => {
     expect(jwt.signatureB64).toBe('c2lnbmF0dXJl');
   });
 
+  it('refuses anything but three non-empty dot-separated parts', () => {
+    for (const token of [`${header}.${payload}`, `${header}..c2lnbg`, `.${payload}.c2lnbg`, `${header}.${payload}.`, `${header}.${payload}.c2lnbg.x`, 'abc', '..']) {
+      expect(codeOf(() => decomposeJwt(token))).toBe('token_malformed');
+    }
+  });
+
   it('refuses a signature in a non-canonical spelling, though it decodes to the same bytes', () => {
     // "c2lnbg" is "sign": its last character carries 4 spare bits; "c2lnbh" sets one of them.
     expect(Buffer.from('c2lnbh', 'base64url').equals(Buffer.from('c2lnbg', 'base64url'))).toBe(true);
