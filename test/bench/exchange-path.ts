@@ -15,7 +15,7 @@
  * container; the parent counts the token endpoint calls.
  */
 import { randomBytes } from 'node:crypto';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CacheKeys } from '../../functions/exchange/cache-key.js';
 import { fixedCacheKeySource } from '../../functions/exchange/cache-key-source.js';
 import { createCacheTableClient, DynamoCacheTable } from '../../functions/exchange/cache-table.js';
@@ -51,6 +51,9 @@ export interface CachePhaseResult {
   /** DynamoDB commands per table-hit lookup, by command name. */
   readonly tableHitCommands: Readonly<Record<string, number>>;
   readonly tableWrite: PerCall;
+  /** The SDK alone, same client and table: a GetItem of an existing item, a PutItem of a like-sized one. */
+  readonly sdkGetItem: PerCall;
+  readonly sdkPutItem: PerCall;
 }
 
 export interface HandlerPhaseResult {
@@ -157,8 +160,34 @@ async function cachePhase(input: Extract<ExchangePathInput, { phase: 'cache' }>)
     await writer.getOrExchange(fresh[i]!, undefined, exchangeOnce);
     await writer.flush();
   });
+  // The SDK's own cost for the same calls, for attribution: what no cache code can go below.
+  const tableName = process.env['GATEPASS_CACHE_TABLE']!;
+  const storedPk = keys.pkOf(hot[0]!);
+  const sdk = await interleaved({ batches: 8, perBatch: 25, warmupBatches: 1 }, {
+    sdkGetItem: async () => {
+      const answer = await client.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: storedPk } }, ConsistentRead: true }));
+      if (!answer.Item) throw new Error('expected the stored item');
+    },
+    sdkPutItem: async (i: number) => {
+      await client.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: { pk: { S: `bench#sdk#${i}` }, expiresAt: { N: '4000000000' }, sealedToken: { B: sealed }, issuedTokenType: { S: issued.issuedTokenType }, tokenType: { S: 'Bearer' }, scope: { L: [{ S: 'orders:read' }] }, createdAt: { N: '1' } },
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+          ExpressionAttributeValues: { ':now': { N: '1' } },
+        }),
+      );
+    },
+  });
   client.destroy();
-  return { ...(micro as Omit<CachePhaseResult, 'tableHit' | 'tableHitCommands' | 'tableWrite'>), tableHit, tableHitCommands, tableWrite };
+  return {
+    ...(micro as Omit<CachePhaseResult, 'tableHit' | 'tableHitCommands' | 'tableWrite' | 'sdkGetItem' | 'sdkPutItem'>),
+    tableHit,
+    tableHitCommands,
+    tableWrite,
+    sdkGetItem: sdk['sdkGetItem'],
+    sdkPutItem: sdk['sdkPutItem'],
+  };
 }
 
 async function loadHandler(config: Record<string, unknown>, variant: string): Promise<Handler> {

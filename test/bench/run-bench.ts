@@ -153,7 +153,8 @@ const exchangeSection: Section = {
     { label: 'cache: memory hit (Powertools sink, as deployed)', cells: [fmt.us(cachePhase.memoryHit.wallUs), fmt.us(cachePhase.memoryHit.cpuUs)] },
     { label: 'cache: memory hit (silent sink)', cells: [fmt.us(cachePhase.memoryHitSilentSink.wallUs), fmt.us(cachePhase.memoryHitSilentSink.cpuUs)] },
     { label: `cache: table hit, new container (${Object.entries(cachePhase.tableHitCommands).map(([c, n]) => `${n} ${c.replace('Command', '')}`).join(', ')} per lookup)`, cells: [fmt.us(cachePhase.tableHit.wallUs), fmt.us(cachePhase.tableHit.cpuUs)] },
-    { label: 'cache: table write after a miss (conditional PutItem)', cells: [fmt.us(cachePhase.tableWrite.wallUs), fmt.us(cachePhase.tableWrite.cpuUs)] },
+    { label: 'cache: miss with table write (GetItem, then conditional PutItem)', cells: [fmt.us(cachePhase.tableWrite.wallUs), fmt.us(cachePhase.tableWrite.cpuUs)] },
+    { label: 'SDK alone, same client: GetItem / conditional PutItem', cells: [`${fmt.us(cachePhase.sdkGetItem.wallUs)} / ${fmt.us(cachePhase.sdkPutItem.wallUs)}`, `${fmt.us(cachePhase.sdkGetItem.cpuUs)} / ${fmt.us(cachePhase.sdkPutItem.cpuUs)}`] },
     { label: 'handler: memory hit + forward to echo upstream', cells: [fmt.us(handlerPhase.memoryHit.wallUs), fmt.us(handlerPhase.memoryHit.cpuUs)] },
     { label: 'handler: table hit + forward (memoryMaxEntries 0)', cells: [fmt.us(handlerPhase.tableHit.wallUs), fmt.us(handlerPhase.tableHit.cpuUs)] },
     { label: 'handler: miss (oidc-provider exchange + table write + forward)', cells: [fmt.us(handlerPhase.miss.wallUs), fmt.us(handlerPhase.miss.cpuUs)] },
@@ -265,6 +266,7 @@ const targets: TargetCheck[] = [
     target: '≤ 1.5 ms',
     measured: `${fmt.ms(handlerPhase.miss.cpuUs / 1000)} ms`,
     met: handlerPhase.miss.cpuUs <= 1500,
+    context: `of which the SDK's GetItem + PutItem alone: ${fmt.ms((cachePhase.sdkGetItem.cpuUs + cachePhase.sdkPutItem.cpuUs) / 1000)} ms; a memory hit with its forward: ${fmt.ms(handlerPhase.memoryHit.cpuUs / 1000)} ms`,
   },
   {
     id: 'exchange-single-flight',
