@@ -54,12 +54,15 @@ export interface BuildOptions {
   readonly document?: Record<string, unknown>;
   readonly readSecret?: SecretReader;
   readonly now?: () => number;
+  /** No Powertools output and no decision history (property runs make hundreds of thousands). */
+  readonly quiet?: boolean;
 }
 
 export interface BuiltAuthorizer {
   readonly authorizer: Authorizer;
   readonly telemetry: RecordingTelemetry;
   readonly config: GatepassConfig;
+  readonly quiet: boolean;
 }
 
 /** Both the recorder (for assertions) and the Powertools sinks (for the log checks). */
@@ -153,14 +156,14 @@ export class AuthorizerKit {
     const config = parseConfig(options.document ?? this.document());
     const telemetry = new RecordingTelemetry();
     const authorizer = new Authorizer(config, {
-      telemetry: tee(telemetry, powertoolsTelemetry(this.logger, this.metrics)),
+      telemetry: options.quiet ? telemetry : tee(telemetry, powertoolsTelemetry(this.logger, this.metrics)),
       readSecret: options.readSecret ?? (async (id) => {
         if (id === 'gatepass/legacy-introspection') return LEGACY_SECRET;
         throw new Error(`no secret ${id}`);
       }),
       ...(options.now ? { now: options.now } : {}),
     });
-    return { authorizer, telemetry, config };
+    return { authorizer, telemetry, config, quiet: options.quiet === true };
   }
 
   /** Runs one request through every applicable event format. */
@@ -185,6 +188,7 @@ export class AuthorizerKit {
       ...(request.query ? { query: request.query } : {}),
     };
     const event = format === 'http-v2' ? httpApiEvent(input) : format === 'rest-request' ? restRequestEvent(input) : restTokenEvent(input);
+    if (built.quiet) built.telemetry.decisions.length = 0;
     const before = built.telemetry.decisions.length;
     try {
       const result = (await built.authorizer.handle(event)) as {
