@@ -32,7 +32,7 @@ function interestingValues(): fc.Arbitrary<unknown> {
         false,
         0,
         -1,
-        1e400,
+        1e308,
         '',
         'none',
         'None',
