@@ -40,6 +40,8 @@ const SENSITIVE_KEYS = new Set([
 const JWT_SHAPE = /eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)?/g;
 /** An HTTP credential: scheme then an RFC 6750 b64token / RFC 7617 token68. */
 const CREDENTIAL = /\b(Bearer|Basic|DPoP)(\s+)[A-Za-z0-9\-._~+/]+=*/gi;
+/** What every CREDENTIAL match contains (`\s+` after the scheme). */
+const WHITESPACE = /\s/;
 /** Shorter values would redact ordinary words. */
 const MIN_SENSITIVE_LENGTH = 8;
 
@@ -50,37 +52,70 @@ function normaliseKey(key: string): string {
 /**
  * A bounded, first-in first-out set of values to redact. A Lambda container handles one
  * request at a time, so the last few requests' tokens are all a process needs to remember.
+ *
+ * Every string of every log line goes through `redact`, so it must be cheap: the needles
+ * (each value in each encoding) are kept sorted from longest to shortest, and a text is
+ * searched only for the needles that fit in it. Most log values (route ids, scopes, codes)
+ * are far shorter than any token, and skip every token needle at once. Longest first also
+ * means a registered value that contains another one is redacted whole.
  */
 export class SensitiveValues {
-  private readonly needles = new Map<string, readonly string[]>();
+  private readonly values = new Map<string, readonly string[]>();
+  /** Every encoding of every value, longest first (a multiset: equal needles may repeat). */
+  private readonly needles: string[] = [];
 
   constructor(private readonly maxValues = 64) {}
 
   add(...values: readonly (string | undefined)[]): void {
     for (const value of values) {
-      if (value === undefined || value.length < MIN_SENSITIVE_LENGTH || this.needles.has(value)) continue;
-      const encodings = new Set([
-        value,
-        Buffer.from(value).toString('base64'),
-        Buffer.from(value).toString('base64url'),
-        encodeURIComponent(value),
-        new URLSearchParams({ v: value }).toString().slice(2),
-      ]);
-      this.needles.set(value, [...encodings]);
-      while (this.needles.size > this.maxValues) this.needles.delete(this.needles.keys().next().value!);
+      if (value === undefined || value.length < MIN_SENSITIVE_LENGTH || this.values.has(value)) continue;
+      const encodings = [
+        ...new Set([
+          value,
+          Buffer.from(value).toString('base64'),
+          Buffer.from(value).toString('base64url'),
+          encodeURIComponent(value),
+          new URLSearchParams({ v: value }).toString().slice(2),
+        ]),
+      ];
+      this.values.set(value, encodings);
+      for (const needle of encodings) this.needles.splice(this.firstFitting(needle.length), 0, needle);
+      while (this.values.size > this.maxValues) this.forget(this.values.keys().next().value!);
     }
   }
 
   clear(): void {
-    this.needles.clear();
+    this.values.clear();
+    this.needles.length = 0;
   }
 
   redact(text: string): string {
     let out = text;
-    for (const encodings of this.needles.values()) {
-      for (const needle of encodings) if (out.includes(needle)) out = out.split(needle).join(REDACTED);
+    for (let i = this.firstFitting(text.length); i < this.needles.length; i += 1) {
+      const needle = this.needles[i]!;
+      if (needle.length <= out.length && out.includes(needle)) out = out.split(needle).join(REDACTED);
     }
     return out;
+  }
+
+  private forget(value: string): void {
+    for (const needle of this.values.get(value) ?? []) {
+      const at = this.needles.indexOf(needle);
+      if (at !== -1) this.needles.splice(at, 1);
+    }
+    this.values.delete(value);
+  }
+
+  /** Index of the first needle no longer than `length` (the needles are sorted longest first). */
+  private firstFitting(length: number): number {
+    let low = 0;
+    let high = this.needles.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.needles[mid]!.length > length) low = mid + 1;
+      else high = mid;
+    }
+    return low;
   }
 }
 
@@ -95,7 +130,9 @@ export function markSensitive(...values: readonly (string | undefined)[]): void 
 /** A string with credential-shaped parts and registered values replaced by `[redacted]`. */
 export function redactText(text: string, registry: SensitiveValues = sensitiveValues): string {
   if (text.length < MIN_SENSITIVE_LENGTH) return text;
-  const shaped = text.replace(JWT_SHAPE, REDACTED).replace(CREDENTIAL, `$1$2${REDACTED}`);
+  // Most log values hold neither pattern's mandatory part (`eyJ`; whitespace after a scheme): skip the scans then.
+  let shaped = text.includes('eyJ') ? text.replace(JWT_SHAPE, REDACTED) : text;
+  if (WHITESPACE.test(shaped)) shaped = shaped.replace(CREDENTIAL, `$1$2${REDACTED}`);
   return registry.redact(shaped);
 }
 

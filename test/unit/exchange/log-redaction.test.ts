@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { REDACTED, redactingReplacer, redactText, SensitiveValues } from '../../../functions/exchange/log-redaction.js';
 
@@ -72,5 +73,56 @@ describe('log redaction', () => {
     const replacer = redactingReplacer(new SensitiveValues());
     const value = { message: 'upstream answered 502', n: 3, ok: true, list: ['a', 'b'], none: null };
     expect(JSON.parse(JSON.stringify(value, replacer))).toEqual(value);
+  });
+
+  it('redacts a registered value that contains another one whole, whichever was registered first', () => {
+    const inner = 'client-secret-42';
+    const outer = `opaque.${inner}.tail-of-the-token`;
+    for (const order of [[inner, outer], [outer, inner]]) {
+      const registry = new SensitiveValues();
+      registry.add(...order);
+      expect(redactText(`a ${outer} b ${inner} c`, registry)).toBe(`a ${REDACTED} b ${REDACTED} c`);
+    }
+  });
+
+  it('leaves no registered value, in any encoding, in any text, however values and texts mix', () => {
+    const piece = fc.string({ unit: fc.constantFrom('a', 'b', 'c', '-', '/', '+', '=', ' ', '?', '&', 'é'), minLength: 8, maxLength: 24 });
+    fc.assert(
+      fc.property(fc.array(piece, { minLength: 1, maxLength: 6 }), fc.array(fc.nat(), { maxLength: 8 }), fc.string({ maxLength: 6 }), (values, picks, glue) => {
+        const registry = new SensitiveValues();
+        registry.add(...values);
+        const forms = values.flatMap((v) => [v, Buffer.from(v).toString('base64'), Buffer.from(v).toString('base64url'), encodeURIComponent(v), new URLSearchParams({ v }).toString().slice(2)]);
+        const text = picks.map((n) => forms[n % forms.length]).join(glue);
+        const out = registry.redact(text);
+        for (const form of forms) expect(out.includes(form)).toBe(false);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('keeps redacting the values it still holds after forgetting older ones', () => {
+    const registry = new SensitiveValues(3);
+    const values = Array.from({ length: 10 }, (_, n) => `registered-value-${n}-${'x'.repeat(n)}`);
+    registry.add(...values);
+    for (const [n, value] of values.entries()) {
+      expect(registry.redact(`<${value}>`)).toBe(n >= 7 ? `<${REDACTED}>` : `<${value}>`);
+      expect(registry.redact(Buffer.from(value).toString('base64'))).toBe(n >= 7 ? REDACTED : Buffer.from(value).toString('base64'));
+    }
+    registry.clear();
+    expect(registry.redact(values[9]!)).toBe(values[9]);
+  });
+
+  it('redacts exactly what the two credential patterns match, though it skips their scans on texts without their mandatory parts', () => {
+    const JWT = /eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*)?/g;
+    const CRED = /\b(Bearer|Basic|DPoP)(\s+)[A-Za-z0-9\-._~+/]+=*/gi;
+    const reference = (text: string) => (text.length < 8 ? text : text.replace(JWT, REDACTED).replace(CRED, `$1$2${REDACTED}`));
+    const part = fc.constantFrom('eyJ', 'eyJhbGci', '.', 'abc', 'Bearer', 'basic', 'DPoP', ' ', '\t', '\n', '\u00a0', '\u2003', '=', '/', 'x', '-');
+    fc.assert(
+      fc.property(fc.array(part, { maxLength: 20 }), (parts) => {
+        const text = parts.join('');
+        expect(redactText(text, new SensitiveValues())).toBe(reference(text));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
