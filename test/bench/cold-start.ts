@@ -41,6 +41,8 @@ export interface BundleFigures {
   readonly firstInvokeMs: number | null;
   readonly firstInvoke: string;
   readonly outcomes: readonly string[];
+  /** Median import ms with NODE_OPTIONS empty (source maps off): what the stack's --enable-source-maps costs. */
+  readonly importMsWithoutSourceMaps?: number;
   readonly note?: string;
 }
 
@@ -54,6 +56,8 @@ interface BundleSpec {
   readonly event: (round: number) => unknown;
   readonly firstInvoke: string;
   readonly note?: string;
+  /** Also measured without source maps (the figure that says what --enable-source-maps costs). */
+  readonly alsoWithoutSourceMaps?: boolean;
 }
 
 interface ProbeAnswer {
@@ -80,14 +84,14 @@ function largestInputs(metafile: Metafile): { name: string; bytes: number }[] {
     .map(([name, bytes]) => ({ name, bytes }));
 }
 
-function runProbe(bundle: string, env: Record<string, string>, event: unknown): Promise<ProbeAnswer> {
+function runProbe(bundle: string, env: Record<string, string>, event: unknown, nodeOptions = STACK_NODE_OPTIONS): Promise<ProbeAnswer> {
   return new Promise((resolve, reject) => {
     const child = fork(probe, [], {
       execArgv: [],
       env: {
         PATH: process.env['PATH'] ?? '',
         HOME: process.env['HOME'] ?? '',
-        NODE_OPTIONS: STACK_NODE_OPTIONS,
+        NODE_OPTIONS: nodeOptions,
         // The SDK warns on Node < 22 (this machine, not Lambda): the warning's own cost stays out of the figure.
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         ...env,
@@ -133,6 +137,7 @@ export async function measureColdStarts(servers: BenchServers, options: ColdStar
       env: () => lambdaEnv('gatepass-authorizer'),
       event: () => authorizerEvent,
       firstInvoke: 'first request: JWKS fetch (loopback) + full RS256 validation',
+      alsoWithoutSourceMaps: true,
     },
     {
       name: 'authorizer-jwt-only',
@@ -170,6 +175,7 @@ export async function measureColdStarts(servers: BenchServers, options: ColdStar
       event: () => exchangeEventFor(exchangeTokens[nextExchangeToken++]!),
       firstInvoke: 'first request: cache miss, token exchange at oidc-provider, table write, forward to the echo upstream',
       note: 'import includes Lambda init work: the cache key secret is read from the loopback Secrets Manager (top-level await)',
+      alsoWithoutSourceMaps: true,
     },
     {
       name: 'exchange-sdk-external',
@@ -193,10 +199,15 @@ export async function measureColdStarts(servers: BenchServers, options: ColdStar
   }
 
   const samples = new Map<string, ProbeAnswer[]>(specs.map((spec) => [spec.name, []]));
+  const withoutSourceMaps = new Map<string, number[]>();
   for (let round = 0; round < options.processes; round += 1) {
     for (const spec of specs) {
       const { dir, bundle } = built.get(spec.name)!;
       samples.get(spec.name)!.push(await runProbe(bundle, { ...spec.env(), ...configEnv(dir) }, spec.event(round)));
+      if (spec.alsoWithoutSourceMaps && round % 2 === 0) {
+        const answer = await runProbe(bundle, { ...spec.env(), ...configEnv(dir) }, null, '');
+        withoutSourceMaps.set(spec.name, [...(withoutSourceMaps.get(spec.name) ?? []), answer.importMs]);
+      }
     }
   }
 
@@ -219,6 +230,7 @@ export async function measureColdStarts(servers: BenchServers, options: ColdStar
       firstInvokeMs: invokes.length ? median(invokes) : null,
       firstInvoke: spec.firstInvoke,
       outcomes: [...new Set(runs.map((r) => String(r.outcome)))],
+      ...(withoutSourceMaps.has(spec.name) ? { importMsWithoutSourceMaps: median(withoutSourceMaps.get(spec.name)!) } : {}),
       ...(spec.note ? { note: spec.note } : {}),
     };
   });
