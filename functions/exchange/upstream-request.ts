@@ -84,18 +84,28 @@ function safeDecode(value: string): string {
 
 /**
  * True when a value, as is or after up to three rounds of percent-decoding, holds a `.`
- * or `..` segment (with `/` or `\` as separators). Upstreams that decode once more, or
- * treat `\` as `/`, would otherwise resolve it above the route's path.
+ * or `..` segment (with `/` or `\` as separators), also with whitespace or control
+ * characters around it. Upstreams that decode once more, treat `\` as `/`, or trim a
+ * segment (Windows and IIS drop trailing spaces; a WHATWG parse trims the whole input; C
+ * code stops at a NUL) would otherwise resolve it above the route's path.
  */
 export function hasDotSegment(value: string): boolean {
   let current = value;
   for (let round = 0; round < 4; round++) {
-    if (current.split(/[/\\]/).some((part) => part === '.' || part === '..')) return true;
+    if (current.split(/[/\\]/).some(isDotSegment)) return true;
     const next = safeDecode(current);
     if (next === current) return false;
     current = next;
   }
   return true;
+}
+
+// eslint-disable-next-line no-control-regex
+const SEGMENT_PADDING = /^[\s\x00-\x1f\x7f]+|[\s\x00-\x1f\x7f]+$/g;
+
+function isDotSegment(part: string): boolean {
+  const bare = part.replace(SEGMENT_PADDING, '');
+  return bare === '.' || bare === '..';
 }
 
 /** Percent-encodes a path segment, leaving the RFC 3986 pchar sub-delims readable. */

@@ -357,6 +357,7 @@ export const threatCatalogue: readonly Threat[] = [
     ['EXCH-UP-007', 'upstream redirects to another host: not followed, the token never goes there', forward(302), 'RFC 9110 §15.4'],
     ['EXCH-UP-008', 'Host and X-Forwarded-Host pointing elsewhere: the configured upstream is called', forward(), 'RFC 9110 §7.2'],
     ['EXCH-UP-009', 'the caller\'s own token never reaches the upstream on an exchange route', forward(), 'RFC 8693 §1'],
+    ['EXCH-UP-010', 'path parameter ".. " or "..%00" that Windows, IIS, a trimming URL parser or C code reads as ".."', refuse('request_invalid'), 'RFC 3986 §5.2.4; CWE-22'],
   ]),
   ...family(Family.LogHygiene, [
     ['LOG-001', 'canary tokens through every authorizer path (Powertools logger, real handler module)', noLeak, 'RFC 6750 §5.3; RFC 9700 §4.3'],

@@ -619,6 +619,11 @@ export const exchangeExecutors: Readonly<Record<string, ExchangeExecutor>> = {
     expect(kit.echo.requests.at(-1)!.path).toBe('/up/up-faults/upfault/ok');
     return probes;
   },
+  'EXCH-UP-010': async (kit) => {
+    const probes = [];
+    for (const mode of ['.. ', ' ..', '..\t', '..%20', '..%2500', '%2e%2e%20', '.%00']) probes.push(await kit.call(ROUTES.upstreamFaults, kit.partnerToken(), { params: { mode } }));
+    return probes;
+  },
   'EXCH-UP-009': async (kit) => {
     const token = kit.partnerToken();
     const probes = [await kit.call(ROUTES.upstreamFaults, token)];
