@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { errorCatalog, ErrorCode } from '../../functions/shared/errors.js';
-import { catalogueMarkdown, CATALOGUE_END, CATALOGUE_START } from './catalogue-markdown.js';
+import { catalogueMarkdown, CATALOGUE_END, CATALOGUE_START, triageMarkdown, TRIAGE_END, TRIAGE_START } from './catalogue-markdown.js';
 import { authorizerExecutors } from './executors/authorizer-executors.js';
 import { exchangeExecutors } from './executors/exchange-executors.js';
 import { logExecutors } from './executors/log-executors.js';
@@ -53,11 +53,18 @@ describe('the threat catalogue', () => {
     expect(families.size).toBeGreaterThanOrEqual(25);
   });
 
+  const document = () => readFileSync(fileURLToPath(new URL('../../SECURITY.md', import.meta.url)), 'utf8');
+  const section = (text: string, start: string, end: string) => text.slice(text.indexOf(start), text.indexOf(end) + end.length);
+
   it('is listed in SECURITY.md exactly as generated', () => {
-    const document = readFileSync(fileURLToPath(new URL('../../SECURITY.md', import.meta.url)), 'utf8');
-    const start = document.indexOf(CATALOGUE_START);
-    const end = document.indexOf(CATALOGUE_END);
-    expect(start, 'SECURITY.md has no catalogue section: run npm run test:security').toBeGreaterThan(-1);
-    expect(document.slice(start, end + CATALOGUE_END.length), 'SECURITY.md lists an old catalogue: run npm run test:security').toBe(catalogueMarkdown());
+    const text = document();
+    expect(text.indexOf(CATALOGUE_START), 'SECURITY.md has no catalogue section: run npm run test:security').toBeGreaterThan(-1);
+    expect(section(text, CATALOGUE_START, CATALOGUE_END), 'SECURITY.md lists an old catalogue: run npm run test:security').toBe(catalogueMarkdown());
+  });
+
+  it('has its differential triage listed in SECURITY.md exactly as generated', () => {
+    const text = document();
+    expect(text.indexOf(TRIAGE_START), 'SECURITY.md has no triage section: run npm run test:security').toBeGreaterThan(-1);
+    expect(section(text, TRIAGE_START, TRIAGE_END), 'SECURITY.md lists an old triage: run npm run test:security').toBe(triageMarkdown());
   });
 });
