@@ -532,17 +532,19 @@ export const exchangeExecutors: Readonly<Record<string, ExchangeExecutor>> = {
   'EXCH-CONC-001': async (kit) =>
     inContainer(kit, {}, async (handler) => {
       const token = kit.partnerToken({ sub: 'crowd' });
+      const decided = await kit.contextFor(token, ROUTES.corpOrders);
       const before = tokenCalls(kit);
-      const probes = await Promise.all(Array.from({ length: 100 }, () => kit.call(ROUTES.corpOrders, token, { handler })));
+      const probes = await Promise.all(Array.from({ length: 100 }, () => kit.call(ROUTES.corpOrders, token, { handler, decided })));
       expect(tokenCalls(kit) - before).toBe(1);
       return probes;
     }),
   'EXCH-CONC-002': async (kit) =>
     inContainer(kit, {}, async (handler) => {
       const token = kit.partnerToken({ sub: 'failing-leader' });
-      const context = await kit.contextFor(token, ROUTES.faultOrders);
-      kit.fault.queue(answers.slowHeaders(100, answers.status(503)), answers.status(503));
-      const probes = await Promise.all(Array.from({ length: 20 }, () => kit.call(ROUTES.faultOrders, token, { handler, context: () => context })));
+      const decided = await kit.contextFor(token, ROUTES.faultOrders);
+      // The leader's first attempt takes a while, so every follower joins its flight.
+      kit.fault.queue(answers.slowHeaders(300, answers.status(503)), answers.status(503));
+      const probes = await Promise.all(Array.from({ length: 20 }, () => kit.call(ROUTES.faultOrders, token, { handler, decided })));
       expect(kit.fault.requests).toHaveLength(2);
       const after = await kit.call(ROUTES.faultOrders, token, { handler });
       expect(after).toMatchObject({ status: 200, code: 'ok' });

@@ -91,6 +91,8 @@ export interface CallOptions {
   readonly handler?: Handler;
   /** Replace or edit the authorizer context (a cached or forged decision). */
   readonly context?: (context: AuthorizerContext) => AuthorizerContext | undefined;
+  /** A decision made earlier (as API Gateway's authorizer cache hands it over): the authorizer is not asked. */
+  readonly decided?: AuthorizerContext;
   /** Deliver the request on another route than the one the context was made for. */
   readonly deliverOn?: KitRoute;
 }
@@ -322,7 +324,7 @@ export class ExchangeKit {
 
   /** One request through API Gateway's eyes: authorizer context, proxy event, exchange handler. */
   async call(target: KitRoute, token: string, options: CallOptions = {}): Promise<ExchangeProbe> {
-    const made = await this.contextFor(token, target);
+    const made = options.decided ?? (await this.contextFor(token, target));
     const context = options.context ? options.context(made) : made;
     const on = options.deliverOn ?? target;
     const params = options.params ?? on.params;
