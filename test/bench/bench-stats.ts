@@ -15,6 +15,8 @@ export interface PerCall {
   readonly calls: number;
   /** Batches measured; each figure is the median of the per-batch means. */
   readonly batches: number;
+  /** CPU µs per call of each measured batch, in the order of the rounds (for paired ratios). */
+  readonly cpuSamples: readonly number[];
 }
 
 export interface BatchPlan {
@@ -76,9 +78,20 @@ export async function interleaved<K extends string>(plan: BatchPlan, variants: R
   const result = {} as Record<K, PerCall>;
   for (const name of names) {
     const state = samples.get(name)!;
-    result[name] = { wallUs: median(state.wall), cpuUs: median(state.cpu), calls: plan.batches * plan.perBatch, batches: plan.batches };
+    result[name] = { wallUs: median(state.wall), cpuUs: median(state.cpu), calls: plan.batches * plan.perBatch, batches: plan.batches, cpuSamples: state.cpu };
   }
   return result;
+}
+
+/**
+ * The CPU ratio of two variants measured side by side by `interleaved`: the median of their
+ * per-round ratios. A round's two batches ran moments apart, so load that comes and goes
+ * (other processes on the machine) cancels out of each ratio, which a ratio of the two
+ * medians does not guarantee.
+ */
+export function pairedRatio(a: PerCall, b: PerCall): number {
+  const n = Math.min(a.cpuSamples.length, b.cpuSamples.length);
+  return median(Array.from({ length: n }, (_, i) => a.cpuSamples[i]! / b.cpuSamples[i]!));
 }
 
 /** Calls `perCall` needs for a plan, warm-up included: the number of distinct inputs to prepare. */
