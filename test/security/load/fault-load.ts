@@ -40,7 +40,7 @@ export interface FaultLoadOptions {
   /** Hard bound on requests sent. */
   readonly maxRequests: number;
   readonly connections: number;
-  /** Requests per valid subject before a new one appears (keeps the token endpoint busy). */
+  /** Requests per valid subject (spread over a window of 40 subjects; new subjects keep the token endpoint busy). */
   readonly requestsPerSubject: number;
   readonly log?: (line: string) => void;
 }
@@ -55,12 +55,18 @@ export interface FaultLoadFigures {
   readonly availabilityRefusals: Readonly<Record<string, number>>;
   readonly invalidRefusals: Readonly<Record<string, number>>;
   readonly tokenEndpointCalls: number;
+  /** Distinct cache keys (subject tokens) the token endpoint was asked for. */
   readonly uniqueKeys: number;
   readonly tokenEndpointCallsPerKey: number;
+  readonly maxTokenEndpointCallsForOneKey: number;
+  /** Distinct valid subjects the load sent. */
+  readonly subjectsSent: number;
   readonly latencyMs: { readonly p50: number; readonly p99: number; readonly validP50: number; readonly validP99: number };
   readonly faults: readonly string[];
   /** Operational events the functions logged during the run (table errors, secret refreshes, circuits opened). */
   readonly functionLogEvents: Readonly<Record<string, number>>;
+  /** Valid requests answered in the run's last 3 s, and how many with a 2xx. */
+  readonly recovery: { readonly validInLast3s: number; readonly okInLast3s: number };
   readonly unlistedEgress: number;
   readonly canaryHitsInFunctionLogs: number;
   readonly durationSeconds: number;
@@ -153,7 +159,15 @@ async function currentClientSecret(stack: LocalStack): Promise<{ clientId: strin
   }
 }
 
+/** The fault schedule ends at 12 s; the circuit breakers it opens stay open 30 s (the default). */
+export const MIN_LOAD_SECONDS = 15;
+/** Distinct subjects at most; past them the stream starts over (and finds them cached). */
+const MAX_SUBJECTS = 1500;
+/** Subjects in flight at a time: a subject's requests come this many requests apart. */
+const SUBJECT_WINDOW = 40;
+
 export async function runFaultLoad(options: FaultLoadOptions): Promise<FaultLoadFigures> {
+  if (options.durationSeconds < MIN_LOAD_SECONDS) throw new Error(`the load run needs at least ${MIN_LOAD_SECONDS} s for its fault schedule`);
   const log = options.log ?? (() => undefined);
   const egress = new EgressRecorder().install();
   const workDir = mkdtempSync(join(tmpdir(), 'gatepass-load-'));
@@ -188,12 +202,14 @@ export async function runFaultLoad(options: FaultLoadOptions): Promise<FaultLoad
     log(`local stack up in ${Math.round(stack.timings.startMs)} ms: gateway ${stack.urls.gateway}`);
 
     // Tokens: a stream of valid partner subjects, and every kind of invalid token.
-    const subjects = Math.ceil(options.maxRequests / options.requestsPerSubject) + 1;
+    const issuing = performance.now();
+    const subjects = Math.min(MAX_SUBJECTS, Math.ceil(options.maxRequests / options.requestsPerSubject) + 1);
     const valid: { token: string; sub: string }[] = [];
     for (let i = 0; i < subjects; i++) {
       const sub = `load-user-${i}`;
       valid.push({ token: (await stack.tokens.issue({ issuer: 'partner', scope: ['orders:read'], subject: sub })).token, sub });
     }
+    log(`${subjects} partner tokens issued in ${Math.round(performance.now() - issuing)} ms`);
     const sample = valid[0]!.token;
     const [h, p, s] = sample.split('.') as [string, string, string];
     const forgedPayload = Buffer.from(JSON.stringify({ ...decodeJwt(sample), sub: 'load-admin', scope: 'orders:read orders:admin' })).toString('base64url');
@@ -235,6 +251,9 @@ export async function runFaultLoad(options: FaultLoadOptions): Promise<FaultLoad
     const usedSubjects = new Set<string>();
     const outcome = { responses: 0, valid: 0, invalid: 0, wrong: [] as string[], availability: {} as Record<string, number>, invalidRefusals: {} as Record<string, number> };
     const latencies = { all: [] as number[], valid: [] as number[] };
+    /** When each valid request was answered (ms since the load started) and whether with a 2xx. */
+    const validAnswers: { at: number; ok: boolean }[] = [];
+    let loadStarted = 0;
     interface LoadContext {
       id?: string;
       kind?: Kind;
@@ -257,7 +276,9 @@ export async function runFaultLoad(options: FaultLoadOptions): Promise<FaultLoad
             let token: string;
             let subject = '-';
             if (kind === 'valid') {
-              const chosen = valid[Math.min(valid.length - 1, Math.floor(n / options.requestsPerSubject))]!;
+              // Each subject's requests are spread over a window of others, so later ones can find its token in the table.
+              const window = SUBJECT_WINDOW;
+              const chosen = valid[(Math.floor(n / (options.requestsPerSubject * window)) * window + (n % window)) % valid.length]!;
               token = chosen.token;
               subject = chosen.sub;
               usedSubjects.add(subject);
@@ -277,6 +298,7 @@ export async function runFaultLoad(options: FaultLoadOptions): Promise<FaultLoad
             if (context.kind === 'valid') {
               outcome.valid += 1;
               latencies.valid.push(latency);
+              validAnswers.push({ at: Date.now() - loadStarted, ok });
               if (ok && !upstreamSeen.has(context.id ?? '')) outcome.wrong.push(`${context.id}: 2xx without an upstream call`);
               if (!ok) {
                 let code = String(status);
@@ -303,26 +325,26 @@ export async function runFaultLoad(options: FaultLoadOptions): Promise<FaultLoad
     // The fault schedule, bounded by the run: every step undoes itself before the load ends.
     const events: string[] = [];
     const started = Date.now();
+    loadStarted = started;
     const at = async (seconds: number, what: string, step: () => Promise<void> | void) => {
       await sleep(Math.max(0, started + seconds * 1000 - Date.now()));
       await step();
       events.push(`t+${((Date.now() - started) / 1000).toFixed(1)}s ${what}`);
       log(events.at(-1)!);
     };
-    const unit = options.durationSeconds / 15;
     const schedule = (async () => {
-      await at(1.5 * unit, 'token endpoint latency +400 ms', () => void (faults.latencyMs = 400));
-      await at(4 * unit, 'token endpoint latency off', () => void (faults.latencyMs = 0));
-      await at(5 * unit, 'DynamoDB stopped', () => stack.dynamo.stop());
-      await at(7 * unit, 'DynamoDB restarted (empty)', () => stack.dynamo.restart());
+      await at(1.5, 'token endpoint latency +400 ms', () => void (faults.latencyMs = 400));
+      await at(4, 'token endpoint latency off', () => void (faults.latencyMs = 0));
+      await at(5, 'DynamoDB stopped', () => stack.dynamo.stop());
+      await at(7, 'DynamoDB restarted (empty)', () => stack.dynamo.restart());
       const before = await currentClientSecret(stack);
-      await at(8.5 * unit, 'client secret rotated (authorization server and Secrets Manager at once)', () => {
+      await at(8.5, 'client secret rotated (authorization server and Secrets Manager at once)', () => {
         const next = `rotated-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
         faults.rotation = { clientId: before.clientId, previous: before.secret, current: next };
         stack.secrets.rotate(DEMO.secrets.corpExchange, { client_id: before.clientId, client_secret: next });
       });
-      await at(10.5 * unit, 'token endpoint down (connections reset)', () => stack.tokenRelay.down());
-      await at(12 * unit, 'token endpoint back up', () => stack.tokenRelay.up());
+      await at(10.5, 'token endpoint down (connections reset)', () => stack.tokenRelay.down());
+      await at(12, 'token endpoint back up', () => stack.tokenRelay.up());
     })();
 
     const result = await finished;
@@ -331,7 +353,18 @@ export async function runFaultLoad(options: FaultLoadOptions): Promise<FaultLoad
     // Let the upstream's last checks finish.
     await sleep(200);
 
-    const tokenEndpointCalls = stack.corp.tokenRequests.filter((r) => r.grantType === TOKEN_EXCHANGE_GRANT_TYPE).length;
+    // Recovery: the last 3 s of the run, after every fault ended and the circuits' open period passed.
+    const endMs = Math.max(0, ...validAnswers.map((a) => a.at));
+    const tail = validAnswers.filter((a) => a.at >= endMs - 3000);
+    const recovery = { validInLast3s: tail.length, okInLast3s: tail.filter((a) => a.ok).length };
+    const exchangeRequests = stack.corp.tokenRequests.filter((r) => r.grantType === TOKEN_EXCHANGE_GRANT_TYPE);
+    const tokenEndpointCalls = exchangeRequests.length;
+    // Keys the token endpoint saw (the subject token is the key's only varying part on this route).
+    const callsPerKey = new Map<string, number>();
+    for (const r of exchangeRequests) {
+      const subject = typeof r.params['subject_token'] === 'string' ? r.params['subject_token'] : '';
+      callsPerKey.set(subject, (callsPerKey.get(subject) ?? 0) + 1);
+    }
     const secrets = [...valid.map((v) => v.token), ...Object.values(invalid), faults.rotation?.current ?? '', faults.rotation?.previous ?? ''].filter((v) => v.length >= 16);
     for (const request of stack.echo.requests) {
       const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers['authorization']?.[0] ?? '')?.[1];
@@ -356,8 +389,10 @@ export async function runFaultLoad(options: FaultLoadOptions): Promise<FaultLoad
       availabilityRefusals: outcome.availability,
       invalidRefusals: outcome.invalidRefusals,
       tokenEndpointCalls,
-      uniqueKeys: usedSubjects.size,
-      tokenEndpointCallsPerKey: usedSubjects.size ? tokenEndpointCalls / usedSubjects.size : 0,
+      uniqueKeys: callsPerKey.size,
+      tokenEndpointCallsPerKey: callsPerKey.size ? tokenEndpointCalls / callsPerKey.size : 0,
+      maxTokenEndpointCallsForOneKey: Math.max(0, ...callsPerKey.values()),
+      subjectsSent: usedSubjects.size,
       latencyMs: {
         p50: result.latency.p50,
         p99: result.latency.p99,
@@ -366,6 +401,7 @@ export async function runFaultLoad(options: FaultLoadOptions): Promise<FaultLoad
       },
       faults: [...events, `old client secret refused ${faults.rejectedOldSecret} time(s) after the rotation`, `server errors printed by oidc-provider (connection resets): ${serverErrorsPrinted}`, `dynalite requests cut by the stop: ${dynaliteClosedErrors}`],
       functionLogEvents: logEvents,
+      recovery,
       unlistedEgress: egress.unlisted().length,
       canaryHitsInFunctionLogs: countCanaries(functionLogs, secrets),
       durationSeconds: result.duration,
