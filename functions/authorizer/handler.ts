@@ -7,15 +7,30 @@ import type { AuthorizerEvent } from './authorizer-event.js';
 import type { AuthorizerResult } from './authorizer-response.js';
 import { UnauthorizedSignal } from './authorizer-response.js';
 import { powertoolsTelemetry } from './authorizer-telemetry.js';
-import { powertoolsSecretReader } from './introspection-client.js';
+import { IntrospectionUnavailableError, powertoolsSecretReader, type SecretReader } from './introspection-client.js';
+
+const refuseSecrets: SecretReader = () => Promise.reject(new IntrospectionUnavailableError('introspection is not in this bundle'));
 
 // Init, once per container: a bad configuration fails here, loudly, before any request.
 const config = loadConfigFromEnv();
+
+/**
+ * Introspection needs Powertools Parameters and the Secrets Manager client: 300 KB of a
+ * 400 KB bundle. A deployment whose issuers all use JWTs builds the authorizer with
+ * `GATEPASS_BUNDLE_INTROSPECTION` defined as "false" (infra/bundling-options.ts), so that
+ * esbuild drops this branch and all of that code.
+ */
+// The comparison stays inline: esbuild folds it only there.
+const introspectionSecrets: SecretReader | undefined =
+  process.env['GATEPASS_BUNDLE_INTROSPECTION'] === 'false' ? undefined : powertoolsSecretReader(config.settings.exchange.secretMaxAgeSeconds);
+if (!introspectionSecrets && Object.values(config.issuers).some((issuer) => issuer.introspection !== undefined)) {
+  throw new Error('this authorizer bundle was built without introspection, but the configuration has an issuer that introspects: rebuild it');
+}
 const logger = new Logger({ serviceName: ServiceName.Authorizer });
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: ServiceName.Authorizer });
 const authorizer = new Authorizer(config, {
   telemetry: powertoolsTelemetry(logger, metrics),
-  readSecret: powertoolsSecretReader(config.settings.exchange.secretMaxAgeSeconds),
+  readSecret: introspectionSecrets ?? refuseSecrets,
 });
 
 /** Lambda REQUEST/TOKEN authorizer for REST APIs and HTTP APIs (payload 2.0, simple responses). */

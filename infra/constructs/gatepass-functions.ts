@@ -11,7 +11,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { CONFIG_FILE_ENV } from '../../functions/shared/config/config-loader.js';
 import { METRICS_NAMESPACE, ServiceName } from '../../functions/shared/metric-names.js';
-import { BUNDLED_CONFIG_FILE_NAME, nodejsBundlingOptions } from '../bundling-options.js';
+import { BUNDLED_CONFIG_FILE_NAME, bundleFeaturesOf, nodejsBundlingOptions } from '../bundling-options.js';
 import type { GatepassConfigSource } from '../gatepass-config-source.js';
 import { secretResourceArn, uniqueSorted } from '../secret-arns.js';
 
@@ -115,7 +115,7 @@ export class GatepassFunctions extends Construct {
       handler: 'index.handler',
       projectRoot,
       depsLockFilePath: join(projectRoot, 'package-lock.json'),
-      bundling: nodejsBundlingOptions(props.config.file),
+      bundling: nodejsBundlingOptions(props.config.file, bundleFeaturesOf(config)),
       awsSdkConnectionReuse: false,
       tracing: tracing ? Tracing.ACTIVE : Tracing.DISABLED,
     };

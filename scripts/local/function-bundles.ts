@@ -2,7 +2,8 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { BUNDLED_CONFIG_FILE_NAME, esbuildOptionsFor } from '../../infra/bundling-options.js';
+import { BUNDLED_CONFIG_FILE_NAME, bundleFeaturesOf, esbuildOptionsFor } from '../../infra/bundling-options.js';
+import { loadConfigFile } from '../../functions/shared/config/config-loader.js';
 import type { LocalFunction } from './lambda-environment.js';
 
 /**
@@ -30,10 +31,11 @@ export async function buildFunctionBundles(outDir: string, configFile: string): 
   const started = performance.now();
   const taskRoots = { authorizer: join(outDir, 'functions', 'authorizer'), exchange: join(outDir, 'functions', 'exchange') };
   const runtimeFile = join(outDir, 'runtime', 'lambda-runtime.mjs');
+  const features = bundleFeaturesOf(loadConfigFile(configFile));
   await Promise.all([
     ...Object.entries(taskRoots).map(async ([fn, dir]) => {
       mkdirSync(dir, { recursive: true });
-      await build({ ...esbuildOptionsFor(HANDLER_ENTRIES[fn as LocalFunction], dir), logLevel: 'error' });
+      await build({ ...esbuildOptionsFor(HANDLER_ENTRIES[fn as LocalFunction], dir, features), logLevel: 'error' });
       copyFileSync(configFile, join(dir, BUNDLED_CONFIG_FILE_NAME));
     }),
     buildLambdaRuntime(runtimeFile),

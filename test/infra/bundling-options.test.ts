@@ -4,9 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+
+const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
+import { build } from 'esbuild';
 import {
   BUNDLED_CONFIG_FILE_NAME,
   GATEPASS_ESBUILD_OPTIONS,
+  bundleFeaturesOf,
   esbuildOptionsFor,
   nodejsBundlingOptions,
   shellQuote,
@@ -63,5 +68,28 @@ describe('bundling options', () => {
 
   it('quotes for the shell so that nothing in a path is interpreted', () => {
     expect(shellQuote("a b'$(x)")).toBe(`'a b'\\''$(x)'`);
+  });
+});
+
+describe('bundle features', () => {
+  const authorizerEntry = join(repositoryRoot, 'functions/authorizer/handler.ts');
+
+  it('derives the introspection feature from the configuration', () => {
+    expect(bundleFeaturesOf({ issuers: { a: { introspection: {} } } } as never)).toEqual({ introspection: true });
+    expect(bundleFeaturesOf({ issuers: { a: { jwksUri: 'https://x' } } } as never)).toEqual({ introspection: false });
+    expect(nodejsBundlingOptions('/c.json', { introspection: false }).define).toEqual({ 'process.env.GATEPASS_BUNDLE_INTROSPECTION': '"false"' });
+    expect(nodejsBundlingOptions('/c.json', { introspection: true }).define).toEqual({});
+  });
+
+  it('leaves Powertools Parameters and the Secrets Manager client out of a JWT-only authorizer', async () => {
+    const sizes: Record<string, number> = {};
+    for (const introspection of [true, false]) {
+      const outdir = join(scratch, `authorizer-${introspection}`);
+      await build({ ...esbuildOptionsFor(authorizerEntry, outdir, { introspection }), logLevel: 'silent' });
+      const code = readFileSync(join(outdir, 'index.mjs'), 'utf8');
+      sizes[String(introspection)] = code.length;
+      expect(code.includes('GetSecretValue')).toBe(introspection);
+    }
+    expect(sizes['false']!).toBeLessThan(sizes['true']! / 2);
   });
 });

@@ -58,3 +58,18 @@ describe('authorizer handler (Lambda entry point)', () => {
     expect(all).toContain('AuthorizerInternalError');
   });
 });
+
+describe('authorizer handler built without introspection', () => {
+  it('refuses at init a configuration whose issuers introspect', async () => {
+    const idpsHere = await startIdps();
+    process.env['GATEPASS_CONFIG'] = JSON.stringify(testConfigDocument(idpsHere));
+    process.env['GATEPASS_BUNDLE_INTROSPECTION'] = 'false';
+    try {
+      vi.resetModules();
+      await expect(import('../../../functions/authorizer/handler.js')).rejects.toThrow(/built without introspection/);
+    } finally {
+      delete process.env['GATEPASS_BUNDLE_INTROSPECTION'];
+      await stopIdps(idpsHere);
+    }
+  });
+});
