@@ -159,7 +159,13 @@ export class Authorizer {
     if (!issuerKey) throw new GatepassError(ErrorCode.TokenMalformed, 'not a JWT, and no issuer on this route introspects opaque tokens');
     try {
       const { claims, cached } = await this.introspection.introspect(issuerKey, token);
-      return { facts: tokenFactsOf(issuerKey, claims), via: cached ? 'introspection-cache' : 'introspection' };
+      const facts = tokenFactsOf(issuerKey, claims);
+      if (typeof claims['exp'] === 'number') return { facts, via: cached ? 'introspection-cache' : 'introspection' };
+      // RFC 7662 makes `exp` optional. The context still needs an end: the horizon this
+      // answer is trusted for (its cache TTL, at least a minute), so that the exchange
+      // Lambda's expiry check bounds a cached API Gateway allow too.
+      const ttl = Math.max(60, this.config.issuers[issuerKey]?.introspection?.cacheTtlSeconds ?? 0);
+      return { facts: { ...facts, expiresAt: Math.floor(this.now() / 1000) + ttl }, via: cached ? 'introspection-cache' : 'introspection' };
     } catch (error) {
       if (error instanceof IntrospectionUnavailableError) {
         this.deps.telemetry.introspectionFailed(issuerKey, error);

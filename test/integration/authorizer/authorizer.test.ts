@@ -435,6 +435,16 @@ describe('authorizer: opaque tokens (RFC 7662 introspection)', () => {
     expect(seen[0]).toEqual({ auth: `Basic ${Buffer.from('gatepass:legacy-s3cret').toString('base64')}`, token: opaque });
   });
 
+  it('gives an introspected token without exp a context expiry of its trust horizon, not 0', async () => {
+    idps.legacy.behaviour = { keys: [], introspect: () => ({ body: { active: true, sub: 'svc', scope: 'reports' } }) };
+    const { authorizer } = buildAuthorizer(testConfigDocument(idps));
+    const before = Math.floor(Date.now() / 1000);
+    const result = (await authorizer.handle(httpApiEvent({ ...reports, authorization: bearer(opaque) }))) as { isAuthorized: boolean; context: { expiresAt: number } };
+    expect(result.isAuthorized).toBe(true);
+    expect(result.context.expiresAt).toBeGreaterThanOrEqual(before + 60);
+    expect(result.context.expiresAt).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 60);
+  });
+
   it('refuses "active": "true" (a string), inactive tokens, and never caches refusals', async () => {
     let answer: unknown = { active: 'true', scope: 'reports' };
     idps.legacy.behaviour = { keys: [], introspect: () => ({ body: answer }) };
