@@ -120,7 +120,6 @@ export function createJwksParser(maxKeys: number, onIgnored?: (count: number) =>
  * applies after a failed fetch, so an IdP outage does not cost every request a timeout.
  */
 export class AgingJwksCache extends SimpleJwksCache {
-  private readonly fetchedAt = new Map<string, number>();
   private readonly nextRefreshAt = new Map<string, number>();
   private readonly penalty: SimplePenaltyBox;
 
@@ -146,7 +145,6 @@ export class AgingJwksCache extends SimpleJwksCache {
       ignored = 0;
       try {
         const jwks = await getJwks(uri);
-        this.fetchedAt.set(uri, this.now());
         this.nextRefreshAt.set(uri, this.now() + this.limits.maxAgeSeconds * 1000);
         this.observer.fetched(uri, jwks.keys.length, ignored);
         return jwks;
@@ -175,10 +173,5 @@ export class AgingJwksCache extends SimpleJwksCache {
       this.nextRefreshAt.set(uri, this.now() + this.limits.penaltySeconds * 1000);
       return undefined;
     }
-  }
-
-  /** Test seam and operations aid: when each URI was last fetched. */
-  lastFetched(uri: string): number | undefined {
-    return this.fetchedAt.get(uri);
   }
 }

@@ -58,16 +58,7 @@ export function encodeCanonicalFields(fields: readonly CanonicalField[]): Buffer
  * duplicates anyway. Every other field, the subject token included, counts exactly.
  */
 export function canonicalCacheKeyTuple(tuple: CacheKeyTuple): Buffer {
-  return encodeCanonicalFields([
-    TUPLE_LABEL,
-    tuple.subjectToken,
-    tuple.authorizationServer,
-    sortedSet(tuple.audience),
-    sortedSet(tuple.resource),
-    sortedSet(tuple.scope),
-    tuple.requestedTokenType,
-    tuple.actor,
-  ]);
+  return encodeCanonicalFields(tupleFields(TUPLE_LABEL, tuple));
 }
 
 /**
@@ -79,8 +70,13 @@ export function canonicalCacheKeyTuple(tuple: CacheKeyTuple): Buffer {
  * surrogates are escaped, so its UTF-8 is too), and the digest keeps no subject token.
  */
 export function memoryKeyOf(tuple: CacheKeyTuple): string {
-  const fields = [
-    MEMORY_KEY_LABEL,
+  return hash('sha256', JSON.stringify(tupleFields(MEMORY_KEY_LABEL, tuple)), 'base64url');
+}
+
+/** The tuple's fields in their one canonical order, lists as sorted sets, behind a domain label. */
+function tupleFields(label: string, tuple: CacheKeyTuple): (string | string[])[] {
+  return [
+    label,
     tuple.subjectToken,
     tuple.authorizationServer,
     sortedSet(tuple.audience),
@@ -89,7 +85,6 @@ export function memoryKeyOf(tuple: CacheKeyTuple): string {
     tuple.requestedTokenType,
     tuple.actor,
   ];
-  return hash('sha256', JSON.stringify(fields), 'base64url');
 }
 
 function sortedSet(values: readonly string[]): string[] {
