@@ -2,7 +2,7 @@ import { ResponseType } from 'aws-cdk-lib/aws-apigateway';
 import { ErrorCode, problemFor } from '../functions/shared/errors.js';
 
 /**
- * REST API gateway responses in the problem+json shape of DESIGN.md "Errors", generated
+ * REST API gateway responses in the problem+json shape of docs/design.md "Errors", generated
  * from the same catalog the functions answer with. Gateway response templates are not
  * VTL: they substitute `$context` variables but cannot branch.
  *

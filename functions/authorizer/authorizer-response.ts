@@ -3,7 +3,7 @@ import type { RouteConfig } from '../shared/config/config-schema.js';
 import { routeResourceArn } from '../shared/route-matcher.js';
 import { EventFormat, type AuthorizerRequest } from './authorizer-event.js';
 
-/** Authorizer context keys (contract: DESIGN.md "Authorizer context"). Primitive values only. */
+/** Authorizer context keys (contract: docs/design.md "Authorizer context"). Primitive values only. */
 export interface AuthorizerContext {
   readonly route: string;
   readonly action: 'exchange' | 'passthrough';

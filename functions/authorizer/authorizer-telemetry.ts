@@ -1,12 +1,12 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
-import { MetricDimension, MetricName } from '../shared/metric-names.js';
+import { MetricDimension, MetricName } from '../shared/contracts/metric-names.js';
 import type { AuthorizerTelemetry, Decision } from './authorizer.js';
 
 /**
  * Powertools-backed telemetry: one `authorizer.decision` line per request and EMF
  * metrics (allowed by action, denied by code). Alarms use these, never the Lambda
- * `Errors` metric, which counts every REST 401 (DESIGN.md "Operations notes").
+ * `Errors` metric, which counts every REST 401 (docs/design.md "Operations notes").
  */
 export function powertoolsTelemetry(logger: Logger, metrics: Metrics): AuthorizerTelemetry {
   // One single-metric emitter for the container's life: `singleMetric()` builds a new

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { loadConfigFromEnv } from '../shared/config/config-loader.js';
-import { METRICS_NAMESPACE, MetricName, ServiceName } from '../shared/metric-names.js';
+import { METRICS_NAMESPACE, MetricName, ServiceName } from '../shared/contracts/metric-names.js';
 import { Authorizer } from './authorizer.js';
 import type { AuthorizerEvent } from './authorizer-event.js';
 import type { AuthorizerResult } from './authorizer-response.js';

@@ -1,5 +1,5 @@
 import type { GatepassConfig, IssuerConfig } from '../shared/config/config-schema.js';
-import { boundedRequest } from '../shared/bounded-http.js';
+import { boundedRequest } from '../shared/http/bounded-http.js';
 import { audiencesOf } from '../shared/claims.js';
 import { ErrorCode, GatepassError } from '../shared/errors.js';
 import { ExpiringLru } from '../shared/expiring-lru.js';

@@ -61,7 +61,7 @@ function sameIssuerConditionsMatch(when: SameIssuerWhen, token: TokenFacts): boo
 }
 
 /**
- * DESIGN.md classification: a token from another issuer than the route's target
+ * The classification (docs/design.md "Request path"): a token from another issuer than the route's target
  * authorization server is always exchanged; a same-issuer token is exchanged
  * (downscoped) only when `sameIssuerWhen` is present and matches; otherwise, and on
  * routes without an `exchange` block, the original token passes through.

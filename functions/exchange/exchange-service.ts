@@ -1,16 +1,16 @@
 import type { GatepassConfig, RouteConfig } from '../shared/config/config-schema.js';
 import { ErrorCode, GatepassError } from '../shared/errors.js';
-import type { ActorResolver } from './actor-resolver.js';
-import { AuthorizerAction, type AuthorizerContext } from './authorizer-context.js';
-import { decisionFields, type ExchangeAudit, type ExchangeDecision } from './exchange-audit.js';
-import type { ExchangeCache } from './exchange-cache.js';
+import type { ActorResolver } from './policy/actor-resolver.js';
+import { AuthorizerAction, type AuthorizerContext } from '../shared/contracts/authorizer-context.js';
+import { decisionFields, type ExchangeAudit, type ExchangeDecision } from './audit/exchange-audit.js';
+import type { ExchangeCache } from './cache/exchange-cache.js';
 import { CacheLayer, type ActorToken, type CacheKeyTuple, type ExchangeRequest, type IssuedToken } from './exchange-model.js';
-import { unverifiedClaimsOf } from './jwt-claims.js';
-import { parseProxyEvent, proxyEventVersion, type ProxyRequest } from './proxy-event.js';
-import { errorCodeOf, problemResultForError, proxyResult, type ProxyResult } from './proxy-result.js';
-import { RouteBinding } from './route-binding.js';
-import type { LogSink } from './telemetry.js';
-import type { UpstreamForwarder, UpstreamResponse } from './upstream-forwarder.js';
+import { unverifiedClaimsOf } from './policy/jwt-claims.js';
+import { parseProxyEvent, proxyEventVersion, type ProxyRequest } from './proxy/proxy-event.js';
+import { errorCodeOf, problemResultForError, proxyResult, type ProxyResult } from './proxy/proxy-result.js';
+import { RouteBinding } from './proxy/route-binding.js';
+import type { LogSink } from '../shared/telemetry/telemetry-sinks.js';
+import type { UpstreamForwarder, UpstreamResponse } from './forwarding/upstream-forwarder.js';
 
 /** The collaborators of the exchange Lambda, built once per container. */
 export interface ExchangeServiceParts {

@@ -1,14 +1,14 @@
 import type { Context } from 'aws-lambda';
 import { loadConfigFromEnv } from '../shared/config/config-loader.js';
-import { ActorResolver } from './actor-resolver.js';
-import { cacheSinkFor } from './cache-telemetry.js';
-import { exchangeAudit, exchangeLog, exchangeMetrics, logger, metrics } from './exchange-audit.js';
-import { createExchangeCache } from './exchange-cache-setup.js';
+import { ActorResolver } from './policy/actor-resolver.js';
+import { cacheSinkFor } from './cache/cache-telemetry.js';
+import { exchangeAudit, exchangeLog, exchangeMetrics, logger, metrics } from './audit/exchange-audit.js';
+import { createExchangeCache } from './cache/exchange-cache-setup.js';
 import { ExchangeService } from './exchange-service.js';
-import type { ProxyEvent } from './proxy-event.js';
-import type { ProxyResult } from './proxy-result.js';
-import { TokenExchangeClient } from './token-endpoint-client.js';
-import { UpstreamForwarder } from './upstream-forwarder.js';
+import type { ProxyEvent } from './proxy/proxy-event.js';
+import type { ProxyResult } from './proxy/proxy-result.js';
+import { TokenExchangeClient } from './token-endpoint/token-endpoint-client.js';
+import { UpstreamForwarder } from './forwarding/upstream-forwarder.js';
 
 // Init, once per container: configuration, clients, keep-alive agents, cache keys.
 const config = loadConfigFromEnv();

@@ -1,5 +1,5 @@
 /**
- * The stable refusal codes of gatepass (contract: ../shared/DESIGN.md "Errors").
+ * The stable refusal codes of gatepass (contract: docs/design.md "Errors").
  * Code switches on `code`, never on message text.
  */
 export const ErrorCode = {

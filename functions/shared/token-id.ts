@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 
 /**
  * The token's identifier for logs, context and cache bookkeeping: the first 32 hex
- * characters of its SHA-256 (contract: DESIGN.md "Authorizer context"). Never the token.
+ * characters of its SHA-256 (contract: docs/design.md "Authorizer context"). Never the token.
  */
 export function tokenIdOf(token: string): string {
   return sha256Hex(token).slice(0, 32);

@@ -5,7 +5,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { ErrorCode } from '../../functions/shared/errors.js';
-import { MetricName, ServiceName } from '../../functions/shared/metric-names.js';
+import { MetricName, ServiceName } from '../../functions/shared/contracts/metric-names.js';
 import { DEFAULT_PERIOD, exchangeErrorMetric, gatepassMetric } from '../gatepass-metrics.js';
 
 /** Alarm thresholds; every count is per 5-minute period. */
@@ -72,7 +72,7 @@ export interface GatepassAlarmsProps {
 /**
  * The alarms an operator of gatepass needs. The authorizer is watched through gatepass's
  * own metrics, never its Lambda `Errors`: a REST authorizer says 401 by throwing, so that
- * metric counts every expired token (DESIGN.md "Operations notes").
+ * metric counts every expired token (docs/design.md "Operations notes").
  */
 export class GatepassAlarms extends Construct {
   public readonly authorizerInternalErrors: Alarm;

@@ -4,7 +4,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 
-/** Partition key and TTL attribute of the cache table (contract: DESIGN.md "Cache"). */
+/** Partition key and TTL attribute of the cache table (contract: docs/design.md "Cache"). */
 export const CACHE_TABLE_PARTITION_KEY = 'pk';
 export const CACHE_TABLE_TTL_ATTRIBUTE = 'expiresAt';
 
@@ -21,7 +21,7 @@ export interface GatepassCacheTableProps {
    */
   readonly pointInTimeRecovery?: boolean;
   /**
-   * Length of the generated cache key material (DESIGN.md asks for at least 32).
+   * Length of the generated cache key material (docs/design.md "Cache" asks for at least 32).
    * @default 64
    */
   readonly cacheKeyLength?: number;

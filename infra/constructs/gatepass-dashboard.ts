@@ -2,7 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { AlarmStatusWidget, Dashboard, GraphWidget, Stats, type IAlarm, type IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { MetricDimension, MetricName, ServiceName } from '../../functions/shared/metric-names.js';
+import { MetricDimension, MetricName, ServiceName } from '../../functions/shared/contracts/metric-names.js';
 import { CACHE_LAYERS, DEFAULT_PERIOD, cacheHitMetric, gatepassMetric, searchByDimension } from '../gatepass-metrics.js';
 
 export interface GatepassDashboardProps {

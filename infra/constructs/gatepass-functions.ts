@@ -10,12 +10,12 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { CONFIG_FILE_ENV } from '../../functions/shared/config/config-loader.js';
-import { METRICS_NAMESPACE, ServiceName } from '../../functions/shared/metric-names.js';
+import { METRICS_NAMESPACE, ServiceName } from '../../functions/shared/contracts/metric-names.js';
 import { BUNDLED_CONFIG_FILE_NAME, bundleFeaturesOf, nodejsBundlingOptions } from '../bundling-options.js';
 import type { GatepassConfigSource } from '../gatepass-config-source.js';
 import { secretResourceArn, uniqueSorted } from '../secret-arns.js';
 
-/** Environment the exchange function reads (contract: DESIGN.md "Cache"). */
+/** Environment the exchange function reads (contract: docs/design.md "Cache"). */
 export const CACHE_TABLE_ENV = 'GATEPASS_CACHE_TABLE';
 export const CACHE_KEY_SECRET_ENV = 'GATEPASS_CACHE_KEY_SECRET_ID';
 
@@ -24,7 +24,7 @@ export const GATEPASS_RUNTIME = Runtime.NODEJS_24_X;
 
 const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-/** This repository's handlers (contract: DESIGN.md, export `handler`). */
+/** This repository's handlers (contract: docs/design.md, export `handler`). */
 export const DEFAULT_HANDLER_ENTRIES = {
   authorizer: fileURLToPath(new URL('../../functions/authorizer/handler.ts', import.meta.url)),
   exchange: fileURLToPath(new URL('../../functions/exchange/handler.ts', import.meta.url)),

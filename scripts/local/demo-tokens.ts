@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import type { OAuthServer } from '../../test/support/oauth-server/oauth-server.js';
+import type { OAuthServer } from '../../fakes/oauth-server/oauth-server.js';
 
 /**
  * Demo tokens for the walkthrough, `npm run token` and `npm run invoke`, each from the

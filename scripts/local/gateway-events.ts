@@ -1,4 +1,4 @@
-import { encodeBody } from '../../functions/exchange/proxy-result.js';
+import { encodeBody } from '../../functions/exchange/proxy/proxy-result.js';
 import type { RouteConfig } from '../../functions/shared/config/config-schema.js';
 import type { RouteMatcher } from '../../functions/shared/route-matcher.js';
 

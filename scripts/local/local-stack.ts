@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GatepassConfig } from '../../functions/shared/config/config-schema.js';
-import { startDynalite, type LocalDynamo } from '../../test/support/dynalite.js';
-import { startEchoUpstream, type EchoUpstream } from '../../test/support/echo-upstream.js';
-import { JwksServer } from '../../test/support/jwks-server.js';
-import type { OAuthServer, OAuthServerOptions } from '../../test/support/oauth-server/oauth-server.js';
-import { startSecretsManagerServer, type SecretsManagerServer } from '../../test/support/secrets-manager-server.js';
+import { startDynalite, type LocalDynamo } from '../../fakes/dynalite.js';
+import { startEchoUpstream, type EchoUpstream } from '../../fakes/echo-upstream.js';
+import { JwksServer } from '../../fakes/jwks-server.js';
+import type { OAuthServer, OAuthServerOptions } from '../../fakes/oauth-server/oauth-server.js';
+import { startSecretsManagerServer, type SecretsManagerServer } from '../../fakes/secrets-manager-server.js';
 import { ControlServer } from './control-server.js';
 import { DEMO, demoConfig } from './demo-config.js';
 import { DemoTokenIssuer, OpaqueTokenStore } from './demo-tokens.js';
@@ -125,7 +125,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
 
   try {
-    const { startOAuthServer } = await withProviderWarningsTo(logs.stack, () => import('../../test/support/oauth-server/oauth-server.js'));
+    const { startOAuthServer } = await withProviderWarningsTo(logs.stack, () => import('../../fakes/oauth-server/oauth-server.js'));
     const startOAuth = (o: OAuthServerOptions) => withProviderWarningsTo(logs.stack, () => startOAuthServer(o));
     const credentials = { partnerApp: secret(), gateway: secret(), corpApp: secret(), introspection: secret() };
 

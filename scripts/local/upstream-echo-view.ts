@@ -1,5 +1,5 @@
 import { tokenIdOf } from '../../functions/shared/token-id.js';
-import type { EchoedRequest, EchoResponder } from '../../test/support/echo-upstream.js';
+import type { EchoedRequest, EchoResponder } from '../../fakes/echo-upstream.js';
 
 /**
  * How the local stack's echo upstream answers: pretty JSON of what it received, with the

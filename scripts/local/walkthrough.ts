@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { tokenIdOf } from '../../functions/shared/token-id.js';
-import type { EchoedRequest } from '../../test/support/echo-upstream.js';
+import type { EchoedRequest } from '../../fakes/echo-upstream.js';
 import { DEMO } from './demo-config.js';
 import { parseTokenArgs } from './demo-tokens.js';
 import type { ApiFlavour } from './gateway-events.js';

@@ -17,7 +17,7 @@ import type { JWK } from 'jose';
 import { Authorizer, type AuthorizerTelemetry } from '../../functions/authorizer/authorizer.js';
 import { parseConfig } from '../../functions/shared/config/config-validator.js';
 import { httpApiEvent } from '../support/authorizer-events.js';
-import { JwksServer } from '../support/jwks-server.js';
+import { JwksServer } from '../../fakes/jwks-server.js';
 import { generateTestKey } from '../support/token-minter.js';
 import { childMain } from './bench-child.js';
 import { API_AUDIENCE, benchConfig, lambdaEnv, mintPartnerTokens, PARTNER_ISSUER, REQUIRED_SCOPE, ROUTE, type BenchAlg } from './bench-fixtures.js';

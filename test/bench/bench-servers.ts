@@ -7,12 +7,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tokenIdOf } from '../../functions/shared/token-id.js';
-import { localAwsEnv, startDynalite, type LocalDynamo } from '../support/dynalite.js';
-import { startEchoUpstream, type EchoUpstream } from '../support/echo-upstream.js';
-import { JwksServer } from '../support/jwks-server.js';
-import { startOAuthServer, type OAuthServer } from '../support/oauth-server/oauth-server.js';
+import { localAwsEnv, startDynalite, type LocalDynamo } from '../../fakes/dynalite.js';
+import { startEchoUpstream, type EchoUpstream } from '../../fakes/echo-upstream.js';
+import { JwksServer } from '../../fakes/jwks-server.js';
+import { startOAuthServer, type OAuthServer } from '../../fakes/oauth-server/oauth-server.js';
 import { proxyEventV2 } from '../support/proxy-events.js';
-import { startSecretsManagerServer, type SecretsManagerServer } from '../support/secrets-manager-server.js';
+import { startSecretsManagerServer, type SecretsManagerServer } from '../../fakes/secrets-manager-server.js';
 import { generateTestKey, type TestKey } from '../support/token-minter.js';
 import {
   API_AUDIENCE,

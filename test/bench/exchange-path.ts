@@ -16,13 +16,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CacheKeys } from '../../functions/exchange/cache-key.js';
-import { fixedCacheKeySource } from '../../functions/exchange/cache-key-source.js';
-import { createCacheTableClient, DynamoCacheTable } from '../../functions/exchange/cache-table.js';
-import { cacheSinkFor, silentCacheSink, type CacheSink } from '../../functions/exchange/cache-telemetry.js';
-import { exchangeMetrics, logger } from '../../functions/exchange/exchange-audit.js';
-import { createExchangeCache } from '../../functions/exchange/exchange-cache-setup.js';
-import { ExchangeCache } from '../../functions/exchange/exchange-cache.js';
+import { CacheKeys } from '../../functions/exchange/cache/cache-key.js';
+import { fixedCacheKeySource } from '../../functions/exchange/cache/cache-key-source.js';
+import { createCacheTableClient, DynamoCacheTable } from '../../functions/exchange/cache/cache-table.js';
+import { cacheSinkFor, silentCacheSink, type CacheSink } from '../../functions/exchange/cache/cache-telemetry.js';
+import { exchangeMetrics, logger } from '../../functions/exchange/audit/exchange-audit.js';
+import { createExchangeCache } from '../../functions/exchange/cache/exchange-cache-setup.js';
+import { ExchangeCache } from '../../functions/exchange/cache/exchange-cache.js';
 import type { CacheKeyTuple, IssuedToken } from '../../functions/exchange/exchange-model.js';
 import { parseConfig } from '../../functions/shared/config/config-validator.js';
 import { childMain } from './bench-child.js';

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CacheKeys } from '../../functions/exchange/cache-key.js';
-import { fixedCacheKeySource } from '../../functions/exchange/cache-key-source.js';
-import { ExchangeCache } from '../../functions/exchange/exchange-cache.js';
+import { CacheKeys } from '../../functions/exchange/cache/cache-key.js';
+import { fixedCacheKeySource } from '../../functions/exchange/cache/cache-key-source.js';
+import { ExchangeCache } from '../../functions/exchange/cache/exchange-cache.js';
 import type { CacheKeyTuple, IssuedToken } from '../../functions/exchange/exchange-model.js';
 import { actorCacheIdentity } from '../../functions/exchange/exchange-service.js';
 import { reportFigures, runsFor } from './support/campaign-report.js';

@@ -340,11 +340,11 @@ export const threatCatalogue: readonly Threat[] = [
     ['EXCH-SM-004', 'client secret that is not JSON or lacks client_secret', refuse('gateway_misconfigured'), 'RFC 6749 §2.3.1'],
     ['EXCH-SM-005', 'Secrets Manager unreachable', refuse('exchange_unavailable'), 'AWS Secrets Manager GetSecretValue errors'],
     ['EXCH-SM-006', 'cache key secret cannot be read now: exchanged directly', forward(), 'gatepass design'],
-    ['EXCH-SM-007', 'cache key secret shorter than 32 characters', refuse('gateway_misconfigured'), 'DESIGN.md "Cache"'],
+    ['EXCH-SM-007', 'cache key secret shorter than 32 characters', refuse('gateway_misconfigured'), 'docs/design.md "Cache"'],
   ]),
   ...family(Family.Concurrency, [
-    ['EXCH-CONC-001', '100 concurrent identical requests: one token endpoint call', forward(), 'DESIGN.md "Cache" (single flight)'],
-    ['EXCH-CONC-002', 'a failing leader: 20 concurrent requests share its error, nothing is cached, the next request succeeds', refuse('exchange_unavailable'), 'DESIGN.md "Cache"'],
+    ['EXCH-CONC-001', '100 concurrent identical requests: one token endpoint call', forward(), 'docs/design.md "Cache" (single flight)'],
+    ['EXCH-CONC-002', 'a failing leader: 20 concurrent requests share its error, nothing is cached, the next request succeeds', refuse('exchange_unavailable'), 'docs/design.md "Cache"'],
     ['EXCH-CONC-003', '40 subjects concurrently: no request ever receives another subject\'s token', forward(), 'RFC 8693 §5'],
   ]),
   ...family(Family.Upstream, [

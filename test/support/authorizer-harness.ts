@@ -2,7 +2,7 @@ import { Authorizer, type AuthorizerTelemetry, type Decision } from '../../funct
 import type { SecretReader } from '../../functions/authorizer/introspection-client.js';
 import { parseConfig } from '../../functions/shared/config/config-validator.js';
 import type { GatepassConfig } from '../../functions/shared/config/config-schema.js';
-import { JwksServer } from './jwks-server.js';
+import { JwksServer } from '../../fakes/jwks-server.js';
 
 export const PARTNER_ISSUER = 'https://idp.partner.example';
 export const CORP_ISSUER = 'https://login.corp.example';

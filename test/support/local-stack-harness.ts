@@ -6,8 +6,8 @@ import { tokenIdOf } from '../../functions/shared/token-id.js';
 import { parseTokenArgs } from '../../scripts/local/demo-tokens.js';
 import type { ApiFlavour } from '../../scripts/local/gateway-events.js';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../scripts/local/local-stack.js';
-import type { EchoedRequest } from './echo-upstream.js';
-import { TOKEN_EXCHANGE_GRANT_TYPE } from './oauth-server/token-exchange-grant.js';
+import type { EchoedRequest } from '../../fakes/echo-upstream.js';
+import { TOKEN_EXCHANGE_GRANT_TYPE } from '../../fakes/oauth-server/token-exchange-grant.js';
 
 /**
  * The local stack for end-to-end tests: the code `npm start` runs, on ephemeral ports in

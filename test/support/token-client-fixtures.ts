@@ -6,9 +6,9 @@
  */
 import { parseConfig } from '../../functions/shared/config/config-validator.js';
 import type { GatepassConfig, GatepassConfigInput } from '../../functions/shared/config/config-schema.js';
-import { parseClientSecret, type ClientCredentials, type ClientSecretSource } from '../../functions/exchange/client-secrets.js';
+import { parseClientSecret, type ClientCredentials, type ClientSecretSource } from '../../functions/exchange/token-endpoint/client-secrets.js';
 import type { Clock } from '../../functions/exchange/exchange-clock.js';
-import type { ExchangeLogger, ExchangeMetrics } from '../../functions/exchange/exchange-telemetry.js';
+import type { ExchangeLogger, ExchangeMetrics } from '../../functions/exchange/audit/exchange-telemetry.js';
 
 export interface TestAuthorizationServer {
   readonly issuer: string;

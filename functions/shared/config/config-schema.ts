@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 
 /**
- * The gatepass configuration schema (contract: ../shared/DESIGN.md "Configuration").
+ * The gatepass configuration schema (contract: docs/design.md "Configuration").
  * Runtime and CDK validate with this one schema. Objects are strict: an unknown field
  * is an error, so a typo never silently turns a safety setting off.
  */

@@ -3,12 +3,12 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TokenType } from '../../../functions/shared/config/config-schema.js';
 import { ErrorCode, GatepassError } from '../../../functions/shared/errors.js';
-import { SecretsManagerClientSecrets } from '../../../functions/exchange/client-secrets.js';
-import { TokenClientMetric } from '../../../functions/exchange/exchange-telemetry.js';
-import { TokenExchangeClient } from '../../../functions/exchange/token-endpoint-client.js';
-import { JwksServer } from '../../support/jwks-server.js';
-import { startOAuthServer, type OAuthServer } from '../../support/oauth-server/oauth-server.js';
-import { startSecretsManagerServer, type SecretsManagerServer } from '../../support/secrets-manager-server.js';
+import { SecretsManagerClientSecrets } from '../../../functions/exchange/token-endpoint/client-secrets.js';
+import { TokenClientMetric } from '../../../functions/exchange/audit/exchange-telemetry.js';
+import { TokenExchangeClient } from '../../../functions/exchange/token-endpoint/token-endpoint-client.js';
+import { JwksServer } from '../../../fakes/jwks-server.js';
+import { startOAuthServer, type OAuthServer } from '../../../fakes/oauth-server/oauth-server.js';
+import { startSecretsManagerServer, type SecretsManagerServer } from '../../../fakes/secrets-manager-server.js';
 import { RecordingTelemetry, tokenClientConfig } from '../../support/token-client-fixtures.js';
 import { generateTestKey, mintJwt, type TestKey } from '../../support/token-minter.js';
 

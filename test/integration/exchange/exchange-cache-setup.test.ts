@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CacheEvent } from '../../../functions/exchange/cache-telemetry.js';
-import { CACHE_KEY_SECRET_ENV, CACHE_TABLE_ENV, createExchangeCache } from '../../../functions/exchange/exchange-cache-setup.js';
+import type { CacheEvent } from '../../../functions/exchange/cache/cache-telemetry.js';
+import { CACHE_KEY_SECRET_ENV, CACHE_TABLE_ENV, createExchangeCache } from '../../../functions/exchange/cache/exchange-cache-setup.js';
 import type { CacheKeyTuple, IssuedToken } from '../../../functions/exchange/exchange-model.js';
 import { parseConfig } from '../../../functions/shared/config/config-validator.js';
 import { ErrorCode } from '../../../functions/shared/errors.js';
-import { startDynalite, type LocalDynamo } from '../../support/dynalite.js';
-import { startSecretsManagerServer, type SecretsManagerServer } from '../../support/secrets-manager-server.js';
+import { startDynalite, type LocalDynamo } from '../../../fakes/dynalite.js';
+import { startSecretsManagerServer, type SecretsManagerServer } from '../../../fakes/secrets-manager-server.js';
 
 const { settings } = parseConfig({
   version: 1,

@@ -11,13 +11,13 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CacheKeys } from '../../../functions/exchange/cache-key.js';
-import { fixedCacheKeySource } from '../../../functions/exchange/cache-key-source.js';
-import { createCacheTableClient, DynamoCacheTable, type CacheTable } from '../../../functions/exchange/cache-table.js';
-import type { CacheEvent } from '../../../functions/exchange/cache-telemetry.js';
-import { ExchangeCache } from '../../../functions/exchange/exchange-cache.js';
+import { CacheKeys } from '../../../functions/exchange/cache/cache-key.js';
+import { fixedCacheKeySource } from '../../../functions/exchange/cache/cache-key-source.js';
+import { createCacheTableClient, DynamoCacheTable, type CacheTable } from '../../../functions/exchange/cache/cache-table.js';
+import type { CacheEvent } from '../../../functions/exchange/cache/cache-telemetry.js';
+import { ExchangeCache } from '../../../functions/exchange/cache/exchange-cache.js';
 import type { CacheKeyTuple, IssuedToken } from '../../../functions/exchange/exchange-model.js';
-import { localAwsEnv, startDynalite, type LocalDynamo } from '../../support/dynalite.js';
+import { localAwsEnv, startDynalite, type LocalDynamo } from '../../../fakes/dynalite.js';
 
 const START = Date.UTC(2030, 0, 1) / 1000;
 const material = 'cache-key-material-for-tests-'.padEnd(64, 'x');

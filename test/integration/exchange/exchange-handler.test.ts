@@ -5,12 +5,12 @@ import { parseConfig } from '../../../functions/shared/config/config-validator.j
 import { httpApiEvent } from '../../support/authorizer-events.js';
 import { RecordingTelemetry, staticSecrets } from '../../support/authorizer-harness.js';
 import { captureOutput, type CapturedOutput } from '../../support/captured-output.js';
-import { startDynalite, localAwsEnv, type LocalDynamo } from '../../support/dynalite.js';
-import { startEchoUpstream, type EchoUpstream } from '../../support/echo-upstream.js';
-import { JwksServer } from '../../support/jwks-server.js';
-import { startOAuthServer, type OAuthServer } from '../../support/oauth-server/oauth-server.js';
+import { startDynalite, localAwsEnv, type LocalDynamo } from '../../../fakes/dynalite.js';
+import { startEchoUpstream, type EchoUpstream } from '../../../fakes/echo-upstream.js';
+import { JwksServer } from '../../../fakes/jwks-server.js';
+import { startOAuthServer, type OAuthServer } from '../../../fakes/oauth-server/oauth-server.js';
 import { proxyEventV1, proxyEventV2 } from '../../support/proxy-events.js';
-import { startSecretsManagerServer, type SecretsManagerServer } from '../../support/secrets-manager-server.js';
+import { startSecretsManagerServer, type SecretsManagerServer } from '../../../fakes/secrets-manager-server.js';
 import { closedPort } from '../../support/stalled-listener.js';
 import { generateTestKey, mintJwt, type TestKey } from '../../support/token-minter.js';
 

@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decisionFields, exchangeAudit, exchangeLog, exchangeMetrics } from '../../../functions/exchange/exchange-audit.js';
-import { sensitiveValues } from '../../../functions/exchange/log-redaction.js';
-import { parseProxyEvent, proxyEventVersion, type ProxyRequest } from '../../../functions/exchange/proxy-event.js';
-import { errorCodeOf, problemResultForError, proxyResult, type ProxyResult } from '../../../functions/exchange/proxy-result.js';
-import { RouteBinding } from '../../../functions/exchange/route-binding.js';
-import { UpstreamForwarder } from '../../../functions/exchange/upstream-forwarder.js';
+import { decisionFields, exchangeAudit, exchangeLog, exchangeMetrics } from '../../../functions/exchange/audit/exchange-audit.js';
+import { sensitiveValues } from '../../../functions/shared/telemetry/log-redaction.js';
+import { parseProxyEvent, proxyEventVersion, type ProxyRequest } from '../../../functions/exchange/proxy/proxy-event.js';
+import { errorCodeOf, problemResultForError, proxyResult, type ProxyResult } from '../../../functions/exchange/proxy/proxy-result.js';
+import { RouteBinding } from '../../../functions/exchange/proxy/route-binding.js';
+import { UpstreamForwarder } from '../../../functions/exchange/forwarding/upstream-forwarder.js';
 import type { RouteConfig } from '../../../functions/shared/config/config-schema.js';
 import { parseConfig } from '../../../functions/shared/config/config-validator.js';
 import { errorCatalog } from '../../../functions/shared/errors.js';
 import { captureOutput, type CapturedOutput } from '../../support/captured-output.js';
-import { startEchoUpstream, type EchoUpstream } from '../../support/echo-upstream.js';
+import { startEchoUpstream, type EchoUpstream } from '../../../fakes/echo-upstream.js';
 import { contextOf, loadExchangeEvent, withBearerToken, type MutableEvent } from '../../support/exchange-events.js';
 import { closedPort } from '../../support/stalled-listener.js';
 

@@ -4,9 +4,9 @@ import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenType } from '../../../functions/shared/config/config-schema.js';
 import { GatepassError } from '../../../functions/shared/errors.js';
-import { ActorResolver } from '../../../functions/exchange/actor-resolver.js';
+import { ActorResolver } from '../../../functions/exchange/policy/actor-resolver.js';
 import type { ExchangeRequest } from '../../../functions/exchange/exchange-model.js';
-import { TokenExchangeClient } from '../../../functions/exchange/token-endpoint-client.js';
+import { TokenExchangeClient } from '../../../functions/exchange/token-endpoint/token-endpoint-client.js';
 import { answers, startFaultServer, validTokenAnswer, type FaultAnswer, type FaultServer } from '../../support/token-endpoint-fault-server.js';
 import { MemoryClientSecrets, RecordingTelemetry, ShiftableClock, tokenClientConfig } from '../../support/token-client-fixtures.js';
 

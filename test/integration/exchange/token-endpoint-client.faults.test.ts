@@ -2,9 +2,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TokenType } from '../../../functions/shared/config/config-schema.js';
 import { ErrorCode, GatepassError } from '../../../functions/shared/errors.js';
 import type { ExchangeRequest } from '../../../functions/exchange/exchange-model.js';
-import { TokenClientMetric } from '../../../functions/exchange/exchange-telemetry.js';
-import { TokenExchangeClient } from '../../../functions/exchange/token-endpoint-client.js';
-import { ExchangeUnavailableError, retryAfterSecondsOf } from '../../../functions/exchange/token-endpoint-errors.js';
+import { TokenClientMetric } from '../../../functions/exchange/audit/exchange-telemetry.js';
+import { TokenExchangeClient } from '../../../functions/exchange/token-endpoint/token-endpoint-client.js';
+import { ExchangeUnavailableError, retryAfterSecondsOf } from '../../../functions/exchange/token-endpoint/token-endpoint-errors.js';
 import { answers, startFaultServer, validTokenAnswer, type FaultAnswer, type FaultServer } from '../../support/token-endpoint-fault-server.js';
 import { MemoryClientSecrets, RecordingTelemetry, ShiftableClock, tokenClientConfig } from '../../support/token-client-fixtures.js';
 

@@ -2,12 +2,12 @@ import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TokenType } from '../../../functions/shared/config/config-schema.js';
 import { ErrorCode, GatepassError } from '../../../functions/shared/errors.js';
-import { ActorResolver } from '../../../functions/exchange/actor-resolver.js';
+import { ActorResolver } from '../../../functions/exchange/policy/actor-resolver.js';
 import type { ExchangeRequest } from '../../../functions/exchange/exchange-model.js';
-import { unverifiedClaimsOf } from '../../../functions/exchange/jwt-claims.js';
-import { TokenExchangeClient } from '../../../functions/exchange/token-endpoint-client.js';
-import { JwksServer } from '../../support/jwks-server.js';
-import { startOAuthServer, type OAuthServer } from '../../support/oauth-server/oauth-server.js';
+import { unverifiedClaimsOf } from '../../../functions/exchange/policy/jwt-claims.js';
+import { TokenExchangeClient } from '../../../functions/exchange/token-endpoint/token-endpoint-client.js';
+import { JwksServer } from '../../../fakes/jwks-server.js';
+import { startOAuthServer, type OAuthServer } from '../../../fakes/oauth-server/oauth-server.js';
 import { MemoryClientSecrets, tokenClientConfig } from '../../support/token-client-fixtures.js';
 import { generateTestKey, mintJwt, type TestKey } from '../../support/token-minter.js';
 

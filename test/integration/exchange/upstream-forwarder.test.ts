@@ -3,20 +3,20 @@ import { randomBytes } from 'node:crypto';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import { SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseProxyEvent, type ProxyRequest } from '../../../functions/exchange/proxy-event.js';
-import { proxyResult } from '../../../functions/exchange/proxy-result.js';
-import { RouteBinding } from '../../../functions/exchange/route-binding.js';
-import type { MetricSink } from '../../../functions/exchange/telemetry.js';
+import { parseProxyEvent, type ProxyRequest } from '../../../functions/exchange/proxy/proxy-event.js';
+import { proxyResult } from '../../../functions/exchange/proxy/proxy-result.js';
+import { RouteBinding } from '../../../functions/exchange/proxy/route-binding.js';
+import type { MetricSink } from '../../../functions/shared/telemetry/telemetry-sinks.js';
 import {
   LAMBDA_RESPONSE_LIMIT_BYTES,
   MAX_UPSTREAM_BODY_BYTES,
   UpstreamForwarder,
   type UpstreamResponse,
-} from '../../../functions/exchange/upstream-forwarder.js';
+} from '../../../functions/exchange/forwarding/upstream-forwarder.js';
 import { parseConfig } from '../../../functions/shared/config/config-validator.js';
 import type { GatepassConfig, RouteConfig } from '../../../functions/shared/config/config-schema.js';
 import { GatepassError } from '../../../functions/shared/errors.js';
-import { startEchoUpstream, type EchoedRequest, type EchoUpstream } from '../../support/echo-upstream.js';
+import { startEchoUpstream, type EchoedRequest, type EchoUpstream } from '../../../fakes/echo-upstream.js';
 import { loadExchangeEvent, withBearerToken, type MutableEvent } from '../../support/exchange-events.js';
 import { closedPort, startStalledListener } from '../../support/stalled-listener.js';
 

@@ -379,7 +379,7 @@ export const authorizerExecutors: Readonly<Record<string, AuthorizerExecutor>> =
     const duplicated = body.replace('"scope":"orders:read"', '"scope":"orders:read","scope":"profile"');
     const token = kit.sign(kit.keys.partnerRs, {}, duplicated);
     // The exchange Lambda reads the same claims with jose: it must see the same value.
-    const { unverifiedClaimsOf } = await import('../../../functions/exchange/jwt-claims.js');
+    const { unverifiedClaimsOf } = await import('../../../functions/exchange/policy/jwt-claims.js');
     expect(unverifiedClaimsOf(token)['scope']).toBe('profile');
     const reversed = kit.sign(kit.keys.partnerRs, {}, body.replace('"scope":"orders:read"', '"scope":"profile","scope":"orders:read"'));
     const allowed = await kit.probe(on(reversed, { formats: ['http-v2'] }));

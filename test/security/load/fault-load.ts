@@ -8,7 +8,7 @@ import { decodeJwt } from 'jose';
 import { DEMO } from '../../../scripts/local/demo-config.js';
 import { startLocalStack, type LocalStack } from '../../../scripts/local/local-stack.js';
 import { echoViewResponder } from '../../../scripts/local/upstream-echo-view.js';
-import { TOKEN_EXCHANGE_GRANT_TYPE } from '../../support/oauth-server/token-exchange-grant.js';
+import { TOKEN_EXCHANGE_GRANT_TYPE } from '../../../fakes/oauth-server/token-exchange-grant.js';
 import { countCanaries } from '../support/canary-search.js';
 import { EgressRecorder } from '../support/egress-recorder.js';
 

@@ -8,10 +8,10 @@ import { powertoolsTelemetry } from '../../../functions/authorizer/authorizer-te
 import type { SecretReader } from '../../../functions/authorizer/introspection-client.js';
 import { parseConfig } from '../../../functions/shared/config/config-validator.js';
 import type { GatepassConfig } from '../../../functions/shared/config/config-schema.js';
-import { METRICS_NAMESPACE, ServiceName } from '../../../functions/shared/metric-names.js';
+import { METRICS_NAMESPACE, ServiceName } from '../../../functions/shared/contracts/metric-names.js';
 import { httpApiEvent, restRequestEvent, restTokenEvent, type EventInput } from '../../support/authorizer-events.js';
 import { LEGACY_SECRET, PARTNER_ISSUER, RecordingTelemetry, startIdps, stopIdps, testConfigDocument, type Idps } from '../../support/authorizer-harness.js';
-import { JwksServer } from '../../support/jwks-server.js';
+import { JwksServer } from '../../../fakes/jwks-server.js';
 import { generateTestKey, signRaw, type TestKey } from '../../support/token-minter.js';
 import type { EgressRecorder } from './egress-recorder.js';
 

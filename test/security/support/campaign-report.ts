@@ -11,7 +11,7 @@ import { join } from 'node:path';
  *
  * Each suite reports its figures with `reportFigures`; when GATEPASS_SECURITY_REPORT names
  * a directory (the campaign script sets it) they are appended there as JSON lines, which
- * scripts/security-campaign.ts sums into the table it prints and writes into SECURITY.md.
+ * test/security/run-campaign.ts sums into the table it prints and writes into SECURITY.md.
  */
 
 export type SecurityProfile = 'fast' | 'full';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseAuthorizerEvent } from '../../../../functions/authorizer/authorizer-event.js';
-import { parseProxyEvent } from '../../../../functions/exchange/proxy-event.js';
+import { parseProxyEvent } from '../../../../functions/exchange/proxy/proxy-event.js';
 import { parseConfig } from '../../../../functions/shared/config/config-validator.js';
 import { RouteMatcher } from '../../../../functions/shared/route-matcher.js';
 import { tokenIdOf } from '../../../../functions/shared/token-id.js';

@@ -1,0 +1,157 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { RouteConfig } from '../../shared/config/config-schema.js';
+import type { ErrorCode } from '../../shared/errors.js';
+import { METRICS_NAMESPACE, MetricDimension, MetricName, ServiceName } from '../../shared/contracts/metric-names.js';
+import type { AuthorizerContext } from '../../shared/contracts/authorizer-context.js';
+import type { CacheLayer } from '../exchange-model.js';
+import { redactingReplacer } from '../../shared/telemetry/log-redaction.js';
+import { powertoolsLogSink, powertoolsMetricSink, type LogSink, type MetricSink } from '../../shared/telemetry/telemetry-sinks.js';
+
+/**
+ * The exchange Lambda's logger and metrics (built once, at init) and its audit line:
+ * one `exchange.decision` per request (docs/design.md "Audit").
+ */
+
+/** Powertools Logger, service `gatepass-exchange`, with the redaction safety net on every line. */
+export const logger = new Logger({ serviceName: ServiceName.Exchange, jsonReplacerFn: redactingReplacer() });
+
+/** Powertools Metrics, namespace `gatepass`, dimension `service` = `gatepass-exchange`. */
+export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: ServiceName.Exchange, logger });
+
+/** The sinks the other parts accept (telemetry.ts), backed by the two above. */
+export const exchangeLog: LogSink = powertoolsLogSink(logger);
+export const exchangeMetrics: MetricSink = powertoolsMetricSink(metrics);
+
+export const DECISION_EVENT = 'exchange.decision';
+
+/** Everything one audit line says. Optional fields are absent when the request was refused before they were known. */
+export interface ExchangeDecision {
+  /** `ok`, or the code the caller received. */
+  readonly outcome: 'ok' | ErrorCode;
+  /** The status gatepass answered with (the upstream's status when it answered). */
+  readonly status: number;
+  /** Milliseconds from the event's arrival to the answer. */
+  readonly latencyMs: number;
+  readonly requestId?: string;
+  readonly method?: string;
+  readonly route?: string;
+  readonly action?: AuthorizerContext['action'];
+  readonly issuer?: string;
+  readonly subject?: string;
+  readonly clientId?: string;
+  readonly tokenId?: string;
+  readonly authorizationServer?: string;
+  readonly audience?: readonly string[];
+  readonly resource?: readonly string[];
+  readonly requestedScope?: readonly string[];
+  readonly grantedScope?: readonly string[];
+  /** Where the issued token came from; absent for a passthrough. */
+  readonly cacheLayer?: CacheLayer;
+  /** The upstream answered 401, the token was exchanged once more and the request sent again. */
+  readonly reExchanged?: boolean;
+  readonly upstreamStatus?: number;
+  readonly upstreamLatencyMs?: number;
+  /** Governance from the route's exchange block. */
+  readonly flow?: string;
+  readonly owner?: string;
+  readonly justification?: string;
+}
+
+/**
+ * The audit fields known once the request is bound to its route: who (from the
+ * authorizer context), and what the route's exchange block asks for. The handler adds
+ * outcome, status, latency, cache layer and granted scope.
+ */
+export function decisionFields(
+  route: RouteConfig | undefined,
+  context: AuthorizerContext | undefined,
+): Omit<ExchangeDecision, 'outcome' | 'status' | 'latencyMs'> {
+  const exchange = context?.action === 'exchange' ? route?.exchange : undefined;
+  return {
+    route: route?.id ?? context?.route,
+    action: context?.action,
+    issuer: context?.issuer,
+    subject: context?.subject,
+    clientId: context?.clientId,
+    tokenId: context?.tokenId,
+    ...(exchange
+      ? {
+          authorizationServer: exchange.authorizationServer,
+          audience: exchange.audience,
+          resource: exchange.resource,
+          requestedScope: exchange.scope,
+          flow: exchange.flow,
+          owner: exchange.owner,
+          justification: exchange.justification,
+        }
+      : {}),
+  };
+}
+
+const spaced = (list: readonly string[] | undefined): string | undefined => (list === undefined ? undefined : list.join(' '));
+
+export interface AuditSinks {
+  readonly log: LogSink;
+  readonly metrics: MetricSink;
+  /** Publishes the request's stored metrics (one EMF line). */
+  readonly flush: () => void;
+}
+
+/**
+ * Writes the audit line of a request, counts it (`Exchanges`; `ExchangeError` by `code`
+ * unless the outcome is ok) and publishes the request's stored metrics. Cache lookups are
+ * counted by the cache itself (`CacheHit` by `layer`), token-endpoint and upstream
+ * latencies by the client and the forwarder, so none is counted twice. Call it exactly
+ * once per request, last.
+ */
+export class ExchangeAudit {
+  constructor(private readonly sinks: AuditSinks) {}
+
+  record(decision: ExchangeDecision): void {
+    const all: Record<string, unknown> = {
+      event: DECISION_EVENT,
+      outcome: decision.outcome,
+      status: decision.status,
+      latencyMs: Math.round(decision.latencyMs),
+      requestId: decision.requestId,
+      method: decision.method,
+      route: decision.route,
+      action: decision.action,
+      issuer: decision.issuer,
+      subject: decision.subject,
+      clientId: decision.clientId,
+      tokenId: decision.tokenId,
+      authorizationServer: decision.authorizationServer,
+      audience: decision.audience,
+      resource: decision.resource,
+      requestedScope: spaced(decision.requestedScope),
+      grantedScope: spaced(decision.grantedScope),
+      cacheLayer: decision.cacheLayer,
+      reExchanged: decision.reExchanged,
+      upstreamStatus: decision.upstreamStatus,
+      upstreamLatencyMs: decision.upstreamLatencyMs === undefined ? undefined : Math.round(decision.upstreamLatencyMs),
+      flow: decision.flow,
+      owner: decision.owner,
+      justification: decision.justification,
+    };
+    const fields = Object.fromEntries(Object.entries(all).filter(([, value]) => value !== undefined));
+
+    // A misconfiguration pages someone; other server-side failures warn; everything else is routine.
+    if (decision.outcome === 'gateway_misconfigured') this.sinks.log.error(DECISION_EVENT, fields);
+    else if (decision.outcome !== 'ok' && decision.status >= 500) this.sinks.log.warn(DECISION_EVENT, fields);
+    else this.sinks.log.info(DECISION_EVENT, fields);
+
+    this.sinks.metrics.count(MetricName.Exchanges);
+    if (decision.outcome !== 'ok') this.sinks.metrics.count(MetricName.ExchangeError, { [MetricDimension.Code]: decision.outcome });
+    this.sinks.flush();
+  }
+}
+
+/** Publishes stored metrics, if there are any (an empty publish makes Powertools warn). */
+export function flushMetrics(target: Metrics = metrics): void {
+  if (target.hasStoredMetrics()) target.publishStoredMetrics();
+}
+
+/** The audit of the exchange Lambda, writing through the module's logger and metrics. */
+export const exchangeAudit = new ExchangeAudit({ log: exchangeLog, metrics: exchangeMetrics, flush: () => flushMetrics() });

@@ -1,0 +1,87 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Settings } from '../../shared/config/config-schema.js';
+import { CacheKeys } from './cache-key.js';
+import { fixedCacheKeySource, secretCacheKeySource, type CacheKeySource, type SecretReader } from './cache-key-source.js';
+import { createCacheTableClient, DynamoCacheTable } from './cache-table.js';
+import { silentCacheSink, type CacheSink } from './cache-telemetry.js';
+import { ExchangeCache } from './exchange-cache.js';
+
+/** Environment (contract): the table name and the id or ARN of the key material secret. */
+export const CACHE_TABLE_ENV = 'GATEPASS_CACHE_TABLE';
+export const CACHE_KEY_SECRET_ENV = 'GATEPASS_CACHE_KEY_SECRET_ID';
+
+export interface ExchangeCacheSetupOptions {
+  /** The validated settings: `cache.*` and `exchange.refreshMarginSeconds` are read. */
+  readonly settings: Settings;
+  /** Default process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly sink?: CacheSink;
+  /** Epoch milliseconds; default Date.now. */
+  readonly clock?: () => number;
+  /** Default: createCacheTableClient(settings.cache), endpoint from the SDK's usual sources. */
+  readonly dynamoClient?: DynamoDBClient;
+  /** Default: a Powertools SecretsProvider with bounded timeouts. */
+  readonly secrets?: SecretReader;
+}
+
+/**
+ * Builds the cache from the environment, once per container (call it at module scope).
+ *
+ * Wiring in the handler:
+ * ```ts
+ * // module scope (Lambda init); a Powertools Logger fits `log` as it is
+ * const cache = createExchangeCache({ settings: config.settings, sink: cacheSinkFor(logger, powertoolsMetricSink(metrics)) });
+ * await cache.prepare();
+ *
+ * // per request
+ * const tuple = { subjectToken, authorizationServer, audience, resource, scope, requestedTokenType, actor: actorToken ?? '' };
+ * let { token, layer } = await cache.getOrExchange(tuple, context.expiresAt, () => tokenClient.exchange(request));
+ * // forward with token.accessToken; if the upstream answers 401 and layer is not 'miss'
+ * // (a cached token was refused): await cache.evict(tuple), getOrExchange again, retry once
+ * await cache.flush(); // just before returning the response: the table write has finished
+ * ```
+ * The cache counts lookups (`CacheHit` by layer) itself; the handler only puts `layer` in
+ * its audit line.
+ * Reports its mode once through the sink (`init` event):
+ * - both variables set: memory and table; the key material is read from the secret on the
+ *   first lookup and kept for the container's life;
+ * - GATEPASS_CACHE_TABLE unset: memory only, keyed by a random per-container key (nothing
+ *   outside this container reads these entries, so the secret is not needed);
+ * - GATEPASS_CACHE_TABLE set without GATEPASS_CACHE_KEY_SECRET_ID: memory only with a random
+ *   key, and a warning: without the shared key no other container could read the items, so
+ *   the table is not used at all.
+ */
+export function createExchangeCache(options: ExchangeCacheSetupOptions): ExchangeCache {
+  const env = options.env ?? process.env;
+  const sink = options.sink ?? silentCacheSink;
+  const tableName = nonEmpty(env[CACHE_TABLE_ENV]);
+  const secretId = nonEmpty(env[CACHE_KEY_SECRET_ENV]);
+  const { memoryMaxEntries, tableTimeoutMs } = options.settings.cache;
+  const base = {
+    memoryMaxEntries,
+    refreshMarginSeconds: options.settings.exchange.refreshMarginSeconds,
+    sink,
+    ...(options.clock ? { clock: options.clock } : {}),
+  };
+
+  if (tableName === undefined || secretId === undefined) {
+    const reason =
+      tableName === undefined
+        ? `${CACHE_TABLE_ENV} is not set`
+        : `${CACHE_KEY_SECRET_ENV} is not set, so table items could not be shared: the table is not used`;
+    sink.record({ type: 'init', mode: 'memory-only', memoryMaxEntries, reason, warning: tableName !== undefined });
+    return new ExchangeCache({ ...base, keys: fixedCacheKeySource(CacheKeys.random()) });
+  }
+
+  const keys: CacheKeySource = secretCacheKeySource(secretId, {
+    ...(options.secrets ? { secrets: options.secrets } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  const client = options.dynamoClient ?? createCacheTableClient(options.settings.cache);
+  sink.record({ type: 'init', mode: 'memory-and-table', tableName, memoryMaxEntries });
+  return new ExchangeCache({ ...base, keys, table: new DynamoCacheTable(client, tableName, tableTimeoutMs) });
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}

@@ -1,0 +1,178 @@
+import { hash } from 'node:crypto';
+import { inspect } from 'node:util';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { JWK } from 'jose';
+import { ErrorCode, GatepassError } from '../../shared/errors.js';
+import { secretsFailure } from './token-endpoint-errors.js';
+
+/**
+ * The gateway's own client credentials at an authorization server, read from the Secrets
+ * Manager secret its `clientSecretId` names. The secret is JSON, one of:
+ *
+ *   {"client_id": "...", "client_secret": "..."}          client_secret_basic / client_secret_post
+ *   {"client_id": "...", "private_key_jwk": {...}}       private_key_jwt (a private JWK: RSA, EC or OKP)
+ *
+ * Other fields are ignored (rotation tooling often adds some). A secret of any other shape
+ * is `gateway_misconfigured`; the message never repeats the secret's content.
+ */
+export class ClientCredentials {
+  readonly clientId: string;
+  /**
+   * SHA-256 of the secret's text, first 16 hex: tells two versions apart (rotation, key
+   * import cache) without revealing either.
+   */
+  readonly fingerprint: string;
+  readonly #clientSecret: string | undefined;
+  readonly #privateKeyJwk: Readonly<JWK> | undefined;
+
+  constructor(clientId: string, fingerprint: string, material: { clientSecret: string } | { privateKeyJwk: JWK }) {
+    this.clientId = clientId;
+    this.fingerprint = fingerprint;
+    this.#clientSecret = 'clientSecret' in material ? material.clientSecret : undefined;
+    this.#privateKeyJwk = 'privateKeyJwk' in material ? Object.freeze({ ...material.privateKeyJwk }) : undefined;
+  }
+
+  get clientSecret(): string | undefined {
+    return this.#clientSecret;
+  }
+
+  get privateKeyJwk(): Readonly<JWK> | undefined {
+    return this.#privateKeyJwk;
+  }
+
+  // Accidental logging shows who, never the secret.
+  toJSON(): object {
+    return { clientId: this.clientId, fingerprint: this.fingerprint };
+  }
+
+  [inspect.custom](): string {
+    return `ClientCredentials(${this.clientId}, ${this.fingerprint})`;
+  }
+}
+
+const MAX_CLIENT_ID = 1024;
+const MAX_CLIENT_SECRET = 4096;
+const VISIBLE_ASCII = /^[\x20-\x7E]+$/;
+const PRIVATE_KEY_TYPES = new Set(['RSA', 'EC', 'OKP']);
+
+const misconfigured = (secretId: string, why: string) =>
+  new GatepassError(ErrorCode.GatewayMisconfigured, `client secret ${secretId} ${why}`);
+
+/** Validates and parses a client secret's text. */
+export function parseClientSecret(text: string, secretId: string): ClientCredentials {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    // JSON.parse messages quote the input: never pass them on.
+    throw misconfigured(secretId, 'is not JSON');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw misconfigured(secretId, 'is not a JSON object');
+  const fields = value as Record<string, unknown>;
+  const clientId = fields['client_id'];
+  if (typeof clientId !== 'string' || clientId === '' || clientId.length > MAX_CLIENT_ID || !VISIBLE_ASCII.test(clientId)) {
+    throw misconfigured(secretId, 'needs client_id: a non-empty string of printable ASCII');
+  }
+  const fingerprint = hash('sha256', text, 'hex').slice(0, 16);
+  const secret = fields['client_secret'];
+  const jwk = fields['private_key_jwk'];
+  if (secret !== undefined && jwk !== undefined) throw misconfigured(secretId, 'has both client_secret and private_key_jwk');
+  if (secret !== undefined) {
+    if (typeof secret !== 'string' || secret === '' || secret.length > MAX_CLIENT_SECRET || !VISIBLE_ASCII.test(secret)) {
+      throw misconfigured(secretId, 'needs client_secret: a non-empty string of printable ASCII');
+    }
+    return new ClientCredentials(clientId, fingerprint, { clientSecret: secret });
+  }
+  if (jwk !== undefined) {
+    if (jwk === null || typeof jwk !== 'object' || Array.isArray(jwk)) throw misconfigured(secretId, 'private_key_jwk is not a JSON object');
+    const key = jwk as JWK;
+    if (typeof key.kty !== 'string' || !PRIVATE_KEY_TYPES.has(key.kty)) throw misconfigured(secretId, 'private_key_jwk must be an RSA, EC or OKP key');
+    if (typeof key.d !== 'string' || key.d === '') throw misconfigured(secretId, 'private_key_jwk is not a private key');
+    return new ClientCredentials(clientId, fingerprint, { privateKeyJwk: key });
+  }
+  throw misconfigured(secretId, 'needs client_secret or private_key_jwk');
+}
+
+/** Where the client reads its credentials; tests may pass their own. */
+export interface ClientSecretSource {
+  /** The credentials, from a cache no older than the configured max age. */
+  get(secretId: string): Promise<ClientCredentials>;
+  /** Reads the secret again now, past every cache (after `invalid_client`: it may have rotated). */
+  refresh(secretId: string): Promise<ClientCredentials>;
+}
+
+export interface SecretsManagerClientSecretsOptions {
+  /** Seconds a read secret is reused (settings.exchange.secretMaxAgeSeconds). */
+  readonly maxAgeSeconds: number;
+  /** Default: a Powertools SecretsProvider on an SDK client with short timeouts. */
+  readonly provider?: SecretsProvider;
+  readonly connectTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
+}
+
+/**
+ * Client secrets from Secrets Manager through Powertools Parameters (`SecretsProvider`,
+ * cached for `maxAgeSeconds`; `forceFetch` on refresh). Concurrent reads of one secret
+ * share a single call. The SDK honours `AWS_ENDPOINT_URL_SECRETS_MANAGER`.
+ */
+export class SecretsManagerClientSecrets implements ClientSecretSource {
+  readonly #provider: SecretsProvider;
+  readonly #maxAge: number;
+  readonly #inFlight = new Map<string, Promise<ClientCredentials>>();
+  readonly #parsed = new Map<string, { text: string; credentials: ClientCredentials }>();
+
+  constructor(options: SecretsManagerClientSecretsOptions) {
+    this.#maxAge = options.maxAgeSeconds;
+    this.#provider =
+      options.provider ??
+      new SecretsProvider({
+        clientConfig: {
+          maxAttempts: 2,
+          requestHandler: new NodeHttpHandler({
+            connectionTimeout: options.connectTimeoutMs ?? 1000,
+            requestTimeout: options.requestTimeoutMs ?? 3000,
+            throwOnRequestTimeout: true,
+          }),
+        },
+      });
+  }
+
+  get(secretId: string): Promise<ClientCredentials> {
+    return this.#read(secretId, false);
+  }
+
+  refresh(secretId: string): Promise<ClientCredentials> {
+    return this.#read(secretId, true);
+  }
+
+  /** Forgets every cached secret (tests). */
+  clearCaches(): void {
+    this.#provider.clearCache();
+    this.#parsed.clear();
+  }
+
+  #read(secretId: string, forceFetch: boolean): Promise<ClientCredentials> {
+    const key = `${forceFetch ? 'refresh' : 'get'}:${secretId}`;
+    const pending = this.#inFlight.get(key);
+    if (pending) return pending;
+    const read = this.#fetch(secretId, forceFetch).finally(() => this.#inFlight.delete(key));
+    this.#inFlight.set(key, read);
+    return read;
+  }
+
+  async #fetch(secretId: string, forceFetch: boolean): Promise<ClientCredentials> {
+    let text: unknown;
+    try {
+      text = await this.#provider.get(secretId, { maxAge: this.#maxAge, forceFetch });
+    } catch (error) {
+      throw secretsFailure(error, secretId);
+    }
+    if (typeof text !== 'string') throw misconfigured(secretId, 'has no SecretString');
+    const known = this.#parsed.get(secretId);
+    if (known && known.text === text) return known.credentials;
+    const credentials = parseClientSecret(text, secretId);
+    this.#parsed.set(secretId, { text, credentials });
+    return credentials;
+  }
+}

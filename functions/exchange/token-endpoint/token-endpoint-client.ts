@@ -1,0 +1,350 @@
+import { type AuthorizationServerConfig, type GatepassConfig, type Settings } from '../../shared/config/config-schema.js';
+import { isLoopbackHost } from '../../shared/config/config-validator.js';
+import { ErrorCode, GatepassError } from '../../shared/errors.js';
+import { MetricName } from '../../shared/contracts/metric-names.js';
+import { verifyIssuedAudience } from '../policy/audience-narrowing.js';
+import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
+import { ClientAuthenticator } from './client-authentication.js';
+import { SecretsManagerClientSecrets, type ClientCredentials, type ClientSecretSource } from './client-secrets.js';
+import { systemClock, type Clock } from '../exchange-clock.js';
+import type { ExchangeRequest, IssuedToken } from '../exchange-model.js';
+import { silentLogger, silentMetrics, TokenClientMetric, type ExchangeLogger, type ExchangeMetrics } from '../audit/exchange-telemetry.js';
+import { fullJitterDelayMs } from './retry-backoff.js';
+import { verifyNarrowing } from '../policy/scope-narrowing.js';
+import { classifyAnswer, classifyTransportFailure, ExchangeUnavailableError, type AttemptOutcome } from './token-endpoint-errors.js';
+import { NodeHttpTransport, type TokenEndpointTransport, type TransportResponse } from './token-endpoint-transport.js';
+import { validateTokenResponse, type ResponseExpectation } from './token-response-validator.js';
+
+/**
+ * The RFC 8693 token endpoint client: build once at Lambda init, call per request.
+ *
+ *   const client = new TokenExchangeClient({ config, logger, metrics });
+ *   const issued = await client.exchange(request);            // IssuedToken or a GatepassError
+ *
+ * `exchange` sends one token exchange (form POST, client authentication per the
+ * authorization server's `clientAuth`), validates the answer strictly and verifies that
+ * the granted scope is narrower (see scope-narrowing.ts) and that a readable issued token
+ * is meant for the requested audience only (audience-narrowing.ts). `clientCredentialsToken`
+ * gets the gateway's own token (actor mode `gateway`), cached until `refreshMarginSeconds`
+ * before it expires.
+ *
+ * Every failure is a `GatepassError`: `exchange_denied` (403), `exchange_not_narrower`,
+ * `exchange_bad_response` (502), `exchange_unavailable` (503, an `ExchangeUnavailableError`
+ * with `retryAfterSeconds`), `gateway_misconfigured` (500). Messages and log lines never hold
+ * a token or a secret.
+ *
+ * Hardening (settings.exchange): connect and per-attempt timeouts, no redirects, a response
+ * size cap, up to `maxAttempts` attempts with full-jitter backoff for network errors, 429,
+ * 5xx and `temporarily_unavailable` (a `Retry-After` is honoured when it fits), all inside
+ * `deadlineMs`; a circuit breaker per authorization server; on `invalid_client` one secret
+ * refresh and one more try. Only the token endpoints of the configuration are ever called.
+ */
+
+export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+export const CLIENT_CREDENTIALS_GRANT = 'client_credentials';
+
+export interface TokenExchangeClientOptions {
+  /** The validated configuration (validateConfig / loadConfigFromEnv). */
+  readonly config: GatepassConfig;
+  /** Default: Secrets Manager through Powertools Parameters, max age settings.exchange.secretMaxAgeSeconds. */
+  readonly secrets?: ClientSecretSource;
+  /** Default: node:http/node:https with shared keep-alive agents. */
+  readonly transport?: TokenEndpointTransport;
+  readonly clock?: Clock;
+  /** Jitter source in [0, 1); default Math.random. */
+  readonly random?: () => number;
+  /** A Powertools Logger fits; default silent. */
+  readonly logger?: ExchangeLogger;
+  /** A Powertools Metrics fits; default silent. */
+  readonly metrics?: ExchangeMetrics;
+}
+
+type ExchangeSettings = Settings['exchange'];
+
+interface ServerEntry {
+  readonly key: string;
+  readonly config: AuthorizationServerConfig;
+  readonly url: URL;
+  /** For messages: key and host, no path or query. */
+  readonly where: string;
+  readonly breaker: CircuitBreaker;
+}
+
+type Form = readonly (readonly [string, string])[];
+
+/** How one round (attempts with retries) at a token endpoint ended. */
+type RoundOutcome =
+  | { readonly kind: 'answer'; readonly response: TransportResponse }
+  | { readonly kind: 'invalid_client' }
+  | { readonly kind: 'fail'; readonly error: GatepassError }
+  | { readonly kind: 'unavailable'; readonly error: ExchangeUnavailableError };
+type RoundResult = Extract<RoundOutcome, { kind: 'answer' | 'invalid_client' }>;
+
+interface CachedGatewayToken {
+  readonly token: IssuedToken;
+  /** Epoch ms after which a new token is fetched. */
+  readonly refreshAt: number;
+}
+
+export class TokenExchangeClient {
+  readonly #settings: ExchangeSettings;
+  readonly #servers = new Map<string, ServerEntry>();
+  readonly #secrets: ClientSecretSource;
+  readonly #transport: TokenEndpointTransport;
+  readonly #clock: Clock;
+  readonly #random: () => number;
+  readonly #logger: ExchangeLogger;
+  readonly #metrics: ExchangeMetrics;
+  readonly #authenticator: ClientAuthenticator;
+  readonly #gatewayTokens = new Map<string, CachedGatewayToken>();
+  readonly #gatewayTokensInFlight = new Map<string, Promise<IssuedToken>>();
+
+  constructor(options: TokenExchangeClientOptions) {
+    const { config } = options;
+    this.#settings = config.settings.exchange;
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? Math.random;
+    this.#logger = options.logger ?? silentLogger;
+    this.#metrics = options.metrics ?? silentMetrics;
+    this.#transport = options.transport ?? new NodeHttpTransport();
+    this.#secrets =
+      options.secrets ??
+      new SecretsManagerClientSecrets({
+        maxAgeSeconds: this.#settings.secretMaxAgeSeconds,
+        connectTimeoutMs: this.#settings.connectTimeoutMs,
+        requestTimeoutMs: this.#settings.requestTimeoutMs,
+      });
+    this.#authenticator = new ClientAuthenticator(this.#clock);
+
+    for (const [key, server] of Object.entries(config.authorizationServers)) {
+      const url = new URL(server.tokenEndpoint);
+      // The config validator already enforces this; re-checked because this is where requests leave.
+      const loopbackHttp = url.protocol === 'http:' && config.insecureLoopbackHttp && isLoopbackHost(url.hostname);
+      if (url.protocol !== 'https:' && !loopbackHttp) {
+        throw new GatepassError(ErrorCode.GatewayMisconfigured, `authorizationServers.${key}.tokenEndpoint must use https`);
+      }
+      const where = `token endpoint of ${key} (${url.host})`;
+      const breaker = new CircuitBreaker({
+        name: key,
+        failureThreshold: this.#settings.circuitBreaker.failureThreshold,
+        openSeconds: this.#settings.circuitBreaker.openSeconds,
+        clock: this.#clock,
+      });
+      this.#servers.set(key, { key, config: server, url, where, breaker });
+    }
+  }
+
+  /** Performs one RFC 8693 token exchange. */
+  async exchange(request: ExchangeRequest): Promise<IssuedToken> {
+    const server = this.#server(request.authorizationServer);
+    if (request.subjectToken === '') throw new GatepassError(ErrorCode.TokenMissing, 'empty subject token');
+    const form: [string, string][] = [
+      ['grant_type', TOKEN_EXCHANGE_GRANT],
+      ['subject_token', request.subjectToken],
+      ['subject_token_type', request.subjectTokenType],
+      ['requested_token_type', request.requestedTokenType],
+    ];
+    for (const audience of request.audience) form.push(['audience', audience]);
+    for (const resource of request.resource) form.push(['resource', resource]);
+    if (request.scope.length > 0) form.push(['scope', request.scope.join(' ')]);
+    if (request.actor) {
+      form.push(['actor_token', request.actor.token], ['actor_token_type', request.actor.tokenType]);
+    }
+
+    const issued = await this.#call(server, form, {
+      grant: 'token-exchange',
+      requestedTokenType: request.requestedTokenType,
+      requestedScope: request.scope,
+      fallbackTtlSeconds: this.#settings.fallbackTtlSeconds,
+    });
+    verifyNarrowing(
+      {
+        requested: request.scope,
+        granted: issued.scope,
+        issuedToken: issued.accessToken,
+        ...(request.subjectScopes !== undefined ? { subjectScopes: request.subjectScopes } : {}),
+      },
+      server.where,
+    );
+    verifyIssuedAudience(
+      { audience: request.audience, resource: request.resource, issuedToken: issued.accessToken, issuedTokenType: issued.issuedTokenType },
+      server.where,
+    );
+    return issued;
+  }
+
+  /**
+   * The gateway's own access token at an authorization server (client_credentials grant,
+   * no scope, no resource), for actor mode `gateway`. Reused until `refreshMarginSeconds`
+   * before it expires; concurrent callers share one request.
+   */
+  clientCredentialsToken(authorizationServer: string): Promise<IssuedToken> {
+    const server = this.#server(authorizationServer);
+    const cached = this.#gatewayTokens.get(server.key);
+    if (cached && this.#clock.now() < cached.refreshAt) return Promise.resolve(cached.token);
+    const pending = this.#gatewayTokensInFlight.get(server.key);
+    if (pending) return pending;
+    const fetch = this.#fetchGatewayToken(server).finally(() => this.#gatewayTokensInFlight.delete(server.key));
+    this.#gatewayTokensInFlight.set(server.key, fetch);
+    return fetch;
+  }
+
+  /** The circuit state of an authorization server (for health output and tests). */
+  circuitState(authorizationServer: string): CircuitState {
+    return this.#server(authorizationServer).breaker.state;
+  }
+
+  /** Forgets cached gateway tokens and imported keys (tests). */
+  clearCaches(): void {
+    this.#gatewayTokens.clear();
+    this.#authenticator.clearCaches();
+  }
+
+  async #fetchGatewayToken(server: ServerEntry): Promise<IssuedToken> {
+    const started = this.#clock.now();
+    const token = await this.#call(server, [['grant_type', CLIENT_CREDENTIALS_GRANT]], {
+      grant: 'client_credentials',
+      requestedScope: [],
+      fallbackTtlSeconds: this.#settings.fallbackTtlSeconds,
+    });
+    const usableMs = (token.expiresIn - this.#settings.refreshMarginSeconds) * 1000;
+    // A token that expires inside the margin serves this request only.
+    if (usableMs > 0) this.#gatewayTokens.set(server.key, { token, refreshAt: started + usableMs });
+    return token;
+  }
+
+  #server(key: string): ServerEntry {
+    const server = this.#servers.get(key);
+    if (!server) throw new GatepassError(ErrorCode.GatewayMisconfigured, `no authorization server ${JSON.stringify(key.slice(0, 64))} in the configuration`);
+    return server;
+  }
+
+  /** One grant at one server: credentials, rounds of attempts, rotation, validation. */
+  async #call(server: ServerEntry, form: Form, expectation: ResponseExpectation): Promise<IssuedToken> {
+    const deadline = this.#clock.now() + this.#settings.deadlineMs;
+    const secretId = server.config.clientSecretId;
+    const credentials = await this.#secrets.get(secretId);
+    let result = await this.#round(server, form, credentials, deadline);
+    if (result.kind === 'invalid_client') {
+      this.#logger.warn('token endpoint refused the gateway client credentials; re-reading the client secret', {
+        event: 'exchange.client_secret_refresh',
+        authorizationServer: server.key,
+        secretId,
+        clientId: credentials.clientId,
+      });
+      const fresh = await this.#secrets.refresh(secretId);
+      // Same secret again: one more try could only fail the same way.
+      if (fresh.fingerprint !== credentials.fingerprint) result = await this.#round(server, form, fresh, deadline);
+      if (result.kind === 'invalid_client') {
+        this.#logger.error('token endpoint refused the gateway client credentials, also after a secret refresh', {
+          event: 'exchange.client_rejected',
+          authorizationServer: server.key,
+          secretId,
+          clientId: fresh.clientId,
+          secretFingerprint: fresh.fingerprint,
+        });
+        this.#metrics.addMetric(TokenClientMetric.ClientCredentialsRejected, 'Count', 1);
+        throw new GatepassError(ErrorCode.GatewayMisconfigured, `${server.where} refused the gateway client credentials (invalid_client), also after a secret refresh`);
+      }
+    }
+    return validateTokenResponse(result.response.headers, result.response.body, expectation, server.where);
+  }
+
+  /** Attempts at one server through its circuit breaker; unavailability counts against it. */
+  async #round(server: ServerEntry, form: Form, credentials: ClientCredentials, deadline: number): Promise<RoundResult> {
+    const { breaker } = server;
+    breaker.acquire();
+    let outcome: RoundOutcome;
+    try {
+      outcome = await this.#attempts(server, form, credentials, deadline);
+    } catch (error) {
+      // A local failure (key import, signing): the server was not asked, the circuit learns nothing.
+      breaker.release();
+      throw error;
+    }
+    switch (outcome.kind) {
+      case 'answer':
+      case 'invalid_client':
+        breaker.success();
+        return outcome;
+      case 'fail':
+        breaker.success();
+        throw outcome.error;
+      case 'unavailable': {
+        if (breaker.failure()) {
+          this.#logger.warn('token endpoint circuit opened', {
+            event: 'exchange.circuit_open',
+            authorizationServer: server.key,
+            openSeconds: this.#settings.circuitBreaker.openSeconds,
+          });
+          this.#metrics.addMetric(TokenClientMetric.TokenEndpointCircuitOpened, 'Count', 1);
+        }
+        const { error } = outcome;
+        const retryAfter = Math.ceil(Math.max(error.retryAfterSeconds, breaker.secondsUntilProbe));
+        if (retryAfter === error.retryAfterSeconds) throw error;
+        throw new ExchangeUnavailableError(error.message, retryAfter, { cause: error.cause });
+      }
+    }
+  }
+
+  async #attempts(
+    server: ServerEntry,
+    form: Form,
+    credentials: ClientCredentials,
+    deadline: number,
+  ): Promise<RoundOutcome> {
+    const { maxAttempts, connectTimeoutMs, requestTimeoutMs, maxResponseBytes } = this.#settings;
+    let lastReason = 'no attempt was made';
+    let retryAfterSeconds = 1;
+    let attempt = 0;
+    while (attempt < maxAttempts) {
+      const remaining = deadline - this.#clock.now();
+      if (remaining <= 0) {
+        lastReason = `the ${this.#settings.deadlineMs} ms deadline passed; last: ${lastReason}`;
+        break;
+      }
+      attempt += 1;
+      const auth = await this.#authenticator.authenticate(server.config.clientAuth, credentials, {
+        tokenEndpoint: server.config.tokenEndpoint,
+        secretId: server.config.clientSecretId,
+      });
+      const body = new URLSearchParams([...form, ...auth.params] as [string, string][]).toString();
+      const started = this.#clock.now();
+      let outcome: AttemptOutcome;
+      let response: TransportResponse | undefined;
+      try {
+        response = await this.#transport.post({
+          url: server.url,
+          headers: { accept: 'application/json', 'user-agent': 'gatepass', ...auth.headers },
+          body,
+          connectTimeoutMs: Math.min(connectTimeoutMs, remaining),
+          timeoutMs: Math.min(requestTimeoutMs, remaining),
+          maxResponseBytes,
+        });
+        outcome = classifyAnswer(response.status, response.headers, response.body, server.where, this.#clock.now());
+      } catch (failure) {
+        outcome = classifyTransportFailure(failure);
+      }
+      this.#metrics.addMetric(MetricName.TokenEndpointLatency, 'Milliseconds', this.#clock.now() - started);
+
+      if (outcome.kind === 'answer') return { kind: 'answer', response: response! };
+      if (outcome.kind === 'invalid_client' || outcome.kind === 'fail') return outcome;
+
+      lastReason = outcome.reason;
+      if (outcome.retryAfterMs !== undefined) retryAfterSeconds = outcome.retryAfterMs / 1000;
+      if (attempt >= maxAttempts) break;
+      const delay = outcome.retryAfterMs ?? fullJitterDelayMs(attempt, this.#random);
+      if (this.#clock.now() + delay >= deadline) {
+        lastReason = `${lastReason}; the next try would pass the ${this.#settings.deadlineMs} ms deadline`;
+        break;
+      }
+      this.#metrics.addMetric(TokenClientMetric.TokenEndpointRetry, 'Count', 1);
+      this.#logger.debug('retrying the token endpoint', { event: 'exchange.retry', authorizationServer: server.key, attempt, delayMs: delay });
+      await this.#clock.sleep(delay);
+    }
+    return {
+      kind: 'unavailable',
+      error: new ExchangeUnavailableError(`authorization server ${server.key} unavailable after ${attempt} attempt(s): ${lastReason}`, retryAfterSeconds),
+    };
+  }
+}

@@ -1,0 +1,141 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { ErrorCode, GatepassError } from '../../shared/errors.js';
+import { TransportFailure, TransportFailureKind } from './token-endpoint-transport.js';
+
+/**
+ * Every translation from what the token endpoint path can meet (transport failures,
+ * HTTP statuses, RFC 6749 §5.2 error answers, Secrets Manager and key errors) to a
+ * gatepass error code lives here. Messages name hosts, statuses and OAuth error codes;
+ * never a token, a secret, or the server's free-text `error_description`.
+ */
+
+/** Longest Retry-After gatepass passes on, whatever a token endpoint asked for. */
+export const MAX_RETRY_AFTER_SECONDS = 600;
+
+/**
+ * `exchange_unavailable` with the seconds a client should wait before trying again (a whole
+ * number from 1 to MAX_RETRY_AFTER_SECONDS): the handler turns `retryAfterSeconds` into the
+ * `Retry-After` header of its 503.
+ */
+export class ExchangeUnavailableError extends GatepassError {
+  readonly retryAfterSeconds: number;
+
+  constructor(message: string, retryAfterSeconds: number, options?: { cause?: unknown }) {
+    super(ErrorCode.ExchangeUnavailable, message, options);
+    this.name = 'ExchangeUnavailableError';
+    this.retryAfterSeconds = Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil(retryAfterSeconds)));
+  }
+}
+
+/** The `Retry-After` seconds an error carries, if any. */
+export function retryAfterSecondsOf(error: unknown): number | undefined {
+  return error instanceof ExchangeUnavailableError ? error.retryAfterSeconds : undefined;
+}
+
+/** How a token endpoint answer or failure is handled. */
+export type AttemptOutcome =
+  | { readonly kind: 'answer' }
+  /** Worth another attempt (network error, timeout, 429, 5xx, temporarily_unavailable). */
+  | { readonly kind: 'retry'; readonly reason: string; readonly retryAfterMs?: number }
+  /** The gateway's client authentication was refused: the rotation path. */
+  | { readonly kind: 'invalid_client' }
+  | { readonly kind: 'fail'; readonly error: GatepassError };
+
+/** RFC 6749 §5.2 and RFC 8693 §2.2.2 error codes that mean "not this exchange". */
+const DENIED = new Set(['invalid_grant', 'invalid_target', 'invalid_scope', 'unauthorized_client', 'invalid_request', 'access_denied']);
+const TRANSIENT = new Set(['temporarily_unavailable', 'server_error']);
+/** RFC 6749 §5.2 `error`: printable ASCII except `"` and `\`. */
+const ERROR_CODE = /^[\x20\x21\x23-\x5B\x5D-\x7E]{1,64}$/;
+
+/** The `error` of an RFC 6749 §5.2 answer, or undefined when the body is not one. */
+export function oauthErrorOf(body: Buffer, contentType: string | undefined): string | undefined {
+  if (!isJsonMediaType(contentType)) return undefined;
+  const parsed = safeJsonObject(body);
+  const error = parsed?.['error'];
+  return typeof error === 'string' && ERROR_CODE.test(error) ? error : undefined;
+}
+
+/**
+ * Sorts one HTTP answer. 2xx goes on to response validation; everything else becomes a
+ * retry, the rotation path, or an error code.
+ */
+export function classifyAnswer(status: number, headers: IncomingHttpHeaders, body: Buffer, where: string, nowMs: number): AttemptOutcome {
+  if (status >= 200 && status < 300) return { kind: 'answer' };
+  if (status >= 300 && status < 400) {
+    return fail(ErrorCode.ExchangeBadResponse, `${where} answered a redirect (${status}); redirects are never followed`);
+  }
+  const oauthError = oauthErrorOf(body, headers['content-type']);
+  if (status === 429 || status >= 500 || (oauthError !== undefined && TRANSIENT.has(oauthError))) {
+    const retryAfterMs = retryAfterMsOf(headers['retry-after'], nowMs);
+    return { kind: 'retry', reason: `${where} answered ${status}${oauthError ? ` ${oauthError}` : ''}`, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+  }
+  if (oauthError === 'invalid_client' || (status === 401 && oauthError === undefined)) return { kind: 'invalid_client' };
+  if (oauthError === 'unsupported_grant_type') {
+    return fail(ErrorCode.GatewayMisconfigured, `${where} does not support the grant gatepass uses (unsupported_grant_type)`);
+  }
+  if (oauthError !== undefined && (status === 400 || status === 401 || status === 403)) {
+    // Unknown extension codes are refusals too: the server understood and said no.
+    return fail(ErrorCode.ExchangeDenied, `${where} refused the exchange: ${oauthError}${DENIED.has(oauthError) ? '' : ' (extension error code)'}`);
+  }
+  return fail(ErrorCode.ExchangeBadResponse, `${where} answered ${status} without an OAuth error`);
+}
+
+/** A transport failure: network errors and timeouts are retried, an oversized answer is not. */
+export function classifyTransportFailure(failure: unknown): AttemptOutcome {
+  if (failure instanceof TransportFailure) {
+    if (failure.kind === TransportFailureKind.TooLarge) return fail(ErrorCode.ExchangeBadResponse, failure.message);
+    return { kind: 'retry', reason: failure.message };
+  }
+  return { kind: 'retry', reason: 'token endpoint request failed' };
+}
+
+/** `Retry-After` (RFC 9110 §10.2.3: delay-seconds or an HTTP-date) as milliseconds from now. */
+export function retryAfterMsOf(value: string | string[] | undefined, nowMs: number): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim();
+  if (/^\d{1,9}$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  if (!Number.isFinite(date) || !/[A-Za-z]/.test(text)) return undefined;
+  return Math.max(0, date - nowMs);
+}
+
+/**
+ * A Secrets Manager read failure. Powertools wraps SDK errors in `GetParameterError` with
+ * the SDK error as `cause`. A missing secret, a denied read or an undecryptable secret is
+ * the deployment's fault; throttling, timeouts and outages are temporary.
+ */
+export function secretsFailure(error: unknown, secretId: string): GatepassError {
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  const name = cause instanceof Error ? cause.name : 'unknown error';
+  const permanent = new Set(['ResourceNotFoundException', 'AccessDeniedException', 'DecryptionFailure', 'InvalidParameterException', 'InvalidRequestException', 'ParameterNotFoundError']);
+  if (permanent.has(name)) {
+    return new GatepassError(ErrorCode.GatewayMisconfigured, `client secret ${secretId} cannot be read: ${name}`, { cause: error });
+  }
+  return new ExchangeUnavailableError(`client secret ${secretId} could not be read now: ${name}`, 1, { cause: error });
+}
+
+/** A private key that jose cannot import or sign with. */
+export function keyFailure(error: unknown, secretId: string): GatepassError {
+  const name = error instanceof Error ? ((error as { code?: unknown }).code ?? error.name) : 'unknown error';
+  return new GatepassError(ErrorCode.GatewayMisconfigured, `private_key_jwk of client secret ${secretId} is not usable: ${String(name)}`);
+}
+
+export function isJsonMediaType(contentType: string | undefined): boolean {
+  if (contentType === undefined) return false;
+  const mediaType = contentType.split(';', 1)[0]!.trim().toLowerCase();
+  return mediaType === 'application/json';
+}
+
+/** Parses a JSON object; undefined for anything else. JSON.parse's message quotes its input, so it is dropped. */
+export function safeJsonObject(body: Buffer): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(body.toString('utf8'));
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function fail(code: ErrorCode, message: string): AttemptOutcome {
+  return { kind: 'fail', error: new GatepassError(code, message) };
+}
