@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { ErrorCode, GatepassError } from '../../shared/errors.js';
-import { TransportFailure, TransportFailureKind } from './token-endpoint-transport.js';
+import { HttpRequestError, HttpRequestErrorKind } from '../../shared/http/bounded-http.js';
 
 /**
  * Every translation from what the token endpoint path can meet (transport failures,
@@ -80,10 +80,10 @@ export function classifyAnswer(status: number, headers: IncomingHttpHeaders, bod
   return fail(ErrorCode.ExchangeBadResponse, `${where} answered ${status} without an OAuth error`);
 }
 
-/** A transport failure: network errors and timeouts are retried, an oversized answer is not. */
+/** A failed request: network errors, timeouts and cut-off answers are retried, an oversized answer is not. */
 export function classifyTransportFailure(failure: unknown): AttemptOutcome {
-  if (failure instanceof TransportFailure) {
-    if (failure.kind === TransportFailureKind.TooLarge) return fail(ErrorCode.ExchangeBadResponse, failure.message);
+  if (failure instanceof HttpRequestError) {
+    if (failure.kind === HttpRequestErrorKind.TooLarge) return fail(ErrorCode.ExchangeBadResponse, failure.message);
     return { kind: 'retry', reason: failure.message };
   }
   return { kind: 'retry', reason: 'token endpoint request failed' };
