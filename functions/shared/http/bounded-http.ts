@@ -154,7 +154,8 @@ export function boundedRequest(request: BoundedRequest): Promise<BoundedResponse
     req.on('response', (res: http.IncomingMessage) => {
       responded = true;
       const declared = Number(res.headers['content-length']);
-      if (Number.isFinite(declared) && declared > maxResponseBytes) {
+      // A HEAD answer has no body: its Content-Length is the size of a GET's.
+      if (request.method !== 'HEAD' && Number.isFinite(declared) && declared > maxResponseBytes) {
         fail(HttpRequestErrorKind.TooLarge, `answer from ${where} exceeds ${maxResponseBytes} bytes (declares ${declared})`);
         return;
       }

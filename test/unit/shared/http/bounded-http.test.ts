@@ -41,6 +41,10 @@ const routes: Record<string, (req: http.IncomingMessage, res: http.ServerRespons
     res.writeHead(302, { location: `${origin}/echo` });
     res.end();
   },
+  '/head-of-large': (_req, res) => {
+    res.writeHead(200, { 'content-length': '1000000' });
+    res.end();
+  },
 };
 
 beforeAll(async () => {
@@ -95,6 +99,12 @@ describe('boundedRequest answers', () => {
     expect(response.status).toBe(302);
     expect(response.headers.location).toBe(`${origin}/echo`);
     expect(paths).toEqual(['/redirect']);
+  });
+
+  it('does not hold a HEAD answer to its Content-Length, which sizes a GET', async () => {
+    const response = await send(`${origin}/head-of-large`, { method: 'HEAD' });
+    expect(response.status).toBe(200);
+    expect(response.body.length).toBe(0);
   });
 });
 
