@@ -46,7 +46,7 @@ export interface ForwardOptions {
 }
 
 export interface UpstreamForwarderOptions {
-  /** settings.upstream: `connectTimeoutMs` (TCP connect) and `timeoutMs` (whole exchange with the upstream). */
+  /** settings.upstream: `connectTimeoutMs` (TCP connect and TLS handshake) and `timeoutMs` (whole exchange with the upstream). */
   readonly timeouts: Settings['upstream'];
   /** Default MAX_UPSTREAM_BODY_BYTES. */
   readonly maxResponseBytes?: number;

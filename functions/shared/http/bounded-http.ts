@@ -116,6 +116,17 @@ export function boundedRequest(request: BoundedRequest): Promise<BoundedResponse
       : request.headers;
 
   return new Promise<BoundedResponse>((resolve, reject) => {
+    let req: http.ClientRequest;
+    try {
+      // node:http never follows a redirect: a 3xx comes back like any answer.
+      req = (isHttps ? https : http).request(url, { method: request.method ?? 'GET', headers, agent: (request.pool ?? sharedPool).agentFor(url) });
+    } catch (error) {
+      // Refused before sending (an invalid header, method or protocol).
+      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).name;
+      reject(new HttpRequestError(HttpRequestErrorKind.Network, `request to ${where} could not be sent (${code})`, { cause: error }));
+      return;
+    }
+
     let settled = false;
     let responded = false;
     let connectTimer: NodeJS.Timeout | undefined;
@@ -136,13 +147,6 @@ export function boundedRequest(request: BoundedRequest): Promise<BoundedResponse
       finish(new HttpRequestError(kind, message, options));
 
     const deadlineTimer = setTimeout(() => fail(HttpRequestErrorKind.Timeout, `no complete answer from ${where} within ${timeoutMs} ms`), timeoutMs);
-
-    // node:http never follows a redirect: a 3xx comes back like any answer.
-    const req = (isHttps ? https : http).request(url, {
-      method: request.method ?? 'GET',
-      headers,
-      agent: (request.pool ?? sharedPool).agentFor(url),
-    });
 
     req.on('socket', (socket: Socket) => {
       // A reused keep-alive socket is already connected (and its TLS established): no connect timer.

@@ -189,6 +189,14 @@ describe('boundedRequest bounds', () => {
     expect(failure.staleConnection).toBe(false);
   });
 
+  it('reports a request node:http refuses to send as a network failure, and leaves no timer behind', async () => {
+    const failure = await failureOf(send(`${origin}/echo`, { headers: { 'x-bad': 'line\nbreak' }, timeoutMs: 50 }));
+    expect(failure.kind).toBe('network');
+    expect(failure.message).toBe(`request to ${origin}/echo could not be sent (ERR_INVALID_CHAR)`);
+    // The deadline timer of a request that was never sent must not fire on a request that does not exist.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  });
+
   it('names scheme, host and path in its messages, never the query or user information', async () => {
     const port = await closedPort();
     const failure = await failureOf(send(`http://gateway:hidden-password@127.0.0.1:${port}/token?code=hidden-value`));
