@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 /**
  * The one HTTP client of the functions: JWKS, introspection, the token endpoint and the
  * upstream forwarder all send through `boundedRequest`, so every outbound call has the same
- * bounds: a connect timeout covering TCP and TLS of a new connection, a deadline for the
+ * bounds: a connect timeout covering DNS, TCP and TLS of a new connection, a deadline for the
  * whole attempt, a response size cap (declared and while streaming), cut-off bodies refused,
  * never a redirect (the caller sees the 3xx), and keep-alive pools reused across invocations.
  *
@@ -15,7 +15,7 @@ import type { Socket } from 'node:net';
  */
 
 export const HttpRequestErrorKind = {
-  /** No TCP connection, or no TLS handshake, within the connect timeout. */
+  /** No DNS answer, TCP connection or TLS handshake within the connect timeout. */
   ConnectTimeout: 'connect_timeout',
   /** No complete answer within the attempt's deadline. */
   Timeout: 'timeout',
@@ -82,7 +82,7 @@ export interface BoundedRequest {
   readonly headers?: Readonly<Record<string, string | string[]>>;
   /** Sent with a Content-Length unless `headers` has one. */
   readonly body?: string | Buffer;
-  /** Budget for the TCP connect and TLS handshake of a new connection (a reused one is already connected). */
+  /** Budget for the DNS lookup, TCP connect and TLS handshake of a new connection (a reused one is already connected). */
   readonly connectTimeoutMs: number;
   /** Budget for the whole attempt, from the call until the last body byte. */
   readonly timeoutMs: number;
@@ -175,8 +175,8 @@ export function boundedRequest(request: BoundedRequest): Promise<BoundedResponse
         if (!res.complete) cutOff();
         else finish(undefined, { status: res.statusCode ?? 0, headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks, size) });
       });
-      // A connection closed mid-body: Node emits 'aborted', then 'error' or 'close' without 'end'.
-      res.on('aborted', cutOff);
+      // A connection closed mid-body ends in 'error' (ECONNRESET "aborted") or 'close', without 'end' and with
+      // `complete` false; 'close' replaces the deprecated 'aborted' (https://nodejs.org/api/http.html#event-aborted).
       res.on('error', (error) => (res.complete ? fail(HttpRequestErrorKind.Network, `reading the answer from ${where} failed`, { cause: error }) : cutOff()));
       res.on('close', () => {
         if (!res.complete) cutOff();
