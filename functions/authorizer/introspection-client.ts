@@ -146,10 +146,12 @@ export class IntrospectionClient {
       return await boundedRequest({
         url: settings.endpoint,
         method: 'POST',
-        headers,
+        headers: { accept: 'application/json', ...headers },
         body: form.toString(),
+        // settings.introspection has no connect budget of its own: connecting may use the whole one.
+        connectTimeoutMs: limits.timeoutMs,
         timeoutMs: limits.timeoutMs,
-        maxBytes: limits.maxBytes,
+        maxResponseBytes: limits.maxBytes,
       });
     } catch (error) {
       throw new IntrospectionUnavailableError('introspection endpoint unreachable', { cause: error });

@@ -31,9 +31,11 @@ export class BoundedJwksFetcher implements Fetcher {
     if (!this.allowedUris.has(uri)) throw new JwksValidationError('JWKS URI is not in the configuration');
     let response;
     try {
-      response = await boundedRequest({ url: uri, timeoutMs: this.limits.fetchTimeoutMs, maxBytes: this.limits.maxBytes });
+      // settings.jwks has no connect budget of its own: connecting may use the whole fetch budget.
+      const timeoutMs = this.limits.fetchTimeoutMs;
+      response = await boundedRequest({ url: uri, headers: { accept: 'application/json' }, connectTimeoutMs: timeoutMs, timeoutMs, maxResponseBytes: this.limits.maxBytes });
     } catch (error) {
-      // In the library's own error family, so that callers translate it like any JWKS failure.
+      // Every HttpRequestError kind, in the library's own error family, so that callers translate it like any JWKS failure.
       throw new NonRetryableFetchError(uri, (error as Error).message);
     }
     if (response.status !== 200) throw new NonRetryableFetchError(uri, `JWKS endpoint answered HTTP ${response.status}`);

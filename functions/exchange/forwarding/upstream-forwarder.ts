@@ -1,8 +1,6 @@
-import http from 'node:http';
-import https from 'node:https';
-import type { Socket } from 'node:net';
 import type { RouteConfig, Settings } from '../../shared/config/config-schema.js';
 import { ErrorCode, GatepassError } from '../../shared/errors.js';
+import { boundedRequest, ConnectionPool, HttpRequestError, HttpRequestErrorKind } from '../../shared/http/bounded-http.js';
 import { MetricName } from '../../shared/contracts/metric-names.js';
 import { markSensitive } from '../../shared/telemetry/log-redaction.js';
 import type { ProxyRequest } from '../proxy/proxy-event.js';
@@ -10,10 +8,10 @@ import { silentLog, silentMetrics, type LogSink, type MetricSink } from '../../s
 import { forwardableResponseHeaders, planUpstreamRequest, type UpstreamRequestPlan } from './upstream-request.js';
 
 /**
- * Sends a request to its route's upstream and reads the whole answer, within bounds:
- * a connect timeout, a total deadline, a body cap that keeps the Lambda response under
- * its 6 MB limit, never a redirect. Keep-alive agents live as long as the forwarder:
- * build one at init (module scope), not per request.
+ * Sends a request to its route's upstream and reads the whole answer (a Lambda proxy result
+ * is one buffer) through boundedRequest: a connect timeout, a total deadline, a body cap that
+ * keeps the Lambda response under its 6 MB limit, never a redirect. The forwarder owns its
+ * keep-alive pool: build one at init (module scope), not per request.
  */
 
 /** Lambda's synchronous response payload limit (6 MB), which the JSON proxy result must fit. */
@@ -48,7 +46,7 @@ export interface ForwardOptions {
 }
 
 export interface UpstreamForwarderOptions {
-  /** settings.upstream: `connectTimeoutMs` (TCP connect) and `timeoutMs` (whole exchange with the upstream). */
+  /** settings.upstream: `connectTimeoutMs` (TCP connect and TLS handshake) and `timeoutMs` (whole exchange with the upstream). */
   readonly timeouts: Settings['upstream'];
   /** Default MAX_UPSTREAM_BODY_BYTES. */
   readonly maxResponseBytes?: number;
@@ -59,8 +57,6 @@ export interface UpstreamForwarderOptions {
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
-/** Errors of a reused keep-alive socket that the upstream had already closed. */
-const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE']);
 
 type AttemptFailure = { readonly error: GatepassError; readonly staleSocket: boolean };
 
@@ -75,17 +71,30 @@ function rawHeaderMap(raw: readonly string[]): Map<string, string[]> {
   return headers;
 }
 
+/** The gatepass code of a failed upstream request: no connection or no answer in time is a 504, anything else a 502. */
+function upstreamFailure(error: HttpRequestError): GatepassError {
+  switch (error.kind) {
+    case HttpRequestErrorKind.ConnectTimeout:
+    case HttpRequestErrorKind.Timeout:
+      return new GatepassError(ErrorCode.UpstreamTimeout, error.message, { cause: error });
+    case HttpRequestErrorKind.TooLarge:
+      return new GatepassError(ErrorCode.UpstreamUnavailable, `${error.message}, the most a Lambda proxy response can carry once base64-encoded (6 MB limit)`, {
+        cause: error,
+      });
+    case HttpRequestErrorKind.CutOff:
+    case HttpRequestErrorKind.Network:
+      return new GatepassError(ErrorCode.UpstreamUnavailable, error.message, { cause: error });
+  }
+}
+
 export class UpstreamForwarder {
-  private readonly agents: { readonly http: http.Agent; readonly https: https.Agent };
+  private readonly pool = new ConnectionPool();
   private readonly maxResponseBytes: number;
   private readonly log: LogSink;
   private readonly metrics: MetricSink;
   private readonly now: () => number;
 
   constructor(private readonly options: UpstreamForwarderOptions) {
-    // Idle sockets are closed after 15 s, before most upstreams drop them (fewer resets on reuse).
-    const agentOptions = { keepAlive: true, maxSockets: 64, timeout: 15_000, scheduling: 'lifo' as const };
-    this.agents = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
     this.maxResponseBytes = options.maxResponseBytes ?? MAX_UPSTREAM_BODY_BYTES;
     this.log = options.log ?? silentLog;
     this.metrics = options.metrics ?? silentMetrics;
@@ -126,91 +135,33 @@ export class UpstreamForwarder {
 
   /** Closes the idle keep-alive sockets (tests, and a graceful shutdown). */
   destroy(): void {
-    this.agents.http.destroy();
-    this.agents.https.destroy();
+    this.pool.destroy();
   }
 
-  private attempt(plan: UpstreamRequestPlan, deadline: number): Promise<Omit<UpstreamResponse, 'latencyMs'> | AttemptFailure> {
-    const url = plan.url;
-    const isHttps = url.protocol === 'https:';
-    const where = url.origin;
-    const remaining = Math.max(0, deadline - this.now());
-    const { connectTimeoutMs } = this.options.timeouts;
-    const maxBytes = this.maxResponseBytes;
-
-    return new Promise((resolve) => {
-      let settled = false;
-      let connectTimer: NodeJS.Timeout | undefined;
-      let responded = false;
-      const finish = (value: Omit<UpstreamResponse, 'latencyMs'> | AttemptFailure) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(totalTimer);
-        clearTimeout(connectTimer);
-        if ('error' in value) req.destroy();
-        resolve(value);
-      };
-      const fail = (code: ErrorCode, message: string, cause?: unknown, staleSocket = false) =>
-        finish({ error: new GatepassError(code, message, { cause }), staleSocket });
-
-      const totalTimer = setTimeout(() => fail(ErrorCode.UpstreamTimeout, `no complete answer from ${where} within ${remaining} ms`), remaining);
-
-      const req = (isHttps ? https : http).request({
-        protocol: url.protocol,
-        hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
-        port: url.port === '' ? undefined : Number(url.port),
-        path: `${url.pathname}${url.search}`,
+  private async attempt(plan: UpstreamRequestPlan, deadline: number): Promise<Omit<UpstreamResponse, 'latencyMs'> | AttemptFailure> {
+    const where = plan.url.origin;
+    try {
+      const response = await boundedRequest({
+        url: plan.url,
         method: plan.method,
         headers: plan.headers,
-        agent: isHttps ? this.agents.https : this.agents.http,
+        ...(plan.body.length > 0 ? { body: plan.body } : {}),
+        connectTimeoutMs: this.options.timeouts.connectTimeoutMs,
+        timeoutMs: Math.max(0, deadline - this.now()),
+        maxResponseBytes: this.maxResponseBytes,
+        pool: this.pool,
+        // The path is the caller's: messages and logs name the upstream's origin only.
+        target: where,
       });
-
-      req.on('socket', (socket: Socket) => {
-        if (!socket.connecting) return;
-        connectTimer = setTimeout(() => fail(ErrorCode.UpstreamTimeout, `could not connect to ${where} within ${connectTimeoutMs} ms`), connectTimeoutMs);
-        socket.once('connect', () => clearTimeout(connectTimer));
-      });
-
-      req.on('response', (res) => {
-        responded = true;
-        const status = res.statusCode ?? 0;
-        const tooLarge = () =>
-          fail(
-            ErrorCode.UpstreamUnavailable,
-            `answer from ${where} exceeds ${maxBytes} bytes, the most a Lambda proxy response can carry once base64-encoded (6 MB limit)`,
-          );
-        const declared = Number(res.headers['content-length']);
-        if (Number.isFinite(declared) && declared > maxBytes) {
-          tooLarge();
-          return;
-        }
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > maxBytes) tooLarge();
-          else chunks.push(chunk);
-        });
-        res.on('end', () =>
-          finish({
-            status,
-            headers: forwardableResponseHeaders(rawHeaderMap(res.rawHeaders)),
-            body: Buffer.concat(chunks, size),
-            tokenRejected: status === 401,
-          }),
-        );
-        res.on('error', (error) => fail(ErrorCode.UpstreamUnavailable, `reading the answer from ${where} failed`, error));
-        res.on('close', () => {
-          if (!res.complete) fail(ErrorCode.UpstreamUnavailable, `the answer from ${where} was cut short`);
-        });
-      });
-
-      req.on('error', (error: NodeJS.ErrnoException) => {
-        const stale = req.reusedSocket && !responded && STALE_SOCKET_CODES.has(error.code ?? '');
-        fail(ErrorCode.UpstreamUnavailable, `request to ${where} failed (${error.code ?? error.name})`, error, stale);
-      });
-
-      req.end(plan.body.length > 0 ? plan.body : undefined);
-    });
+      return {
+        status: response.status,
+        headers: forwardableResponseHeaders(rawHeaderMap(response.rawHeaders)),
+        body: response.body,
+        tokenRejected: response.status === 401,
+      };
+    } catch (error) {
+      if (!(error instanceof HttpRequestError)) throw error;
+      return { error: upstreamFailure(error), staleSocket: error.staleConnection };
+    }
   }
 }

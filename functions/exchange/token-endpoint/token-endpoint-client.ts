@@ -12,7 +12,7 @@ import { silentLogger, silentMetrics, TokenClientMetric, type ExchangeLogger, ty
 import { fullJitterDelayMs } from './retry-backoff.js';
 import { verifyNarrowing } from '../policy/scope-narrowing.js';
 import { classifyAnswer, classifyTransportFailure, ExchangeUnavailableError, type AttemptOutcome } from './token-endpoint-errors.js';
-import { NodeHttpTransport, type TokenEndpointTransport, type TransportResponse } from './token-endpoint-transport.js';
+import { boundedRequest, type BoundedResponse } from '../../shared/http/bounded-http.js';
 import { validateTokenResponse, type ResponseExpectation } from './token-response-validator.js';
 
 /**
@@ -48,8 +48,6 @@ export interface TokenExchangeClientOptions {
   readonly config: GatepassConfig;
   /** Default: Secrets Manager through Powertools Parameters, max age settings.exchange.secretMaxAgeSeconds. */
   readonly secrets?: ClientSecretSource;
-  /** Default: node:http/node:https with shared keep-alive agents. */
-  readonly transport?: TokenEndpointTransport;
   readonly clock?: Clock;
   /** Jitter source in [0, 1); default Math.random. */
   readonly random?: () => number;
@@ -74,7 +72,7 @@ type Form = readonly (readonly [string, string])[];
 
 /** How one round (attempts with retries) at a token endpoint ended. */
 type RoundOutcome =
-  | { readonly kind: 'answer'; readonly response: TransportResponse }
+  | { readonly kind: 'answer'; readonly response: BoundedResponse }
   | { readonly kind: 'invalid_client' }
   | { readonly kind: 'fail'; readonly error: GatepassError }
   | { readonly kind: 'unavailable'; readonly error: ExchangeUnavailableError };
@@ -90,7 +88,6 @@ export class TokenExchangeClient {
   readonly #settings: ExchangeSettings;
   readonly #servers = new Map<string, ServerEntry>();
   readonly #secrets: ClientSecretSource;
-  readonly #transport: TokenEndpointTransport;
   readonly #clock: Clock;
   readonly #random: () => number;
   readonly #logger: ExchangeLogger;
@@ -106,7 +103,6 @@ export class TokenExchangeClient {
     this.#random = options.random ?? Math.random;
     this.#logger = options.logger ?? silentLogger;
     this.#metrics = options.metrics ?? silentMetrics;
-    this.#transport = options.transport ?? new NodeHttpTransport();
     this.#secrets =
       options.secrets ??
       new SecretsManagerClientSecrets({
@@ -311,11 +307,12 @@ export class TokenExchangeClient {
       const body = new URLSearchParams([...form, ...auth.params] as [string, string][]).toString();
       const started = this.#clock.now();
       let outcome: AttemptOutcome;
-      let response: TransportResponse | undefined;
+      let response: BoundedResponse | undefined;
       try {
-        response = await this.#transport.post({
+        response = await boundedRequest({
           url: server.url,
-          headers: { accept: 'application/json', 'user-agent': 'gatepass', ...auth.headers },
+          method: 'POST',
+          headers: { accept: 'application/json', 'user-agent': 'gatepass', ...auth.headers, 'content-type': 'application/x-www-form-urlencoded' },
           body,
           connectTimeoutMs: Math.min(connectTimeoutMs, remaining),
           timeoutMs: Math.min(requestTimeoutMs, remaining),

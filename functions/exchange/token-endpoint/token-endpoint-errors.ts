@@ -1,6 +1,5 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import { ErrorCode, GatepassError } from '../../shared/errors.js';
-import { TransportFailure, TransportFailureKind } from './token-endpoint-transport.js';
+import { HttpRequestError, HttpRequestErrorKind, type BoundedResponse } from '../../shared/http/bounded-http.js';
 
 /**
  * Every translation from what the token endpoint path can meet (transport failures,
@@ -59,7 +58,7 @@ export function oauthErrorOf(body: Buffer, contentType: string | undefined): str
  * Sorts one HTTP answer. 2xx goes on to response validation; everything else becomes a
  * retry, the rotation path, or an error code.
  */
-export function classifyAnswer(status: number, headers: IncomingHttpHeaders, body: Buffer, where: string, nowMs: number): AttemptOutcome {
+export function classifyAnswer(status: number, headers: BoundedResponse['headers'], body: Buffer, where: string, nowMs: number): AttemptOutcome {
   if (status >= 200 && status < 300) return { kind: 'answer' };
   if (status >= 300 && status < 400) {
     return fail(ErrorCode.ExchangeBadResponse, `${where} answered a redirect (${status}); redirects are never followed`);
@@ -80,10 +79,10 @@ export function classifyAnswer(status: number, headers: IncomingHttpHeaders, bod
   return fail(ErrorCode.ExchangeBadResponse, `${where} answered ${status} without an OAuth error`);
 }
 
-/** A transport failure: network errors and timeouts are retried, an oversized answer is not. */
+/** A failed request: network errors, timeouts and cut-off answers are retried, an oversized answer is not. */
 export function classifyTransportFailure(failure: unknown): AttemptOutcome {
-  if (failure instanceof TransportFailure) {
-    if (failure.kind === TransportFailureKind.TooLarge) return fail(ErrorCode.ExchangeBadResponse, failure.message);
+  if (failure instanceof HttpRequestError) {
+    if (failure.kind === HttpRequestErrorKind.TooLarge) return fail(ErrorCode.ExchangeBadResponse, failure.message);
     return { kind: 'retry', reason: failure.message };
   }
   return { kind: 'retry', reason: 'token endpoint request failed' };

@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import type { BoundedResponse } from '../../shared/http/bounded-http.js';
 import { TokenType } from '../../shared/config/config-schema.js';
 import { ErrorCode, GatepassError } from '../../shared/errors.js';
 import type { IssuedToken } from '../exchange-model.js';
@@ -34,7 +34,7 @@ const VISIBLE_ASCII = /^[\x21-\x7E]+$/;
 const NUMERIC = /^\d{1,12}(\.\d{1,6})?$/;
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
-export function validateTokenResponse(headers: IncomingHttpHeaders, body: Buffer, expectation: ResponseExpectation, where: string): IssuedToken {
+export function validateTokenResponse(headers: BoundedResponse['headers'], body: Buffer, expectation: ResponseExpectation, where: string): IssuedToken {
   const bad = (why: string) => new GatepassError(ErrorCode.ExchangeBadResponse, `${where} answered 2xx but ${why}`);
 
   if (!isJsonMediaType(headers['content-type'])) throw bad('not with Content-Type application/json');

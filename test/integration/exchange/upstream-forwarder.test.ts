@@ -261,6 +261,20 @@ describe('upstream answers', () => {
     expect((await forward(v1())).response.tokenRejected).toBe(false);
   });
 
+  it('answer HEAD with the Content-Length of a GET larger than a Lambda response can carry', async () => {
+    upstream.respondWith((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/pdf', 'content-length': String(MAX_UPSTREAM_BODY_BYTES + 1) });
+      res.end();
+      return true;
+    });
+    const event = v2();
+    event['requestContext']['http']['method'] = 'HEAD';
+    event['body'] = undefined;
+    const { response } = await forward(event);
+    expect(response.status).toBe(200);
+    expect(response.body.length).toBe(0);
+  });
+
   it('have no body for HEAD', async () => {
     const event = v2();
     event['requestContext']['http']['method'] = 'HEAD';

@@ -9,7 +9,7 @@ import {
   retryAfterSecondsOf,
   secretsFailure,
 } from '../../../../functions/exchange/token-endpoint/token-endpoint-errors.js';
-import { TransportFailure } from '../../../../functions/exchange/token-endpoint/token-endpoint-transport.js';
+import { HttpRequestError } from '../../../../functions/shared/http/bounded-http.js';
 
 const json = { 'content-type': 'application/json' };
 const body = (value: unknown) => Buffer.from(JSON.stringify(value));
@@ -88,11 +88,12 @@ describe('retryAfterMsOf', () => {
 });
 
 describe('classifyTransportFailure', () => {
-  it('retries network failures and timeouts but not an oversized answer', () => {
-    expect(classifyTransportFailure(new TransportFailure('network', 'reset')).kind).toBe('retry');
-    expect(classifyTransportFailure(new TransportFailure('timeout', 'slow')).kind).toBe('retry');
-    expect(classifyTransportFailure(new TransportFailure('connect_timeout', 'slow')).kind).toBe('retry');
-    expect(codeOf(classifyTransportFailure(new TransportFailure('too_large', 'big')))).toBe(ErrorCode.ExchangeBadResponse);
+  it('retries network failures, timeouts and cut-off answers but not an oversized answer', () => {
+    expect(classifyTransportFailure(new HttpRequestError('network', 'reset')).kind).toBe('retry');
+    expect(classifyTransportFailure(new HttpRequestError('timeout', 'slow')).kind).toBe('retry');
+    expect(classifyTransportFailure(new HttpRequestError('connect_timeout', 'slow')).kind).toBe('retry');
+    expect(classifyTransportFailure(new HttpRequestError('cut_off', 'short')).kind).toBe('retry');
+    expect(codeOf(classifyTransportFailure(new HttpRequestError('too_large', 'big')))).toBe(ErrorCode.ExchangeBadResponse);
   });
 });
 
