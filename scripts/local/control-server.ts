@@ -32,7 +32,13 @@ export class ControlServer {
   }
 
   async start(port = 0): Promise<string> {
-    await new Promise<void>((resolve) => this.#server.listen(port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(port, '127.0.0.1', () => {
+        this.#server.off('error', reject);
+        resolve();
+      });
+    });
     this.#url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
     return this.#url;
   }

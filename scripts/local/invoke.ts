@@ -14,21 +14,58 @@ import { refreshEventTokens } from './event-tokens.js';
 import { FunctionLogs } from './function-logs.js';
 import { LocalFunction } from './lambda-environment.js';
 import { LambdaFunction } from './lambda-function.js';
-import { NoLocalStackError, readState, stateFilePath } from './local-state.js';
+import { LocalStateError, NoLocalStackError, readState, stateFilePath } from './local-state.js';
 
 const USAGE = `usage: npm run invoke -- <authorizer|exchange> <event file> [--quiet]
   e.g. npm run invoke -- authorizer events/authorizer.http-api-v2.json
   needs a running local stack (npm start); --quiet leaves the function's log lines out`;
 
-async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({ options: { quiet: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } }, allowPositionals: true });
-  const [fn, file] = positionals;
-  if (values.help || !fn || !file || positionals.length !== 2 || !Object.values(LocalFunction).includes(fn as LocalFunction)) {
-    console.error(USAGE);
-    return values.help ? 0 : 2;
+/** A mistake in what was asked (the event file, a token the stack would not issue): printed as one line. */
+class InvokeInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvokeInputError';
   }
+}
+
+function readEvent(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new InvokeInputError(`no event file ${file}: pass the path of a JSON event, such as one of the samples in events/ (events/authorizer.http-api-v2.json)`);
+    throw new InvokeInputError(`cannot read the event file ${file} (${code ?? (error as Error).message}): pass a readable JSON event file`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    // Not the parser's message: it quotes the file's text, which may hold a token.
+    throw new InvokeInputError(`the event file ${file} is not JSON: pass a JSON event, such as one of the samples in events/`);
+  }
+}
+
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ options: { quiet: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } }, allowPositionals: true });
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const [fn, file] = positionals;
+  if (!fn || !file || positionals.length !== 2 || !Object.values(LocalFunction).includes(fn as LocalFunction)) {
+    console.error(USAGE);
+    return 2;
+  }
+  // The event first: a wrong path is reported whether or not a stack is running.
+  const event = readEvent(file);
   const state = readState(stateFilePath());
-  const event = JSON.parse(readFileSync(file, 'utf8')) as unknown;
   const { event: refreshed, minted } = await refreshEventTokens(event, async (request) => {
     const query = new URLSearchParams({ issuer: request.issuer, scope: request.scope.join(' ') });
     if (request.subject !== undefined) query.set('sub', request.subject);
@@ -40,7 +77,7 @@ async function main(): Promise<number> {
       throw new NoLocalStackError(stateFilePath());
     }
     const answer = (await response.json()) as { access_token: string; issuer: DemoToken['issuer']; expires_at: number; how: DemoToken['how']; error?: string };
-    if (!response.ok) throw new Error(`the local stack refused a token: ${answer.error ?? response.status}`);
+    if (!response.ok) throw new InvokeInputError(`the local stack refused a token: ${answer.error ?? response.status}`);
     return { token: answer.access_token, issuer: answer.issuer, expiresAt: answer.expires_at, how: answer.how };
   });
   if (minted.length > 0) console.error(`[invoke] ${minted.length} fresh token(s): ${minted.map((t) => `${t.issuer} (${t.how})`).join(', ')}`);
@@ -60,7 +97,8 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(error instanceof Error && error.name !== 'Error' ? error.message : error);
+    // What the user can fix is one line; anything else is a defect here, so its stack trace helps.
+    console.error(error instanceof LocalStateError || error instanceof InvokeInputError ? error.message : error);
     process.exit(1);
   },
 );

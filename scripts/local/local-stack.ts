@@ -17,6 +17,7 @@ import { FUNCTION_SETTINGS, functionEnvironment, LocalFunction } from './lambda-
 import { LambdaFunction } from './lambda-function.js';
 import { LocalGateway, type AccessLogEntry } from './local-gateway.js';
 import { writeState, removeState, type LocalStackState } from './local-state.js';
+import { reservePort } from './port-reservation.js';
 import { SwitchableRelay } from './switchable-relay.js';
 import { echoViewResponder } from './upstream-echo-view.js';
 
@@ -104,6 +105,12 @@ async function withProviderWarningsTo<T>(logs: FunctionLogs, run: () => Promise<
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const started = performance.now();
   const flavour = options.flavour ?? 'http';
+  // Before anything is written: a stack already running in workDir keeps its configuration, bundles and logs.
+  const gatewayPort = await reservePort(options.gatewayPort ?? 0, 'gateway');
+  const controlPort = await reservePort(options.controlPort ?? 0, 'control').catch(async (error: unknown) => {
+    await gatewayPort.release();
+    throw error;
+  });
   const logsDir = join(options.workDir, 'logs');
   mkdirSync(logsDir, { recursive: true });
   const mirror = options.mirrorFunctionLogs ? { mirror: options.mirrorFunctionLogs } : {};
@@ -112,7 +119,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     exchange: new FunctionLogs(FUNCTION_SETTINGS.exchange.functionName, { file: join(logsDir, 'exchange.log'), ...mirror }),
     stack: new FunctionLogs('stack', { file: join(logsDir, 'stack.log') }),
   };
-  const cleanups: (() => Promise<void> | void)[] = [];
+  const cleanups: (() => Promise<void> | void)[] = [() => gatewayPort.release(), () => controlPort.release()];
   const stopAll = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) {
       try {
@@ -210,6 +217,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       port: options.gatewayPort ?? 0,
       ...(options.onRequest ? { onRequest: options.onRequest } : {}),
     });
+    await gatewayPort.release();
     await gateway.start();
     cleanups.push(() => gateway.stop());
 
@@ -240,6 +248,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       },
       describe: (): Record<string, unknown> => ({ flavour, authorizerCacheTtlSeconds: gateway.authorizerCacheTtlSeconds, ...urls, control: control.url }),
     });
+    await controlPort.release();
     await control.start(options.controlPort ?? 0);
     cleanups.push(() => control.stop());
     const allUrls = { ...urls, control: control.url };

@@ -36,7 +36,15 @@ export interface LocalStackState {
   readonly functions: Readonly<Record<LocalFunction, LocalFunctionState>>;
 }
 
-export class NoLocalStackError extends Error {
+/** The state file is missing or unusable: `npm run token` and `npm run invoke` print the message alone, no stack trace. */
+export class LocalStateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LocalStateError';
+  }
+}
+
+export class NoLocalStackError extends LocalStateError {
   constructor(file: string) {
     super(`no local stack is running (no ${file}): start one with \`npm start\` in another terminal, in this repository`);
     this.name = 'NoLocalStackError';
@@ -61,9 +69,15 @@ export function readState(file: string): LocalStackState {
   } catch {
     throw new NoLocalStackError(file);
   }
-  const state = JSON.parse(text) as LocalStackState;
-  if (state.version !== 1) throw new Error(`${file} is not a local stack state file this version understands`);
-  return state;
+  const restart = 'stop any running `npm start`, delete the file and run `npm start` again';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new LocalStateError(`${file} is not JSON, so not a local stack state file: ${restart}`);
+  }
+  if ((parsed as Partial<LocalStackState> | null)?.version !== 1) throw new LocalStateError(`${file} is not a local stack state file this version understands: ${restart}`);
+  return parsed as LocalStackState;
 }
 
 /** Removes the file if it is still this process's (a newer stack may have replaced it). */

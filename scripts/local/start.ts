@@ -10,6 +10,7 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_LOCAL_DIR, STATE_FILE_ENV } from './local-state.js';
 import { startLocalStack, type LocalStack } from './local-stack.js';
+import { PortInUseError } from './port-reservation.js';
 import { renderWalkthrough, runStep, walkthroughSteps, type StepResult } from './walkthrough.js';
 
 export const DEFAULT_GATEWAY_PORT = 4280;
@@ -111,9 +112,10 @@ async function main(): Promise<void> {
       },
     });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') console.error(`port ${opts.port} is in use: pass --port <n>, or --port 0 for any free port (npm start -- --port 0)`);
-    else console.error('the local stack did not start:', error);
+    if (error instanceof PortInUseError) {
+      const option = error.role === 'gateway' ? '--port' : '--control-port';
+      console.error(`port ${error.port} is in use (another npm start?): pass ${option} <n>, or ${option} 0 for any free port (npm start -- ${option} 0)`);
+    } else console.error('the local stack did not start:', error);
     process.exit(1);
   }
 

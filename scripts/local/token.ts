@@ -4,7 +4,7 @@
  * `TOKEN=$(npm run -s token -- ...)` works. See demo-tokens.ts for the options.
  */
 import { parseTokenArgs, TOKEN_USAGE, TokenArgsError } from './demo-tokens.js';
-import { NoLocalStackError, readState, stateFilePath } from './local-state.js';
+import { LocalStateError, NoLocalStackError, readState, stateFilePath } from './local-state.js';
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
@@ -45,7 +45,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(error instanceof NoLocalStackError ? error.message : error);
+    console.error(error instanceof LocalStateError ? error.message : error);
     process.exit(1);
   },
 );

@@ -14,15 +14,26 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseCommandLine } from '../../scripts/command-line.js';
 import type { WarmPathResult } from './authorizer-warm-path.js';
 import { runInChild } from './bench-child.js';
 import { BENCH_ALGS } from './bench-fixtures.js';
 import { fmt, renderSection, renderTargets, type Section, type TargetCheck } from './bench-report.js';
-import { startBenchServers } from './bench-servers.js';
 import { pairedRatio, round, type BatchPlan, type PerCall } from './bench-stats.js';
-import { measureColdStarts, type BundleFigures } from './cold-start.js';
-import { measureEndToEnd, type EndToEndResult } from './end-to-end.js';
+import type { BundleFigures } from './cold-start.js';
+import type { EndToEndResult } from './end-to-end.js';
 import type { CachePhaseResult, ConcurrencyPhaseResult, ExchangePathInput, HandlerPhaseResult } from './exchange-path.js';
+
+const USAGE = `usage: npm run bench
+  measures gatepass beside the crypto floor and the usual peer, on 127.0.0.1 (a few minutes),
+  prints the tables and writes test/bench/results/latest.json; no options
+  BENCH_QUICK=1 npm run bench   smaller runs for a quick look (the published figures use the full plan)`;
+
+parseCommandLine(USAGE, { options: {} });
+// Loaded after the command line: importing the servers starts oidc-provider's runtime warning and takes a second.
+const { startBenchServers } = await import('./bench-servers.js');
+const { measureColdStarts } = await import('./cold-start.js');
+const { measureEndToEnd } = await import('./end-to-end.js');
 
 // The SDK warns once per process that Node 20 support ends in 2027; the bench knows.
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
