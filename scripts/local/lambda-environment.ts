@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
-import { CACHE_KEY_SECRET_ENV, CACHE_TABLE_ENV } from '../../functions/exchange/cache/exchange-cache-setup.js';
-import { CONFIG_FILE_ENV } from '../../functions/shared/config/config-loader.js';
+import { CACHE_KEY_SECRET_ENV, CACHE_TABLE_ENV, CONFIG_FILE_ENV } from '../../functions/shared/contracts/environment-variables.js';
 import { METRICS_NAMESPACE, ServiceName } from '../../functions/shared/contracts/metric-names.js';
 import { BUNDLED_CONFIG_FILE_NAME } from '../../infra/bundling-options.js';
 

@@ -4,7 +4,8 @@ import { encodeCanonicalFields, memoryKeyOf, type CacheKeys } from './cache-key.
 import type { CacheKeySource } from './cache-key-source.js';
 import { CacheItemFormatError, type CacheItem, type CacheTable } from './cache-table.js';
 import { silentCacheSink, type CacheEvent, type CacheSink } from './cache-telemetry.js';
-import { CacheLayer, type CacheKeyTuple, type CachedToken, type IssuedToken } from '../exchange-model.js';
+import { CacheLayer } from '../../shared/contracts/metric-names.js';
+import type { CacheKeyTuple, CachedToken, IssuedToken } from '../exchange-model.js';
 import { TokenCipherError } from './token-cipher.js';
 
 /**
