@@ -89,11 +89,6 @@ export class ExchangeCache {
     this.memory = new ExpiringLru<CachedToken>(options.memoryMaxEntries, this.clock);
   }
 
-  /** Entries in the memory layer now (bounded by memoryMaxEntries). */
-  get memorySize(): number {
-    return this.memory.size;
-  }
-
   /**
    * Loads the cache keys now, so the first request does not wait for Secrets Manager: call it
    * with top-level await during Lambda init. Never throws; a failure is reported (and, after

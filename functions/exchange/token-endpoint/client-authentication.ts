@@ -67,11 +67,6 @@ export class ClientAuthenticator {
     }
   }
 
-  /** Forgets imported keys (tests). */
-  clearCaches(): void {
-    this.#keys.clear();
-  }
-
   async #assertion(credentials: ClientCredentials, target: AuthenticationTarget): Promise<string> {
     const jwk = credentials.privateKeyJwk;
     if (!jwk) {

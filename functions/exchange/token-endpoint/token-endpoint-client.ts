@@ -194,12 +194,6 @@ export class TokenExchangeClient {
     return this.#server(authorizationServer).breaker.state;
   }
 
-  /** Forgets cached gateway tokens and imported keys (tests). */
-  clearCaches(): void {
-    this.#gatewayTokens.clear();
-    this.#authenticator.clearCaches();
-  }
-
   async #fetchGatewayToken(server: ServerEntry): Promise<IssuedToken> {
     const started = this.#clock.now();
     const token = await this.#call(server, [['grant_type', CLIENT_CREDENTIALS_GRANT]], {

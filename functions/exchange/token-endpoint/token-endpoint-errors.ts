@@ -27,11 +27,6 @@ export class ExchangeUnavailableError extends GatepassError {
   }
 }
 
-/** The `Retry-After` seconds an error carries, if any. */
-export function retryAfterSecondsOf(error: unknown): number | undefined {
-  return error instanceof ExchangeUnavailableError ? error.retryAfterSeconds : undefined;
-}
-
 /** How a token endpoint answer or failure is handled. */
 export type AttemptOutcome =
   | { readonly kind: 'answer' }
