@@ -53,7 +53,7 @@ export function bundleFeaturesOf(config: Pick<GatepassConfig, 'issuers'>): Gatep
  * becomes "false" and esbuild drops the authorizer's introspection branch with Powertools
  * Parameters and the SDK (≈ 400 KB → ≈ 90 KB). No features given: everything is kept.
  */
-export function bundleDefines(features?: GatepassBundleFeatures): Record<string, string> {
+function bundleDefines(features?: GatepassBundleFeatures): Record<string, string> {
   return features && !features.introspection ? { [`process.env.${BUNDLE_INTROSPECTION_ENV}`]: '"false"' } : {};
 }
 

@@ -16,7 +16,7 @@ import type { GatepassConfigSource } from '../gatepass-config-source.js';
 import { secretResourceArn, uniqueSorted } from '../secret-arns.js';
 
 /** The newest Node.js runtime aws-cdk-lib 2.276 offers; the bundles target Node 22 and run on it. */
-export const GATEPASS_RUNTIME = Runtime.NODEJS_24_X;
+const GATEPASS_RUNTIME = Runtime.NODEJS_24_X;
 
 const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
 

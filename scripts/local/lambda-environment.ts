@@ -23,10 +23,10 @@ export const FUNCTION_SETTINGS: Readonly<Record<LocalFunction, { functionName: s
 };
 
 /** The stack's Lambda runtime (GATEPASS_RUNTIME), as AWS_EXECUTION_ENV names it. */
-export const LAMBDA_EXECUTION_ENV = 'AWS_Lambda_nodejs24.x';
+const LAMBDA_EXECUTION_ENV = 'AWS_Lambda_nodejs24.x';
 
 /** Dummy credentials and region: the SDK signs its requests, the loopback servers ignore signatures. */
-export const LOCAL_AWS_CREDENTIALS = {
+const LOCAL_AWS_CREDENTIALS = {
   AWS_REGION: 'us-east-1',
   AWS_DEFAULT_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'AKIDLOCALGATEPASS',

@@ -23,7 +23,7 @@ export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 
 export const exchangeLog: LogSink = powertoolsLogSink(logger);
 export const exchangeMetrics: MetricSink = powertoolsMetricSink(metrics);
 
-export const DECISION_EVENT = 'exchange.decision';
+const DECISION_EVENT = 'exchange.decision';
 
 /** Everything one audit line says. Optional fields are absent when the request was refused before they were known. */
 export interface ExchangeDecision {

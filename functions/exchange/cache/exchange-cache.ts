@@ -49,7 +49,7 @@ export interface CacheLookup {
   readonly shared: boolean;
 }
 
-export const DEFAULT_TABLE_COOLDOWN_MS = 5_000;
+const DEFAULT_TABLE_COOLDOWN_MS = 5_000;
 /** Most pks remembered as evicted until their re-exchange is written. */
 const MAX_EVICTED = 1_000;
 const ITEM_DATA_LABEL = 'gatepass cache item v1';

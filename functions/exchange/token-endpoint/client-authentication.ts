@@ -20,7 +20,7 @@ export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'p
 
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** Lifetime of a client assertion (seconds). */
-export const CLIENT_ASSERTION_LIFETIME_SECONDS = 60;
+const CLIENT_ASSERTION_LIFETIME_SECONDS = 60;
 
 /** What a request needs to carry: extra headers and extra form parameters. */
 export interface ClientAuthentication {

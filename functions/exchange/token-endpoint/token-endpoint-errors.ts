@@ -10,7 +10,7 @@ import { TransportFailure, TransportFailureKind } from './token-endpoint-transpo
  */
 
 /** Longest Retry-After gatepass passes on, whatever a token endpoint asked for. */
-export const MAX_RETRY_AFTER_SECONDS = 600;
+const MAX_RETRY_AFTER_SECONDS = 600;
 
 /**
  * `exchange_unavailable` with the seconds a client should wait before trying again (a whole

@@ -35,12 +35,12 @@ import type { EgressRecorder } from './egress-recorder.js';
  */
 
 export const PARTNER_ISSUER = 'https://idp.partner.example';
-export const FAULT_ISSUER = 'https://fault-as.example';
+const FAULT_ISSUER = 'https://fault-as.example';
 export const API_AUD = 'https://api.example.com';
 export const ORDERS_RESOURCE = 'https://orders.example';
-export const CORP_SECRET = 'corp-client-secret-canary-5d1f';
+const CORP_SECRET = 'corp-client-secret-canary-5d1f';
 export const FAULT_SECRET = 'fault-client-secret-canary-9a7c';
-export const CACHE_KEY = 'cache-key-material-canary-'.padEnd(64, 'q');
+const CACHE_KEY = 'cache-key-material-canary-'.padEnd(64, 'q');
 export const ACTOR_HEADER = 'X-Actor-Token';
 
 export type Handler = (event: unknown) => Promise<{ statusCode?: number; headers?: Record<string, string>; body?: string; multiValueHeaders?: Record<string, string[]> }>;
