@@ -120,11 +120,6 @@ export class LocalGateway {
     return { authorizerInvocations: this.#authorizerInvocations, authorizerCacheHits: this.#cache.hits };
   }
 
-  /** Forgets every cached authorizer answer. */
-  clearAuthorizerCache(): void {
-    this.#cache.clear();
-  }
-
   async start(): Promise<string> {
     await new Promise<void>((resolve, reject) => {
       this.#server.once('error', reject);
