@@ -2,6 +2,26 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * Module boundaries: the two functions share only
+ * functions/shared; the functions never reach into the stack, the local tooling, the fakes
+ * or the tests; the stack takes from the functions only their shared contracts and schema;
+ * only tests import tests. `no-restricted-imports` takes one configuration per file (a
+ * later block replaces an earlier one), so each block below lists every ban for its files.
+ * Patterns are matched against the import specifier (relative paths included).
+ * test/unit/lint-boundaries.test.ts proves each ban is reported.
+ */
+const ban = (group, message) => ({ group, message });
+const noCdk = ban(['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'], 'functions/ never imports aws-cdk-lib or constructs: they are the stack, not the runtime');
+const noInfra = ban(['**/infra', '**/infra/**'], 'functions/ never imports infra/: the stack depends on the functions, not the other way round');
+const noScripts = ban(['**/scripts/**'], 'functions/ never imports scripts/ (local tooling)');
+const noFakes = ban(['**/fakes/**'], 'functions/ never imports fakes/ (local stand-ins)');
+const noTest = ban(['**/test/**'], 'only test/ imports test/: move what you need into fakes/ or the module under test');
+const noExchange = ban(['**/exchange/**', '**/exchange'], 'the authorizer never imports the exchange Lambda: share through functions/shared');
+const noAuthorizer = ban(['**/authorizer/**', '**/authorizer'], 'the exchange Lambda never imports the authorizer: share through functions/shared');
+const functionsBans = [noCdk, noInfra, noScripts, noFakes, noTest];
+const restrict = (...patterns) => ['error', { patterns }];
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'cdk.out/', 'coverage/', 'dist/', '.bundle/', '.local/', 'test/bench/results/'] },
   js.configs.recommended,
@@ -15,11 +35,24 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/infra/**', 'aws-cdk-lib', 'aws-cdk-lib/*', 'constructs'], message: 'functions/ never imports infra/ or aws-cdk-lib' }] }],
     },
   },
+  { files: ['functions/**'], rules: { 'no-restricted-imports': restrict(...functionsBans) } },
   {
-    files: ['infra/**', 'test/**', 'scripts/**', '*.config.*'],
-    rules: { 'no-restricted-imports': 'off' },
+    files: ['functions/shared/**'],
+    rules: { 'no-restricted-imports': restrict(...functionsBans, ban(['**/authorizer/**', '**/exchange/**'], 'functions/shared is imported by both functions and imports neither')) },
   },
+  { files: ['functions/authorizer/**'], rules: { 'no-restricted-imports': restrict(...functionsBans, noExchange) } },
+  { files: ['functions/exchange/**'], rules: { 'no-restricted-imports': restrict(...functionsBans, noAuthorizer) } },
+  {
+    files: ['infra/**'],
+    rules: {
+      'no-restricted-imports': restrict(
+        // A regex: gitignore-style negation cannot re-include functions/shared below a banned functions/.
+        { regex: '(^|/)functions/(?!shared/)', message: 'infra/ imports from functions/ only functions/shared (contracts, config schema, errors)' },
+        noTest,
+      ),
+    },
+  },
+  { files: ['scripts/**', 'fakes/**'], rules: { 'no-restricted-imports': restrict(noTest) } },
 );

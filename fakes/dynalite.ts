@@ -15,7 +15,7 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-s
 const require = createRequire(import.meta.url);
 const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
 
-export const CACHE_TABLE_NAME = 'gatepass-cache';
+const CACHE_TABLE_NAME = 'gatepass-cache';
 
 export interface LocalDynamo {
   /** `http://127.0.0.1:<port>`, for `AWS_ENDPOINT_URL_DYNAMODB`. */

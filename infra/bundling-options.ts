@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
 import type { GatepassConfig } from '../functions/shared/config/config-schema.js';
+import { BUNDLE_INTROSPECTION_ENV } from '../functions/shared/contracts/environment-variables.js';
 
 /**
  * How gatepass bundles its Lambda functions: one list of esbuild settings that the CDK
@@ -52,8 +53,8 @@ export function bundleFeaturesOf(config: Pick<GatepassConfig, 'issuers'>): Gatep
  * becomes "false" and esbuild drops the authorizer's introspection branch with Powertools
  * Parameters and the SDK (≈ 400 KB → ≈ 90 KB). No features given: everything is kept.
  */
-export function bundleDefines(features?: GatepassBundleFeatures): Record<string, string> {
-  return features && !features.introspection ? { 'process.env.GATEPASS_BUNDLE_INTROSPECTION': '"false"' } : {};
+function bundleDefines(features?: GatepassBundleFeatures): Record<string, string> {
+  return features && !features.introspection ? { [`process.env.${BUNDLE_INTROSPECTION_ENV}`]: '"false"' } : {};
 }
 
 /** esbuild `build()` options that produce the bundle the stack deploys, into `outdir`. */

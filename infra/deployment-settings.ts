@@ -6,7 +6,7 @@ import { ConfigError, type ConfigIssue } from '../functions/shared/config/config
  * They shape the infrastructure, not the functions' behaviour, so they live here rather
  * than in the gatepass configuration document.
  */
-export const ContextKey = {
+const ContextKey = {
   /** Path of the gatepass configuration file, relative to the working directory. */
   Config: 'gatepass:config',
   /** `http` (HTTP API, default) or `rest` (REST API). */

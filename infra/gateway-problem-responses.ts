@@ -30,7 +30,7 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 const problem = (code: ErrorCode) => JSON.stringify(problemFor(code));
 
 /** The code the authorizer put in its Deny's context, reflected into `type` and `code`. */
-export const DENIED_CODE_VARIABLE = '$context.authorizer.code';
+const DENIED_CODE_VARIABLE = '$context.authorizer.code';
 export const DENIED_TITLE = 'The token does not allow this request on this route';
 
 function deniedProblem(): string {

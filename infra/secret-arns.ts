@@ -20,7 +20,7 @@ export function secretResourceArn(scope: Construct, secretId: string): string {
   });
 }
 
-export const SECRET_SUFFIX_WILDCARD = '-??????';
+const SECRET_SUFFIX_WILDCARD = '-??????';
 
 /** Sorted, without duplicates: stable templates whatever the order in the config. */
 export function uniqueSorted(values: Iterable<string>): string[] {

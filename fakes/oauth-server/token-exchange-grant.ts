@@ -30,8 +30,8 @@ import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, jwtVerify, type JSONW
 import { errors, type OidcContext, type Provider } from 'oidc-provider';
 
 export const TOKEN_EXCHANGE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:token-exchange';
-export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
-export const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
+const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
 const ACCEPTED_INPUT_TYPES = new Set([ACCESS_TOKEN_TYPE, JWT_TOKEN_TYPE]);
 
 export interface TrustedIssuer {

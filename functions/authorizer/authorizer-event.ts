@@ -28,7 +28,7 @@ export interface AuthorizerRequest {
 }
 
 /** The event matched none of the formats: a deployment mistake, not a client one. */
-export class UnsupportedEventError extends Error {
+class UnsupportedEventError extends Error {
   constructor() {
     super('unsupported authorizer event: expected a REST REQUEST/TOKEN event or an HTTP API payload 2.0 event');
     this.name = 'UnsupportedEventError';

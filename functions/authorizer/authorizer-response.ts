@@ -1,22 +1,13 @@
 import type { APIGatewayAuthorizerResult, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
 import type { RouteConfig } from '../shared/config/config-schema.js';
+import type { EncodedAuthorizerContext } from '../shared/contracts/authorizer-context.js';
 import { routeResourceArn } from '../shared/route-matcher.js';
 import { EventFormat, type AuthorizerRequest } from './authorizer-event.js';
 
-/** Authorizer context keys (contract: docs/design.md "Authorizer context"). Primitive values only. */
-export interface AuthorizerContext {
-  readonly route: string;
-  readonly action: 'exchange' | 'passthrough';
-  readonly issuer: string;
-  readonly subject: string;
-  readonly clientId: string;
-  readonly scope: string;
-  readonly expiresAt: number;
-  readonly tokenId: string;
-  [key: string]: string | number | boolean;
-}
-
-export type AuthorizerResult = APIGatewayAuthorizerResult | APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext> | { isAuthorized: false };
+export type AuthorizerResult =
+  | APIGatewayAuthorizerResult
+  | APIGatewaySimpleAuthorizerWithContextResult<EncodedAuthorizerContext>
+  | { isAuthorized: false };
 
 /**
  * REST authorizers can say 401 only this way: API Gateway maps an error whose message
@@ -43,7 +34,7 @@ function routeResource(request: AuthorizerRequest, route: RouteConfig | undefine
   return routeResourceArn(request.arnPrefix, route);
 }
 
-export function allowResult(request: AuthorizerRequest, route: RouteConfig, context: AuthorizerContext): AuthorizerResult {
+export function allowResult(request: AuthorizerRequest, route: RouteConfig, context: EncodedAuthorizerContext): AuthorizerResult {
   if (request.format === EventFormat.HttpApiV2) return { isAuthorized: true, context };
   return { principalId: context.subject || context.clientId || 'anonymous', policyDocument: policy('Allow', routeResource(request, route)), context };
 }

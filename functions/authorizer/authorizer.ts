@@ -2,14 +2,15 @@ import type { GatepassConfig, RouteConfig } from '../shared/config/config-schema
 import { extractBearerToken } from '../shared/bearer-token.js';
 import { ErrorCode, GatepassError } from '../shared/errors.js';
 import { ExpiringLru } from '../shared/expiring-lru.js';
+import { encodeAuthorizerContext, type AuthorizerAction } from '../shared/contracts/authorizer-context.js';
 import { RouteMatcher } from '../shared/route-matcher.js';
 import { sha256Hex } from '../shared/token-id.js';
 import { parseAuthorizerEvent } from './authorizer-event.js';
-import { allowResult, denyResult, type AuthorizerContext, type AuthorizerResult } from './authorizer-response.js';
+import { allowResult, denyResult, type AuthorizerResult } from './authorizer-response.js';
 import { IntrospectionClient, IntrospectionUnavailableError, type SecretReader } from './introspection-client.js';
 import { checkTimes, JwtValidator } from './jwt-validator.js';
 import { decomposeJwt, hasJwsShape } from './jwt-structure.js';
-import { assertRouteAccepts, classify, tokenFactsOf, type Action, type TokenFacts } from './route-policy.js';
+import { assertRouteAccepts, classify, tokenFactsOf, type TokenFacts } from './route-policy.js';
 
 /** One authorizer decision, as logged and counted. */
 export interface Decision {
@@ -18,7 +19,7 @@ export interface Decision {
   readonly format: string;
   readonly route?: string;
   readonly issuer?: string;
-  readonly action?: Action;
+  readonly action?: AuthorizerAction;
   readonly tokenId?: string;
   readonly subject?: string;
   /** Where the validation came from: jwt, memo, introspection, introspection-cache. */
@@ -109,7 +110,7 @@ export class Authorizer {
       assertRouteAccepts(matched, facts);
       const action = classify(this.config, matched, facts);
 
-      const context: AuthorizerContext = {
+      const context = encodeAuthorizerContext({
         route: matched.id,
         action,
         issuer: facts.issuerKey,
@@ -118,7 +119,7 @@ export class Authorizer {
         scope: facts.scope,
         expiresAt: facts.expiresAt,
         tokenId,
-      };
+      });
       this.deps.telemetry.decision({ route, tokenId, issuer, via, outcome: 'allow', status: 200, format: request.format, action, subject: facts.subject });
       return allowResult(request, matched, context);
     } catch (error) {

@@ -1,12 +1,7 @@
 import type { GatepassConfig, RouteConfig, SameIssuerWhen } from '../shared/config/config-schema.js';
 import { audiencesOf, clientIdOf, scopesOf } from '../shared/claims.js';
+import { AuthorizerAction } from '../shared/contracts/authorizer-context.js';
 import { ErrorCode, GatepassError } from '../shared/errors.js';
-
-export const Action = {
-  Exchange: 'exchange',
-  Passthrough: 'passthrough',
-} as const;
-export type Action = (typeof Action)[keyof typeof Action];
 
 /**
  * What the route checks and the authorizer context read from a validated token, derived
@@ -17,8 +12,8 @@ export interface TokenFacts {
   readonly issuerKey: string;
   readonly claims: Readonly<Record<string, unknown>>;
   readonly scopes: ReadonlySet<string>;
-  /** Space separated, as the context carries it. */
-  readonly scope: string;
+  /** The scopes in the token's order, as the context carries them. */
+  readonly scope: readonly string[];
   readonly audiences: readonly string[];
   readonly subject: string;
   readonly clientId: string;
@@ -34,7 +29,7 @@ export function tokenFactsOf(issuerKey: string, claims: Readonly<Record<string, 
     issuerKey,
     claims,
     scopes: new Set(scopes),
-    scope: scopes.join(' '),
+    scope: scopes,
     audiences: audiencesOf(claims),
     subject: typeof sub === 'string' ? sub : '',
     clientId: clientIdOf(claims),
@@ -66,12 +61,12 @@ function sameIssuerConditionsMatch(when: SameIssuerWhen, token: TokenFacts): boo
  * (downscoped) only when `sameIssuerWhen` is present and matches; otherwise, and on
  * routes without an `exchange` block, the original token passes through.
  */
-export function classify(config: GatepassConfig, route: RouteConfig, token: TokenFacts): Action {
+export function classify(config: GatepassConfig, route: RouteConfig, token: TokenFacts): AuthorizerAction {
   const exchange = route.exchange;
-  if (!exchange) return Action.Passthrough;
+  if (!exchange) return AuthorizerAction.Passthrough;
   const target = config.authorizationServers[exchange.authorizationServer];
   const issuer = config.issuers[token.issuerKey];
-  if (!target || !issuer || issuer.issuer !== target.issuer) return Action.Exchange;
-  if (!exchange.sameIssuerWhen) return Action.Passthrough;
-  return sameIssuerConditionsMatch(exchange.sameIssuerWhen, token) ? Action.Exchange : Action.Passthrough;
+  if (!target || !issuer || issuer.issuer !== target.issuer) return AuthorizerAction.Exchange;
+  if (!exchange.sameIssuerWhen) return AuthorizerAction.Passthrough;
+  return sameIssuerConditionsMatch(exchange.sameIssuerWhen, token) ? AuthorizerAction.Exchange : AuthorizerAction.Passthrough;
 }

@@ -49,13 +49,6 @@ export interface CachedToken {
   readonly expiresAt: number;
 }
 
-export const CacheLayer = {
-  Memory: 'memory',
-  Table: 'table',
-  Miss: 'miss',
-} as const;
-export type CacheLayer = (typeof CacheLayer)[keyof typeof CacheLayer];
-
 /** Everything that makes two exchanges different; they never share a cache entry. */
 export interface CacheKeyTuple {
   readonly subjectToken: string;

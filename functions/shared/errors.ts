@@ -48,7 +48,7 @@ export const errorCatalog: Readonly<Record<ErrorCode, CodeInfo>> = {
   request_invalid: { status: 400, title: 'The request cannot be forwarded upstream' },
 };
 
-export const errorTypeBase = 'https://gatepass.dev/errors/';
+const errorTypeBase = 'https://gatepass.dev/errors/';
 
 /** RFC 9457 problem details body for a code. */
 export interface Problem {

@@ -3,10 +3,13 @@ import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import {
+  CacheTableAttribute,
+  GENERATED_CACHE_KEY_MATERIAL_LENGTH,
+  MIN_CACHE_KEY_MATERIAL_LENGTH,
+} from '../../functions/shared/contracts/cache-table.js';
 
-/** Partition key and TTL attribute of the cache table (contract: docs/design.md "Cache"). */
-export const CACHE_TABLE_PARTITION_KEY = 'pk';
-export const CACHE_TABLE_TTL_ATTRIBUTE = 'expiresAt';
+const MAX_CACHE_KEY_MATERIAL_LENGTH = 4096;
 
 export interface GatepassCacheTableProps {
   /**
@@ -21,8 +24,9 @@ export interface GatepassCacheTableProps {
    */
   readonly pointInTimeRecovery?: boolean;
   /**
-   * Length of the generated cache key material (docs/design.md "Cache" asks for at least 32).
-   * @default 64
+   * Length of the generated cache key material (at least MIN_CACHE_KEY_MATERIAL_LENGTH, 32:
+   * the exchange Lambda refuses shorter material).
+   * @default GENERATED_CACHE_KEY_MATERIAL_LENGTH (64)
    */
   readonly cacheKeyLength?: number;
 }
@@ -42,9 +46,11 @@ export class GatepassCacheTable extends Construct {
   constructor(scope: Construct, id: string, props: GatepassCacheTableProps = {}) {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const keyLength = props.cacheKeyLength ?? 64;
-    if (!Number.isInteger(keyLength) || keyLength < 32 || keyLength > 4096) {
-      throw new Error(`GatepassCacheTable: cacheKeyLength must be an integer from 32 to 4096 (got ${keyLength})`);
+    const keyLength = props.cacheKeyLength ?? GENERATED_CACHE_KEY_MATERIAL_LENGTH;
+    if (!Number.isInteger(keyLength) || keyLength < MIN_CACHE_KEY_MATERIAL_LENGTH || keyLength > MAX_CACHE_KEY_MATERIAL_LENGTH) {
+      throw new Error(
+        `GatepassCacheTable: cacheKeyLength must be an integer from ${MIN_CACHE_KEY_MATERIAL_LENGTH} to ${MAX_CACHE_KEY_MATERIAL_LENGTH} (got ${keyLength})`,
+      );
     }
 
     this.encryptionKey = new Key(this, 'Key', {
@@ -55,8 +61,8 @@ export class GatepassCacheTable extends Construct {
     });
 
     this.table = new Table(this, 'Table', {
-      partitionKey: { name: CACHE_TABLE_PARTITION_KEY, type: AttributeType.STRING },
-      timeToLiveAttribute: CACHE_TABLE_TTL_ATTRIBUTE,
+      partitionKey: { name: CacheTableAttribute.PartitionKey, type: AttributeType.STRING },
+      timeToLiveAttribute: CacheTableAttribute.ExpiresAt,
       billingMode: BillingMode.PAY_PER_REQUEST,
       encryption: TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.encryptionKey,

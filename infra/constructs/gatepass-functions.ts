@@ -9,18 +9,14 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { CONFIG_FILE_ENV } from '../../functions/shared/config/config-loader.js';
+import { CACHE_KEY_SECRET_ENV, CACHE_TABLE_ENV, CONFIG_FILE_ENV } from '../../functions/shared/contracts/environment-variables.js';
 import { METRICS_NAMESPACE, ServiceName } from '../../functions/shared/contracts/metric-names.js';
 import { BUNDLED_CONFIG_FILE_NAME, bundleFeaturesOf, nodejsBundlingOptions } from '../bundling-options.js';
 import type { GatepassConfigSource } from '../gatepass-config-source.js';
 import { secretResourceArn, uniqueSorted } from '../secret-arns.js';
 
-/** Environment the exchange function reads (contract: docs/design.md "Cache"). */
-export const CACHE_TABLE_ENV = 'GATEPASS_CACHE_TABLE';
-export const CACHE_KEY_SECRET_ENV = 'GATEPASS_CACHE_KEY_SECRET_ID';
-
 /** The newest Node.js runtime aws-cdk-lib 2.276 offers; the bundles target Node 22 and run on it. */
-export const GATEPASS_RUNTIME = Runtime.NODEJS_24_X;
+const GATEPASS_RUNTIME = Runtime.NODEJS_24_X;
 
 const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
 

@@ -116,7 +116,7 @@ export class GatepassHttpApi extends Construct {
 }
 
 /** Access log line: who, which route, what the authorizer decided, how long. Never a token. */
-export const HTTP_ACCESS_LOG_FIELDS = {
+const HTTP_ACCESS_LOG_FIELDS = {
   requestId: '$context.requestId',
   ip: '$context.identity.sourceIp',
   requestTime: '$context.requestTimeEpoch',

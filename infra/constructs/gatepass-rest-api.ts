@@ -24,7 +24,7 @@ import { DEFAULT_STAGE_THROTTLE, type StageThrottle } from './gatepass-http-api.
  * The authorizer's cache key: the token, the resource and the method. Without the route,
  * a decision for one route would be reused on another that requires different scopes.
  */
-export const REST_AUTHORIZER_IDENTITY_SOURCES = [
+const REST_AUTHORIZER_IDENTITY_SOURCES = [
   IdentitySource.header('Authorization'),
   IdentitySource.context('resourcePath'),
   IdentitySource.context('httpMethod'),
@@ -214,7 +214,7 @@ export function assertRestPaths(routes: readonly RouteConfig[]): void {
 }
 
 /** Access log line: who, which route, what the authorizer decided, how long. Never a token. */
-export const REST_ACCESS_LOG_FIELDS = {
+const REST_ACCESS_LOG_FIELDS = {
   requestId: '$context.requestId',
   extendedRequestId: '$context.extendedRequestId',
   ip: '$context.identity.sourceIp',

@@ -41,8 +41,4 @@ export class AuthorizerResultCache<T> {
     this.#entries.set(key, { value, expiresAt: this.now() + this.ttlSeconds * 1000 });
     while (this.#entries.size > this.maxEntries) this.#entries.delete(this.#entries.keys().next().value as string);
   }
-
-  clear(): void {
-    this.#entries.clear();
-  }
 }

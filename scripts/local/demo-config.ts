@@ -49,7 +49,7 @@ export const DemoRoute = {
   Reports: 'reports',
 } as const;
 
-export function demoConfigDocument(endpoints: DemoEndpoints): GatepassConfigInput {
+function demoConfigDocument(endpoints: DemoEndpoints): GatepassConfigInput {
   const orders = `${endpoints.upstream}/orders-service`;
   const ordersExchange = { authorizationServer: 'corp', audience: [DEMO.ordersAudience], scope: ['orders:read'] };
   return {

@@ -41,7 +41,7 @@ export interface OAuthIssuer {
 }
 
 /** Expired tokens end this long ago: beyond any clock skew gatepass allows (at most 60 s). */
-export const EXPIRED_AGO_SECONDS = 120;
+const EXPIRED_AGO_SECONDS = 120;
 
 export interface OpaqueTokenClaims {
   readonly sub: string;

@@ -12,7 +12,7 @@ import type { LocalFunction } from './lambda-environment.js';
  * maps), the configuration file copied into each bundle as `gatepass.config.json` (what
  * the stack's afterBundling hook does), plus the local Lambda runtime compiled next to them.
  */
-export const HANDLER_ENTRIES: Readonly<Record<LocalFunction, string>> = {
+const HANDLER_ENTRIES: Readonly<Record<LocalFunction, string>> = {
   authorizer: fileURLToPath(new URL('../../functions/authorizer/handler.ts', import.meta.url)),
   exchange: fileURLToPath(new URL('../../functions/exchange/handler.ts', import.meta.url)),
 };

@@ -95,7 +95,7 @@ function userAgent(request: GatewayRequest): string {
 }
 
 /** The single value API Gateway reads for the `Authorization` identity source, or undefined when absent or empty. */
-export function authorizationIdentity(flavour: ApiFlavour, request: GatewayRequest): string | undefined {
+function authorizationIdentity(flavour: ApiFlavour, request: GatewayRequest): string | undefined {
   const values = headerValues(request, 'authorization');
   if (values.length === 0) return undefined;
   // HTTP APIs join repeated headers with commas; REST reads the last value.

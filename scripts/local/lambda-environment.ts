@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
-import { CACHE_KEY_SECRET_ENV, CACHE_TABLE_ENV } from '../../functions/exchange/cache/exchange-cache-setup.js';
-import { CONFIG_FILE_ENV } from '../../functions/shared/config/config-loader.js';
+import { CACHE_KEY_SECRET_ENV, CACHE_TABLE_ENV, CONFIG_FILE_ENV } from '../../functions/shared/contracts/environment-variables.js';
 import { METRICS_NAMESPACE, ServiceName } from '../../functions/shared/contracts/metric-names.js';
 import { BUNDLED_CONFIG_FILE_NAME } from '../../infra/bundling-options.js';
 
@@ -24,10 +23,10 @@ export const FUNCTION_SETTINGS: Readonly<Record<LocalFunction, { functionName: s
 };
 
 /** The stack's Lambda runtime (GATEPASS_RUNTIME), as AWS_EXECUTION_ENV names it. */
-export const LAMBDA_EXECUTION_ENV = 'AWS_Lambda_nodejs24.x';
+const LAMBDA_EXECUTION_ENV = 'AWS_Lambda_nodejs24.x';
 
 /** Dummy credentials and region: the SDK signs its requests, the loopback servers ignore signatures. */
-export const LOCAL_AWS_CREDENTIALS = {
+const LOCAL_AWS_CREDENTIALS = {
   AWS_REGION: 'us-east-1',
   AWS_DEFAULT_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'AKIDLOCALGATEPASS',

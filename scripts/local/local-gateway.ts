@@ -62,10 +62,10 @@ export interface AccessLogEntry {
 }
 
 /** The stack's REST API treats every body as binary (infra/constructs/gatepass-rest-api.ts). */
-export const REST_BINARY_MEDIA_TYPES: readonly string[] = ['*/*'];
+const REST_BINARY_MEDIA_TYPES: readonly string[] = ['*/*'];
 
 /** The largest request body API Gateway accepts (10 MB). */
-export const MAX_REQUEST_BODY_BYTES = 10 * 1024 * 1024;
+const MAX_REQUEST_BODY_BYTES = 10 * 1024 * 1024;
 
 const API_ACCOUNT = '123456789012';
 const API_REGION = 'us-east-1';
@@ -118,11 +118,6 @@ export class LocalGateway {
   /** Authorizer invocations and cache hits so far. */
   get stats(): { authorizerInvocations: number; authorizerCacheHits: number } {
     return { authorizerInvocations: this.#authorizerInvocations, authorizerCacheHits: this.#cache.hits };
-  }
-
-  /** Forgets every cached authorizer answer. */
-  clearAuthorizerCache(): void {
-    this.#cache.clear();
   }
 
   async start(): Promise<string> {

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LOCAL_STATE_FILE_ENV } from '../../functions/shared/contracts/environment-variables.js';
 import type { ApiFlavour } from './gateway-events.js';
 import type { LocalFunction } from './lambda-environment.js';
 
@@ -8,9 +9,9 @@ import type { LocalFunction } from './lambda-environment.js';
  * How a second terminal finds the running local stack: `npm start` writes this small
  * JSON file (mode 0600; it holds the control URL and the functions' local environments,
  * no client secret) and removes it when it stops. `npm run token` and `npm run invoke`
- * read it. `GATEPASS_LOCAL_STATE` names another file (the end-to-end tests use their own).
+ * read it. `GATEPASS_LOCAL_STATE` (LOCAL_STATE_FILE_ENV) names another file (the end-to-end
+ * tests use their own).
  */
-export const STATE_FILE_ENV = 'GATEPASS_LOCAL_STATE';
 
 export const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Where `npm start` keeps its bundles, configuration, logs and state file (git-ignored). */
@@ -52,7 +53,7 @@ export class NoLocalStackError extends LocalStateError {
 }
 
 export function stateFilePath(env: NodeJS.ProcessEnv = process.env): string {
-  return env[STATE_FILE_ENV] || join(DEFAULT_LOCAL_DIR, 'state.json');
+  return env[LOCAL_STATE_FILE_ENV] || join(DEFAULT_LOCAL_DIR, 'state.json');
 }
 
 export function writeState(file: string, state: LocalStackState): void {

@@ -8,7 +8,8 @@
  */
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_LOCAL_DIR, STATE_FILE_ENV } from './local-state.js';
+import { LOCAL_STATE_FILE_ENV } from '../../functions/shared/contracts/environment-variables.js';
+import { DEFAULT_LOCAL_DIR } from './local-state.js';
 import { startLocalStack, type LocalStack } from './local-stack.js';
 import { PortInUseError } from './port-reservation.js';
 import { renderWalkthrough, runStep, walkthroughSteps, type StepResult } from './walkthrough.js';
@@ -102,7 +103,7 @@ async function main(): Promise<void> {
       gatewayPort: opts.port,
       controlPort: opts.controlPort,
       authorizerCacheTtlSeconds: opts.ttl,
-      stateFile: process.env[STATE_FILE_ENV] || join(opts.dir, 'state.json'),
+      stateFile: process.env[LOCAL_STATE_FILE_ENV] || join(opts.dir, 'state.json'),
       ...(opts.logs ? { mirrorFunctionLogs: process.stdout } : {}),
       onRequest: (entry) => {
         if (!printAccess) return;

@@ -35,10 +35,6 @@ export class SwitchableRelay {
     return `http://127.0.0.1:${this.#port}`;
   }
 
-  get isDown(): boolean {
-    return this.#down;
-  }
-
   down(): void {
     this.#down = true;
     for (const socket of this.#sockets) socket.resetAndDestroy();

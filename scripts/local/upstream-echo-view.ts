@@ -15,7 +15,7 @@ export interface UpstreamView {
   readonly bodyBytes: number;
 }
 
-export function upstreamView(request: EchoedRequest): UpstreamView {
+function upstreamView(request: EchoedRequest): UpstreamView {
   const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers['authorization']?.[0] ?? '')?.[1];
   const headers = Object.fromEntries(Object.entries(request.headers).flatMap(([name, values]) => (name === 'authorization' ? [] : [[name, values.join(', ')]])));
   return {

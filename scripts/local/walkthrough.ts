@@ -180,7 +180,7 @@ function issuerName(iss: unknown, stack: Pick<LocalStack, 'urls'>): string {
 }
 
 /** One line on what came back: the upstream's token, or the gateway's answer. */
-export function describeResult(result: StepResult, stack: Pick<LocalStack, 'urls'>): string {
+function describeResult(result: StepResult, stack: Pick<LocalStack, 'urls'>): string {
   const status = `${result.status} ${STATUS_CODES[result.status] ?? ''}`.trim();
   const upstream = result.upstream;
   if (!upstream) {

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPOSITORY_ROOT, STATE_FILE_ENV } from '../../scripts/local/local-state.js';
+import { LOCAL_STATE_FILE_ENV } from '../../functions/shared/contracts/environment-variables.js';
+import { REPOSITORY_ROOT } from '../../scripts/local/local-state.js';
 import { walkthroughSteps } from '../../scripts/local/walkthrough.js';
 import { isAlive } from '../support/local-stack-harness.js';
 
@@ -65,7 +66,7 @@ async function descendants(pid: number): Promise<number[]> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gatepass-npm-start-'));
-  env = { ...process.env, [STATE_FILE_ENV]: join(dir, 'state.json') };
+  env = { ...process.env, [LOCAL_STATE_FILE_ENV]: join(dir, 'state.json') };
   // its own process group, so that a SIGINT reaches the group as a terminal's Ctrl-C does
   npmStart = spawn('npm', ['start', '--', '--port', '0', '--dir', dir], { cwd: REPOSITORY_ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   npmStart.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));

@@ -381,17 +381,12 @@ export const threatCatalogue: readonly Threat[] = [
   ]),
 ];
 
-export const catalogueById: ReadonlyMap<string, Threat> = new Map(threatCatalogue.map((t) => [t.id, t]));
+const catalogueById: ReadonlyMap<string, Threat> = new Map(threatCatalogue.map((t) => [t.id, t]));
 
 export function threat(id: string): Threat {
   const found = catalogueById.get(id);
   if (!found) throw new Error(`no catalogue case ${id}`);
   return found;
-}
-
-/** Automated ids whose id starts with one of the prefixes. */
-export function automatedIds(...prefixes: string[]): string[] {
-  return threatCatalogue.filter((t) => t.automated === true && prefixes.some((p) => t.id.startsWith(p))).map((t) => t.id);
 }
 
 export function describeExpected(expected: ExpectedOutcome): string {

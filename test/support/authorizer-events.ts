@@ -7,7 +7,7 @@ import type {
 export const API_ARN_PREFIX = 'arn:aws:execute-api:eu-west-1:123456789012:abc123def4/prod';
 
 /** Fills `/orders/{id}` with sample values: `/orders/42`. */
-export function concretePath(template: string): string {
+function concretePath(template: string): string {
   return template.replace(/\{[A-Za-z0-9_]+\+\}/g, 'a/b').replace(/\{[A-Za-z0-9_]+\}/g, '42');
 }
 

@@ -1,4 +1,4 @@
-import type { AuthorizerContext } from '../../functions/authorizer/authorizer-response.js';
+import type { EncodedAuthorizerContext } from '../../functions/shared/contracts/authorizer-context.js';
 
 /**
  * Proxy integration events as API Gateway builds them after an allow: the request
@@ -14,7 +14,7 @@ export interface ProxyInput {
   readonly headers?: Record<string, string>;
   readonly query?: string;
   readonly body?: Buffer;
-  readonly context: AuthorizerContext;
+  readonly context: EncodedAuthorizerContext;
   /** The route's method in the route key (`ANY` for ANY routes); default `method`. */
   readonly routeMethod?: string;
 }

@@ -4,7 +4,7 @@ import type { RouteConfig } from '../../shared/config/config-schema.js';
 import type { ErrorCode } from '../../shared/errors.js';
 import { METRICS_NAMESPACE, MetricDimension, MetricName, ServiceName } from '../../shared/contracts/metric-names.js';
 import type { AuthorizerContext } from '../../shared/contracts/authorizer-context.js';
-import type { CacheLayer } from '../exchange-model.js';
+import type { CacheLayer } from '../../shared/contracts/metric-names.js';
 import { redactingReplacer } from '../../shared/telemetry/log-redaction.js';
 import { powertoolsLogSink, powertoolsMetricSink, type LogSink, type MetricSink } from '../../shared/telemetry/telemetry-sinks.js';
 
@@ -23,7 +23,7 @@ export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 
 export const exchangeLog: LogSink = powertoolsLogSink(logger);
 export const exchangeMetrics: MetricSink = powertoolsMetricSink(metrics);
 
-export const DECISION_EVENT = 'exchange.decision';
+const DECISION_EVENT = 'exchange.decision';
 
 /** Everything one audit line says. Optional fields are absent when the request was refused before they were known. */
 export interface ExchangeDecision {

@@ -1,4 +1,5 @@
 import { createHmac, createSecretKey, hash, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
+import { MIN_CACHE_KEY_MATERIAL_LENGTH } from '../../shared/contracts/cache-table.js';
 import { ErrorCode, GatepassError } from '../../shared/errors.js';
 import type { CacheKeyTuple } from '../exchange-model.js';
 import { TokenCipher } from './token-cipher.js';
@@ -11,8 +12,6 @@ import { TokenCipher } from './token-cipher.js';
  */
 
 export const PK_PREFIX = 'v1#';
-/** Contract: the key material is a string of at least 32 characters (the stack generates 64). */
-export const MIN_KEY_MATERIAL_LENGTH = 32;
 
 const HMAC_KEY_INFO = 'gatepass cache-key hmac v1';
 const CIPHER_KEY_INFO = 'gatepass cache-key aes-256-gcm v1';
@@ -100,14 +99,14 @@ export class CacheKeys {
   ) {}
 
   /**
-   * Derives both keys from the material. A material shorter than the contract's 32
-   * characters is a deployment mistake: `gateway_misconfigured`.
+   * Derives both keys from the material. A material shorter than the contract's minimum
+   * (MIN_CACHE_KEY_MATERIAL_LENGTH characters) is a deployment mistake: `gateway_misconfigured`.
    */
   static fromMaterial(material: string): CacheKeys {
-    if (typeof material !== 'string' || [...material].length < MIN_KEY_MATERIAL_LENGTH) {
+    if (typeof material !== 'string' || [...material].length < MIN_CACHE_KEY_MATERIAL_LENGTH) {
       throw new GatepassError(
         ErrorCode.GatewayMisconfigured,
-        `cache key material must be a string of at least ${MIN_KEY_MATERIAL_LENGTH} characters`,
+        `cache key material must be a string of at least ${MIN_CACHE_KEY_MATERIAL_LENGTH} characters`,
       );
     }
     return CacheKeys.fromBytes(Buffer.from(material, 'utf8'));

@@ -10,12 +10,13 @@ import {
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { CacheTableAttribute as Attribute } from '../../shared/contracts/cache-table.js';
 
 /**
  * The DynamoDB side of the exchange cache: I/O and item (un)marshalling only. Expiry,
  * decryption and the decision to degrade live in exchange-cache.ts.
  *
- * Item (contract for `pk` and `expiresAt`, docs/design.md "Cache"):
+ * Item (attribute names: CacheTableAttribute; docs/design.md "Cache"):
  * | attribute         | type | meaning |
  * |-------------------|------|---------|
  * | `pk`              | S    | `v1#` + base64url HMAC of the request tuple (partition key) |
@@ -97,7 +98,7 @@ export class DynamoCacheTable implements CacheTable {
   async get(pk: string): Promise<CacheItem | undefined> {
     const { Item } = await this.client.send(
       // consistent: an item written or deleted a moment ago by another container counts
-      new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: pk } }, ConsistentRead: true }),
+      new GetItemCommand({ TableName: this.tableName, Key: { [Attribute.PartitionKey]: { S: pk } }, ConsistentRead: true }),
       { abortSignal: AbortSignal.timeout(this.timeoutMs) },
     );
     return Item ? itemFromAttributes(Item) : undefined;
@@ -114,7 +115,7 @@ export class DynamoCacheTable implements CacheTable {
           Item: attributesOf(item),
           ...(mode.onlyIfExpired
             ? {
-                ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+                ConditionExpression: `attribute_not_exists(${Attribute.PartitionKey}) OR ${Attribute.ExpiresAt} < :now`,
                 ExpressionAttributeValues: { ':now': { N: String(mode.nowSeconds) } },
               }
             : {}),
@@ -129,25 +130,25 @@ export class DynamoCacheTable implements CacheTable {
   }
 
   async delete(pk: string): Promise<void> {
-    await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: { pk: { S: pk } } }), {
+    await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: { [Attribute.PartitionKey]: { S: pk } } }), {
       abortSignal: AbortSignal.timeout(this.timeoutMs),
     });
   }
 }
 
-export function attributesOf(item: CacheItem): Record<string, AttributeValue> {
+function attributesOf(item: CacheItem): Record<string, AttributeValue> {
   return {
-    pk: { S: item.pk },
-    expiresAt: { N: String(item.expiresAt) },
-    sealedToken: { B: item.sealedToken },
-    issuedTokenType: { S: item.issuedTokenType },
-    tokenType: { S: item.tokenType },
-    scope: { L: item.scope.map((s) => ({ S: s })) },
-    createdAt: { N: String(item.createdAt) },
+    [Attribute.PartitionKey]: { S: item.pk },
+    [Attribute.ExpiresAt]: { N: String(item.expiresAt) },
+    [Attribute.SealedToken]: { B: item.sealedToken },
+    [Attribute.IssuedTokenType]: { S: item.issuedTokenType },
+    [Attribute.TokenType]: { S: item.tokenType },
+    [Attribute.Scope]: { L: item.scope.map((s) => ({ S: s })) },
+    [Attribute.CreatedAt]: { N: String(item.createdAt) },
   };
 }
 
-export function itemFromAttributes(attributes: Record<string, AttributeValue>): CacheItem {
+function itemFromAttributes(attributes: Record<string, AttributeValue>): CacheItem {
   const string = (name: string): string => {
     const value = attributes[name]?.S;
     if (typeof value !== 'string') throw new CacheItemFormatError(`attribute ${name} is not a string`);
@@ -159,21 +160,21 @@ export function itemFromAttributes(attributes: Record<string, AttributeValue>): 
     if (!Number.isSafeInteger(value)) throw new CacheItemFormatError(`attribute ${name} is not an integer`);
     return value;
   };
-  const sealedToken = attributes['sealedToken']?.B;
+  const sealedToken = attributes[Attribute.SealedToken]?.B;
   if (!(sealedToken instanceof Uint8Array)) throw new CacheItemFormatError('attribute sealedToken is not binary');
-  const scopeList = attributes['scope']?.L;
+  const scopeList = attributes[Attribute.Scope]?.L;
   if (!Array.isArray(scopeList)) throw new CacheItemFormatError('attribute scope is not a list');
   const scope = scopeList.map((entry) => {
     if (typeof entry.S !== 'string') throw new CacheItemFormatError('attribute scope holds a non-string');
     return entry.S;
   });
   return {
-    pk: string('pk'),
-    expiresAt: seconds('expiresAt'),
+    pk: string(Attribute.PartitionKey),
+    expiresAt: seconds(Attribute.ExpiresAt),
     sealedToken,
-    issuedTokenType: string('issuedTokenType'),
-    tokenType: string('tokenType'),
+    issuedTokenType: string(Attribute.IssuedTokenType),
+    tokenType: string(Attribute.TokenType),
     scope,
-    createdAt: seconds('createdAt'),
+    createdAt: seconds(Attribute.CreatedAt),
   };
 }

@@ -1,5 +1,5 @@
 import { MetricDimension, MetricName } from '../../shared/contracts/metric-names.js';
-import type { CacheLayer } from '../exchange-model.js';
+import type { CacheLayer } from '../../shared/contracts/metric-names.js';
 import type { TokenCipherFailure } from './token-cipher.js';
 
 /**

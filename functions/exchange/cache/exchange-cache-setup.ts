@@ -1,14 +1,11 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Settings } from '../../shared/config/config-schema.js';
+import { CACHE_KEY_SECRET_ENV, CACHE_TABLE_ENV } from '../../shared/contracts/environment-variables.js';
 import { CacheKeys } from './cache-key.js';
 import { fixedCacheKeySource, secretCacheKeySource, type CacheKeySource, type SecretReader } from './cache-key-source.js';
 import { createCacheTableClient, DynamoCacheTable } from './cache-table.js';
 import { silentCacheSink, type CacheSink } from './cache-telemetry.js';
 import { ExchangeCache } from './exchange-cache.js';
-
-/** Environment (contract): the table name and the id or ARN of the key material secret. */
-export const CACHE_TABLE_ENV = 'GATEPASS_CACHE_TABLE';
-export const CACHE_KEY_SECRET_ENV = 'GATEPASS_CACHE_KEY_SECRET_ID';
 
 export interface ExchangeCacheSetupOptions {
   /** The validated settings: `cache.*` and `exchange.refreshMarginSeconds` are read. */

@@ -4,7 +4,8 @@ import { encodeCanonicalFields, memoryKeyOf, type CacheKeys } from './cache-key.
 import type { CacheKeySource } from './cache-key-source.js';
 import { CacheItemFormatError, type CacheItem, type CacheTable } from './cache-table.js';
 import { silentCacheSink, type CacheEvent, type CacheSink } from './cache-telemetry.js';
-import { CacheLayer, type CacheKeyTuple, type CachedToken, type IssuedToken } from '../exchange-model.js';
+import { CacheLayer } from '../../shared/contracts/metric-names.js';
+import type { CacheKeyTuple, CachedToken, IssuedToken } from '../exchange-model.js';
 import { TokenCipherError } from './token-cipher.js';
 
 /**
@@ -48,7 +49,7 @@ export interface CacheLookup {
   readonly shared: boolean;
 }
 
-export const DEFAULT_TABLE_COOLDOWN_MS = 5_000;
+const DEFAULT_TABLE_COOLDOWN_MS = 5_000;
 /** Most pks remembered as evicted until their re-exchange is written. */
 const MAX_EVICTED = 1_000;
 const ITEM_DATA_LABEL = 'gatepass cache item v1';
@@ -86,11 +87,6 @@ export class ExchangeCache {
     this.sink = options.sink ?? silentCacheSink;
     this.tableCooldownMs = options.tableCooldownMs ?? DEFAULT_TABLE_COOLDOWN_MS;
     this.memory = new ExpiringLru<CachedToken>(options.memoryMaxEntries, this.clock);
-  }
-
-  /** Entries in the memory layer now (bounded by memoryMaxEntries). */
-  get memorySize(): number {
-    return this.memory.size;
   }
 
   /**

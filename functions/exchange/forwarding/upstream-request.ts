@@ -55,7 +55,7 @@ function connectionListed(values: readonly string[] | undefined): Set<string> {
 }
 
 /** True for a header that belongs to one connection and must not cross a proxy. */
-export function isHopByHop(name: string, connectionNames: ReadonlySet<string>): boolean {
+function isHopByHop(name: string, connectionNames: ReadonlySet<string>): boolean {
   return HOP_BY_HOP.has(name) || name.startsWith('proxy-') || connectionNames.has(name);
 }
 

@@ -51,7 +51,7 @@ export interface ActorInput {
 }
 
 /** Actor tokens are sent as access tokens: the gateway's own token is one, and so is a delegated caller's. */
-export const ACTOR_TOKEN_TYPE = TokenType.AccessToken;
+const ACTOR_TOKEN_TYPE = TokenType.AccessToken;
 
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 const BEARER_PREFIX = /^bearer[ \t]+/i;

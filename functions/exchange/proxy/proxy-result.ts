@@ -18,9 +18,9 @@ export interface HttpAnswer {
   readonly body: Buffer;
 }
 
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 /** Retry-After for exchange_unavailable when the error does not say how long to wait. */
-export const DEFAULT_RETRY_AFTER_SECONDS = 5;
+const DEFAULT_RETRY_AFTER_SECONDS = 5;
 
 const TEXT_TYPES = /^\s*(text\/[^;]*|application\/(json|xml|javascript|x-www-form-urlencoded|graphql)|application\/[^;]*\+(json|xml)|image\/svg\+xml)\s*(;|$)/i;
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

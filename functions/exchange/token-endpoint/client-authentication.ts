@@ -20,7 +20,7 @@ export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'p
 
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** Lifetime of a client assertion (seconds). */
-export const CLIENT_ASSERTION_LIFETIME_SECONDS = 60;
+const CLIENT_ASSERTION_LIFETIME_SECONDS = 60;
 
 /** What a request needs to carry: extra headers and extra form parameters. */
 export interface ClientAuthentication {
@@ -65,11 +65,6 @@ export class ClientAuthenticator {
       case 'private_key_jwt':
         return { headers: {}, params: [['client_id', credentials.clientId], ['client_assertion_type', CLIENT_ASSERTION_TYPE], ['client_assertion', await this.#assertion(credentials, target)]] };
     }
-  }
-
-  /** Forgets imported keys (tests). */
-  clearCaches(): void {
-    this.#keys.clear();
   }
 
   async #assertion(credentials: ClientCredentials, target: AuthenticationTarget): Promise<string> {

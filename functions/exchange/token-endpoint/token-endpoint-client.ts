@@ -40,8 +40,8 @@ import { validateTokenResponse, type ResponseExpectation } from './token-respons
  * refresh and one more try. Only the token endpoints of the configuration are ever called.
  */
 
-export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
-export const CLIENT_CREDENTIALS_GRANT = 'client_credentials';
+const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const CLIENT_CREDENTIALS_GRANT = 'client_credentials';
 
 export interface TokenExchangeClientOptions {
   /** The validated configuration (validateConfig / loadConfigFromEnv). */
@@ -188,12 +188,6 @@ export class TokenExchangeClient {
   /** The circuit state of an authorization server (for health output and tests). */
   circuitState(authorizationServer: string): CircuitState {
     return this.#server(authorizationServer).breaker.state;
-  }
-
-  /** Forgets cached gateway tokens and imported keys (tests). */
-  clearCaches(): void {
-    this.#gatewayTokens.clear();
-    this.#authenticator.clearCaches();
   }
 
   async #fetchGatewayToken(server: ServerEntry): Promise<IssuedToken> {

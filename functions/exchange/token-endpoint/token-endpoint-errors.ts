@@ -9,7 +9,7 @@ import { HttpRequestError, HttpRequestErrorKind, type BoundedResponse } from '..
  */
 
 /** Longest Retry-After gatepass passes on, whatever a token endpoint asked for. */
-export const MAX_RETRY_AFTER_SECONDS = 600;
+const MAX_RETRY_AFTER_SECONDS = 600;
 
 /**
  * `exchange_unavailable` with the seconds a client should wait before trying again (a whole
@@ -24,11 +24,6 @@ export class ExchangeUnavailableError extends GatepassError {
     this.name = 'ExchangeUnavailableError';
     this.retryAfterSeconds = Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil(retryAfterSeconds)));
   }
-}
-
-/** The `Retry-After` seconds an error carries, if any. */
-export function retryAfterSecondsOf(error: unknown): number | undefined {
-  return error instanceof ExchangeUnavailableError ? error.retryAfterSeconds : undefined;
 }
 
 /** How a token endpoint answer or failure is handled. */

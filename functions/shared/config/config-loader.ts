@@ -2,9 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { GatepassConfig } from './config-schema.js';
 import { ConfigError, parseConfigText } from './config-validator.js';
-
-export const CONFIG_ENV = 'GATEPASS_CONFIG';
-export const CONFIG_FILE_ENV = 'GATEPASS_CONFIG_FILE';
+import { CONFIG_ENV, CONFIG_FILE_ENV } from '../contracts/environment-variables.js';
 
 /**
  * Read the configuration from `GATEPASS_CONFIG` (inline JSON) or `GATEPASS_CONFIG_FILE`

@@ -6,11 +6,9 @@ import * as v from 'valibot';
  * is an error, so a typo never silently turns a safety setting off.
  */
 
-export const SUPPORTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
-export type SupportedAlgorithm = (typeof SUPPORTED_ALGORITHMS)[number];
+const SUPPORTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 
-export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'ANY'] as const;
-export type RouteMethod = (typeof HTTP_METHODS)[number];
+const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'ANY'] as const;
 
 export const TokenType = {
   AccessToken: 'urn:ietf:params:oauth:token-type:access_token',

@@ -21,6 +21,14 @@ export const MetricDimension = {
   Action: 'action',
 } as const;
 
+/** Values of the `layer` dimension: where the exchange cache found the token (`miss`: exchanged). */
+export const CacheLayer = {
+  Memory: 'memory',
+  Table: 'table',
+  Miss: 'miss',
+} as const;
+export type CacheLayer = (typeof CacheLayer)[keyof typeof CacheLayer];
+
 export const MetricName = {
   // authorizer
   /** Allowed requests; dimension `action` (exchange | passthrough). */

@@ -9,7 +9,7 @@ import { buildGatepassApp, type GatepassApp } from '../../../infra/gatepass-app.
 export const repositoryRoot = new URL('../../../', import.meta.url).pathname;
 
 /** The context `cdk synth` runs with: cdk.json's, with these overrides. */
-export function cdkJsonContext(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+function cdkJsonContext(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const cdkJson = JSON.parse(readFileSync(join(repositoryRoot, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
   return { ...cdkJson.context, ...overrides };
 }

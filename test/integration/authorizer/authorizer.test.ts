@@ -241,6 +241,13 @@ describe('authorizer: refusals', () => {
     await expectDenied(httpApiEvent({ ...ordersRead, authorization: bearer(token) }), 'token_invalid');
   });
 
+  it('refuses, as token_invalid, a token whose claims the authorizer context cannot carry (the exchange Lambda would answer 500)', async () => {
+    for (const claims of [{ sub: 'a'.repeat(2049) }, { scope: undefined, scp: ['orders:read', 'orders:read admin'] }, { exp: 10 ** 13 }]) {
+      const token = await partnerToken(partnerRs, claims);
+      await expectDenied(httpApiEvent({ ...ordersRead, authorization: bearer(token) }), 'token_invalid');
+    }
+  });
+
   it('refuses a token for another audience', async () => {
     const token = await partnerToken(partnerRs, { aud: 'https://other.example' });
     await expectDenied(httpApiEvent({ ...ordersRead, authorization: bearer(token) }), 'audience_not_accepted');

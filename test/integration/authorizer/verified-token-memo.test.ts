@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuthorizerContext } from '../../../functions/authorizer/authorizer-response.js';
+import type { EncodedAuthorizerContext } from '../../../functions/shared/contracts/authorizer-context.js';
 import { httpApiEvent, restRequestEvent } from '../../support/authorizer-events.js';
 import { buildAuthorizer, PARTNER_ISSUER, startIdps, stopIdps, testConfigDocument, type Idps } from '../../support/authorizer-harness.js';
 import { generateTestKey, mintJwt, type TestKey } from '../../support/token-minter.js';
@@ -31,13 +31,13 @@ describe('verified-token memo', () => {
   it('answers a repeated token with the same context as its first validation, in every event format', async () => {
     const { authorizer, telemetry } = buildAuthorizer(testConfigDocument(idps));
     const token = await partnerToken();
-    const first = (await authorizer.handle(httpApiEvent({ ...ordersRead, authorization: bearer(token) }))) as { context: AuthorizerContext };
+    const first = (await authorizer.handle(httpApiEvent({ ...ordersRead, authorization: bearer(token) }))) as { context: EncodedAuthorizerContext };
     expect(telemetry.last).toMatchObject({ via: 'jwt' });
-    const again = (await authorizer.handle(httpApiEvent({ ...ordersRead, authorization: bearer(token) }))) as { context: AuthorizerContext };
+    const again = (await authorizer.handle(httpApiEvent({ ...ordersRead, authorization: bearer(token) }))) as { context: EncodedAuthorizerContext };
     expect(telemetry.last).toMatchObject({ outcome: 'allow', via: 'memo', subject: 'alice', issuer: 'partner' });
     expect(again.context).toEqual(first.context);
     expect(first.context).toMatchObject({ route: 'orders-read', action: 'exchange', subject: 'alice', clientId: 'partner-app', scope: 'orders:read profile' });
-    const rest = (await authorizer.handle(restRequestEvent({ ...ordersRead, authorization: bearer(token) }))) as { context: AuthorizerContext };
+    const rest = (await authorizer.handle(restRequestEvent({ ...ordersRead, authorization: bearer(token) }))) as { context: EncodedAuthorizerContext };
     expect(rest.context).toEqual(first.context);
   });
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CacheEvent } from '../../../functions/exchange/cache/cache-telemetry.js';
-import { CACHE_KEY_SECRET_ENV, CACHE_TABLE_ENV, createExchangeCache } from '../../../functions/exchange/cache/exchange-cache-setup.js';
+import { createExchangeCache } from '../../../functions/exchange/cache/exchange-cache-setup.js';
+import { CACHE_KEY_SECRET_ENV, CACHE_TABLE_ENV } from '../../../functions/shared/contracts/environment-variables.js';
 import type { CacheKeyTuple, IssuedToken } from '../../../functions/exchange/exchange-model.js';
 import { parseConfig } from '../../../functions/shared/config/config-validator.js';
 import { ErrorCode } from '../../../functions/shared/errors.js';

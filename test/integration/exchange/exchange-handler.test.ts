@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Authorizer } from '../../../functions/authorizer/authorizer.js';
-import type { AuthorizerContext } from '../../../functions/authorizer/authorizer-response.js';
+import type { EncodedAuthorizerContext } from '../../../functions/shared/contracts/authorizer-context.js';
 import { parseConfig } from '../../../functions/shared/config/config-validator.js';
 import { httpApiEvent } from '../../support/authorizer-events.js';
 import { RecordingTelemetry, staticSecrets } from '../../support/authorizer-harness.js';
@@ -87,8 +87,8 @@ async function newContainer(): Promise<Handler> {
   return ((await import('../../../functions/exchange/handler.js')) as { handler: Handler }).handler;
 }
 
-async function contextFor(token: string, method: string, resource: string): Promise<AuthorizerContext> {
-  const result = (await authorizer.handle(httpApiEvent({ method, path: resource, authorization: `Bearer ${token}` }))) as { isAuthorized: boolean; context: AuthorizerContext };
+async function contextFor(token: string, method: string, resource: string): Promise<EncodedAuthorizerContext> {
+  const result = (await authorizer.handle(httpApiEvent({ method, path: resource, authorization: `Bearer ${token}` }))) as { isAuthorized: boolean; context: EncodedAuthorizerContext };
   expect(result.isAuthorized).toBe(true);
   return result.context;
 }

@@ -4,7 +4,7 @@ import { ErrorCode, GatepassError } from '../../../functions/shared/errors.js';
 import type { ExchangeRequest } from '../../../functions/exchange/exchange-model.js';
 import { TokenClientMetric } from '../../../functions/exchange/audit/exchange-telemetry.js';
 import { TokenExchangeClient } from '../../../functions/exchange/token-endpoint/token-endpoint-client.js';
-import { ExchangeUnavailableError, retryAfterSecondsOf } from '../../../functions/exchange/token-endpoint/token-endpoint-errors.js';
+import { ExchangeUnavailableError } from '../../../functions/exchange/token-endpoint/token-endpoint-errors.js';
 import { answers, startFaultServer, validTokenAnswer, type FaultAnswer, type FaultServer } from '../../support/token-endpoint-fault-server.js';
 import { MemoryClientSecrets, RecordingTelemetry, ShiftableClock, tokenClientConfig } from '../../support/token-client-fixtures.js';
 
@@ -275,7 +275,7 @@ describe('retries, timeouts and the deadline', () => {
     const error = await failure(client.exchange(request()));
     expect(error).toBeInstanceOf(ExchangeUnavailableError);
     expect(error.status).toBe(503);
-    expect(retryAfterSecondsOf(error)).toBeGreaterThanOrEqual(1);
+    expect((error as ExchangeUnavailableError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
     expect(fault.requests).toHaveLength(2);
   });
 
@@ -308,7 +308,7 @@ describe('retries, timeouts and the deadline', () => {
     fault.queue(answers.status(429, { 'retry-after': '30' }));
     const error = await failure(client.exchange(request()));
     expect(error.code).toBe(ErrorCode.ExchangeUnavailable);
-    expect(retryAfterSecondsOf(error)).toBe(30);
+    expect(error).toMatchObject({ retryAfterSeconds: 30 });
     expect(fault.requests).toHaveLength(1);
     expect(clock.sleeps).toEqual([]);
   });
@@ -385,7 +385,7 @@ describe('the circuit breaker', () => {
     fault.fallback = answers.status(503);
     await failure(client.exchange(request()));
     const opening = await failure(client.exchange(request()));
-    expect(retryAfterSecondsOf(opening)).toBe(5);
+    expect(opening).toMatchObject({ retryAfterSeconds: 5 });
     expect(client.circuitState('corp')).toBe('open');
     expect(telemetry.count(TokenClientMetric.TokenEndpointCircuitOpened)).toBe(1);
 
@@ -393,7 +393,7 @@ describe('the circuit breaker', () => {
     const fast = await failure(client.exchange(request()));
     expect(Date.now() - started).toBeLessThan(50);
     expect(fast).toBeInstanceOf(ExchangeUnavailableError);
-    expect(retryAfterSecondsOf(fast)).toBe(5);
+    expect(fast).toMatchObject({ retryAfterSeconds: 5 });
     expect(fault.requests).toHaveLength(2);
   });
 
@@ -403,13 +403,13 @@ describe('the circuit breaker', () => {
     await failure(client.exchange(request()));
     await failure(client.exchange(request()));
     clock.advance(3000);
-    expect(retryAfterSecondsOf(await failure(client.exchange(request())))).toBe(2);
+    expect(await failure(client.exchange(request()))).toMatchObject({ retryAfterSeconds: 2 });
     clock.advance(2000);
 
     fault.queue(answers.slowHeaders(100, answers.json(validTokenAnswer())));
     const probe = client.exchange(request());
     const refused = await failure(client.exchange(request()));
-    expect(retryAfterSecondsOf(refused)).toBe(1);
+    expect(refused).toMatchObject({ retryAfterSeconds: 1 });
     await probe;
     expect(client.circuitState('corp')).toBe('closed');
     await client.exchange(request());
@@ -423,7 +423,7 @@ describe('the circuit breaker', () => {
     await failure(client.exchange(request()));
     clock.advance(5000);
     const probe = await failure(client.exchange(request()));
-    expect(retryAfterSecondsOf(probe)).toBe(5);
+    expect(probe).toMatchObject({ retryAfterSeconds: 5 });
     expect(client.circuitState('corp')).toBe('open');
     expect(fault.requests).toHaveLength(3);
   });

@@ -160,7 +160,7 @@ async function currentClientSecret(stack: LocalStack): Promise<{ clientId: strin
 }
 
 /** The fault schedule ends at 12 s; the circuit breakers it opens stay open 30 s (the default). */
-export const MIN_LOAD_SECONDS = 15;
+const MIN_LOAD_SECONDS = 15;
 /** Distinct subjects at most; past them the stream starts over (and finds them cached). */
 const MAX_SUBJECTS = 1500;
 /** Subjects in flight at a time: a subject's requests come this many requests apart. */

@@ -29,7 +29,7 @@ export const ORDERS_READ = { method: 'GET', path: '/orders/{id}' } as const;
 export const REPORTS = { method: 'GET', path: '/reports/{proxy+}' } as const;
 
 export type FormatName = 'http-v2' | 'rest-request' | 'rest-token';
-export const ALL_FORMATS: readonly FormatName[] = ['http-v2', 'rest-request', 'rest-token'];
+const ALL_FORMATS: readonly FormatName[] = ['http-v2', 'rest-request', 'rest-token'];
 
 export interface AuthorizerProbe {
   readonly format: FormatName;

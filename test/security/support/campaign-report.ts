@@ -16,7 +16,7 @@ import { join } from 'node:path';
 
 export type SecurityProfile = 'fast' | 'full';
 
-export const SECURITY_PROFILE: SecurityProfile = process.env['GATEPASS_SECURITY_PROFILE'] === 'full' ? 'full' : 'fast';
+const SECURITY_PROFILE: SecurityProfile = process.env['GATEPASS_SECURITY_PROFILE'] === 'full' ? 'full' : 'fast';
 
 /** Runs for a property: `fast` in npm test, `full` in the campaign. */
 export function runsFor(fast: number, full: number): number {

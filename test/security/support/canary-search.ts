@@ -23,7 +23,7 @@ function alignedBase64Cores(value: string): string[] {
 }
 
 /** Every form of `secret` a log line could hold. */
-export function encodingsOf(secret: string): string[] {
+function encodingsOf(secret: string): string[] {
   const forms = new Set<string>([
     secret,
     Buffer.from(secret).toString('base64'),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { vi } from 'vitest';
 import { Authorizer } from '../../../functions/authorizer/authorizer.js';
-import type { AuthorizerContext } from '../../../functions/authorizer/authorizer-response.js';
+import type { EncodedAuthorizerContext } from '../../../functions/shared/contracts/authorizer-context.js';
 import { CacheKeys } from '../../../functions/exchange/cache/cache-key.js';
 import type { CacheKeyTuple } from '../../../functions/exchange/exchange-model.js';
 import { parseConfig } from '../../../functions/shared/config/config-validator.js';
@@ -35,12 +35,12 @@ import type { EgressRecorder } from './egress-recorder.js';
  */
 
 export const PARTNER_ISSUER = 'https://idp.partner.example';
-export const FAULT_ISSUER = 'https://fault-as.example';
+const FAULT_ISSUER = 'https://fault-as.example';
 export const API_AUD = 'https://api.example.com';
 export const ORDERS_RESOURCE = 'https://orders.example';
-export const CORP_SECRET = 'corp-client-secret-canary-5d1f';
+const CORP_SECRET = 'corp-client-secret-canary-5d1f';
 export const FAULT_SECRET = 'fault-client-secret-canary-9a7c';
-export const CACHE_KEY = 'cache-key-material-canary-'.padEnd(64, 'q');
+const CACHE_KEY = 'cache-key-material-canary-'.padEnd(64, 'q');
 export const ACTOR_HEADER = 'X-Actor-Token';
 
 export type Handler = (event: unknown) => Promise<{ statusCode?: number; headers?: Record<string, string>; body?: string; multiValueHeaders?: Record<string, string[]> }>;
@@ -90,9 +90,9 @@ export interface CallOptions {
   readonly params?: Record<string, string>;
   readonly handler?: Handler;
   /** Replace or edit the authorizer context (a cached or forged decision). */
-  readonly context?: (context: AuthorizerContext) => AuthorizerContext | undefined;
+  readonly context?: (context: EncodedAuthorizerContext) => EncodedAuthorizerContext | undefined;
   /** A decision made earlier (as API Gateway's authorizer cache hands it over): the authorizer is not asked. */
-  readonly decided?: AuthorizerContext;
+  readonly decided?: EncodedAuthorizerContext;
   /** Deliver the request on another route than the one the context was made for. */
   readonly deliverOn?: KitRoute;
 }
@@ -313,10 +313,10 @@ export class ExchangeKit {
   }
 
   /** The authorizer's context for a token on a route (the case fails if it is not allowed). */
-  async contextFor(token: string, target: KitRoute): Promise<AuthorizerContext> {
+  async contextFor(token: string, target: KitRoute): Promise<EncodedAuthorizerContext> {
     const result = (await this.authorizer.handle(httpApiEvent({ method: target.method, path: target.resource, authorization: `Bearer ${token}` }))) as {
       isAuthorized: boolean;
-      context?: AuthorizerContext;
+      context?: EncodedAuthorizerContext;
     };
     if (!result.isAuthorized || !result.context) throw new Error(`the authorizer refused the case's token on ${target.id}: the case is broken`);
     return result.context;
@@ -335,7 +335,7 @@ export class ExchangeKit {
       path,
       pathParameters: params,
       headers: { authorization: `Bearer ${token}`, ...options.headers },
-      context: (context ?? {}) as AuthorizerContext,
+      context: (context ?? {}) as EncodedAuthorizerContext,
     };
     const event = options.format === 'v1' ? proxyEventV1(input) : proxyEventV2(input);
     if (context === undefined) {

@@ -15,7 +15,7 @@ export type Mutation =
   | { readonly kind: 'header'; readonly name: string; readonly value: unknown };
 
 /** `undefined` as a value means: remove the member. */
-export const REMOVE = undefined;
+const REMOVE = undefined;
 
 const NOW = () => Math.floor(Date.now() / 1000);
 

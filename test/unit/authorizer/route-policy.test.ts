@@ -40,13 +40,13 @@ describe('tokenFactsOf', () => {
       issuerKey: 'partner',
       subject: 'alice',
       clientId: 'app',
-      scope: 'a b',
+      scope: ['a', 'b'],
       audiences: ['x', 'y'],
       expiresAt: 1_900_000_000,
     });
     const facts = tokenFactsOf('corp', { scp: ['orders:read', 'orders:admin'] });
     expect([...facts.scopes]).toEqual(['orders:read', 'orders:admin']);
-    expect(facts).toMatchObject({ subject: '', clientId: '', scope: 'orders:read orders:admin', audiences: [], expiresAt: 0 });
+    expect(facts).toMatchObject({ subject: '', clientId: '', scope: ['orders:read', 'orders:admin'], audiences: [], expiresAt: 0 });
   });
 
   it('grants no scope from a malformed claim', () => {

@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CacheKeys, canonicalCacheKeyTuple, memoryKeyOf, MIN_KEY_MATERIAL_LENGTH, PK_PREFIX } from '../../../../functions/exchange/cache/cache-key.js';
+import { CacheKeys, canonicalCacheKeyTuple, memoryKeyOf, PK_PREFIX } from '../../../../functions/exchange/cache/cache-key.js';
+import { MIN_CACHE_KEY_MATERIAL_LENGTH } from '../../../../functions/shared/contracts/cache-table.js';
 import type { CacheKeyTuple } from '../../../../functions/exchange/exchange-model.js';
 import { ErrorCode, GatepassError } from '../../../../functions/shared/errors.js';
 
@@ -159,7 +160,7 @@ describe('cache keys', () => {
   });
 
   it('refuses key material shorter than 32 characters as a gateway misconfiguration', () => {
-    expect(MIN_KEY_MATERIAL_LENGTH).toBe(32);
+    expect(MIN_CACHE_KEY_MATERIAL_LENGTH).toBe(32);
     expect(() => CacheKeys.fromMaterial('x'.repeat(31))).toThrow(GatepassError);
     expect(() => CacheKeys.fromMaterial('short')).toThrow(
       expect.objectContaining({ code: ErrorCode.GatewayMisconfigured, message: expect.not.stringContaining('short') }),
