@@ -17,7 +17,7 @@ import { forwardableResponseHeaders, planUpstreamRequest, type UpstreamRequestPl
 /** Lambda's synchronous response payload limit (6 MB), which the JSON proxy result must fit. */
 export const LAMBDA_RESPONSE_LIMIT_BYTES = 6 * 1024 * 1024;
 /** Room kept for the proxy result's status, headers and JSON framing. */
-export const RESPONSE_ENVELOPE_RESERVE_BYTES = 64 * 1024;
+const RESPONSE_ENVELOPE_RESERVE_BYTES = 64 * 1024;
 /**
  * Largest upstream body gatepass returns: once base64-encoded (4 bytes per 3) it still
  * fits the limit with the envelope. 4,669,440 bytes.

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPOSITORY_ROOT, STATE_FILE_ENV } from '../../../../scripts/local/local-state.js';
+import { LOCAL_STATE_FILE_ENV } from '../../../../functions/shared/contracts/environment-variables.js';
+import { REPOSITORY_ROOT } from '../../../../scripts/local/local-state.js';
 
 /**
  * `npm run invoke` as a user mistypes it: every mistake is one line on stderr that names
@@ -17,7 +18,7 @@ function invoke(...args: string[]) {
   return spawnSync(process.execPath, ['--import', 'tsx', join(REPOSITORY_ROOT, 'scripts/local/invoke.ts'), ...args], {
     cwd: REPOSITORY_ROOT,
     encoding: 'utf8',
-    env: { ...process.env, [STATE_FILE_ENV]: join(dir, 'state.json') },
+    env: { ...process.env, [LOCAL_STATE_FILE_ENV]: join(dir, 'state.json') },
     timeout: 15_000,
   });
 }

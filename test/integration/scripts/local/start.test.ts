@@ -5,7 +5,8 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPOSITORY_ROOT, STATE_FILE_ENV } from '../../../../scripts/local/local-state.js';
+import { LOCAL_STATE_FILE_ENV } from '../../../../functions/shared/contracts/environment-variables.js';
+import { REPOSITORY_ROOT } from '../../../../scripts/local/local-state.js';
 
 /**
  * A second `npm start` whose port is taken (by a running stack, here by a bare listener)
@@ -54,7 +55,7 @@ function npmStart(...args: string[]): Promise<{ status: number | null; stdout: s
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(REPOSITORY_ROOT, 'scripts/local/start.ts'), '--dir', dir, ...args], {
       cwd: REPOSITORY_ROOT,
-      env: { ...process.env, [STATE_FILE_ENV]: join(dir, 'state.json') },
+      env: { ...process.env, [LOCAL_STATE_FILE_ENV]: join(dir, 'state.json') },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPOSITORY_ROOT, STATE_FILE_ENV } from '../../../../scripts/local/local-state.js';
+import { LOCAL_STATE_FILE_ENV } from '../../../../functions/shared/contracts/environment-variables.js';
+import { REPOSITORY_ROOT } from '../../../../scripts/local/local-state.js';
 
 /** `npm run token` with a state file it cannot use: one line on stderr, never a stack trace. */
 
@@ -13,7 +14,7 @@ function token(stateFile: string, ...args: string[]) {
   return spawnSync(process.execPath, ['--import', 'tsx', join(REPOSITORY_ROOT, 'scripts/local/token.ts'), ...args], {
     cwd: REPOSITORY_ROOT,
     encoding: 'utf8',
-    env: { ...process.env, [STATE_FILE_ENV]: stateFile },
+    env: { ...process.env, [LOCAL_STATE_FILE_ENV]: stateFile },
     timeout: 15_000,
   });
 }
