@@ -1,12 +1,10 @@
-import type { GatepassConfig, IssuerConfig } from '../shared/config/config-schema.js';
+import type { GatepassConfig, IssuerConfig, Settings } from '../shared/config/config-schema.js';
 import { boundedRequest } from '../shared/http/bounded-http.js';
 import { audiencesOf } from '../shared/claims.js';
 import { ErrorCode, GatepassError } from '../shared/errors.js';
 import { ExpiringLru } from '../shared/expiring-lru.js';
+import { SecretReadError, type SecretReader, type SecretsManagerReaderOptions } from '../shared/secrets/secret-reader.js';
 import { sha256Hex } from '../shared/token-id.js';
-
-/** Reads a secret's string; `forceFetch` bypasses any cache (after a rotation). */
-export type SecretReader = (secretId: string, options: { forceFetch: boolean }) => Promise<string>;
 
 interface IntrospectionCredentials {
   readonly clientId: string;
@@ -21,14 +19,14 @@ export class IntrospectionUnavailableError extends Error {
   }
 }
 
-/** Powertools Parameters, loaded only when an introspection issuer is used (keeps cold starts small). */
-export function powertoolsSecretReader(maxAgeSeconds: number): SecretReader {
-  return async (secretId, { forceFetch }) => {
-    const { getSecret } = await import('@aws-lambda-powertools/parameters/secrets');
-    const value = await getSecret(secretId, { maxAge: maxAgeSeconds, forceFetch });
-    if (typeof value !== 'string') throw new IntrospectionUnavailableError(`secret ${secretId} has no SecretString`);
-    return value;
-  };
+/**
+ * Bounds of the authorizer's introspection credential reads: the introspection call's own
+ * timeout, so a slow Secrets Manager costs no more than a slow introspection endpoint, and
+ * the same max age as every other secret (docs/design.md "Configuration").
+ */
+export function introspectionSecretBounds(settings: Settings): SecretsManagerReaderOptions {
+  const { timeoutMs } = settings.introspection;
+  return { maxAgeSeconds: settings.exchange.secretMaxAgeSeconds, connectTimeoutMs: Math.min(1_000, timeoutMs), requestTimeoutMs: timeoutMs, deadlineMs: timeoutMs };
 }
 
 function parseCredentials(secretId: string, text: string): IntrospectionCredentials {
@@ -64,7 +62,6 @@ export interface IntrospectionResult {
  */
 export class IntrospectionClient {
   private readonly positive: ExpiringLru<Readonly<Record<string, unknown>>>;
-  private readonly credentials = new Map<string, IntrospectionCredentials>();
 
   constructor(
     private readonly config: GatepassConfig,
@@ -121,18 +118,16 @@ export class IntrospectionClient {
 
   private async call(issuer: IssuerConfig, token: string, forceFetch: boolean) {
     const settings = issuer.introspection!;
-    let credentials = forceFetch ? undefined : this.credentials.get(settings.clientSecretId);
-    if (!credentials) {
-      let text: string;
-      try {
-        text = await this.readSecret(settings.clientSecretId, { forceFetch });
-      } catch (error) {
-        // Secrets Manager down or throttling: the endpoint cannot be asked, like a network failure (401, IntrospectionFailed), not a gatepass bug (500).
-        throw new IntrospectionUnavailableError(`secret ${settings.clientSecretId} could not be read`, { cause: error });
-      }
-      credentials = parseCredentials(settings.clientSecretId, text);
-      this.credentials.set(settings.clientSecretId, credentials);
+    // The reader keeps the text for settings.exchange.secretMaxAgeSeconds; parsing it again costs microseconds.
+    let text: string;
+    try {
+      text = await this.readSecret(settings.clientSecretId, { forceFetch });
+    } catch (error) {
+      // Secrets Manager down, slow or throttling: the endpoint cannot be asked, like a network failure (401, IntrospectionFailed), not a gatepass bug (500).
+      const message = error instanceof SecretReadError ? error.message : `secret ${settings.clientSecretId} could not be read`;
+      throw new IntrospectionUnavailableError(message, { cause: error });
     }
+    const credentials = parseCredentials(settings.clientSecretId, text);
     const form = new URLSearchParams({ token, token_type_hint: 'access_token' });
     const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
     if (settings.clientAuth === 'client_secret_post') {
