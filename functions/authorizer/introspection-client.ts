@@ -1,9 +1,9 @@
-import type { GatepassConfig, IssuerConfig, Settings } from '../shared/config/config-schema.js';
+import type { GatepassConfig, IssuerConfig } from '../shared/config/config-schema.js';
 import { boundedRequest } from '../shared/http/bounded-http.js';
 import { audiencesOf } from '../shared/claims.js';
 import { ErrorCode, GatepassError } from '../shared/errors.js';
 import { ExpiringLru } from '../shared/expiring-lru.js';
-import { SecretReadError, type SecretReader, type SecretsManagerReaderOptions } from '../shared/secrets/secret-reader.js';
+import { SecretReadError, type SecretReader } from '../shared/secrets/secret-reader.js';
 import { sha256Hex } from '../shared/token-id.js';
 
 interface IntrospectionCredentials {
@@ -17,16 +17,6 @@ export class IntrospectionUnavailableError extends Error {
     super(message, options);
     this.name = 'IntrospectionUnavailableError';
   }
-}
-
-/**
- * Bounds of the authorizer's introspection credential reads: the introspection call's own
- * timeout, so a slow Secrets Manager costs no more than a slow introspection endpoint, and
- * the same max age as every other secret (docs/design.md "Configuration").
- */
-export function introspectionSecretBounds(settings: Settings): SecretsManagerReaderOptions {
-  const { timeoutMs } = settings.introspection;
-  return { maxAgeSeconds: settings.exchange.secretMaxAgeSeconds, connectTimeoutMs: Math.min(1_000, timeoutMs), requestTimeoutMs: timeoutMs, deadlineMs: timeoutMs };
 }
 
 function parseCredentials(secretId: string, text: string): IntrospectionCredentials {

@@ -1,3 +1,4 @@
+import type { Settings } from '../config/config-schema.js';
 import { ErrorCode, GatepassError } from '../errors.js';
 
 /**
@@ -21,6 +22,24 @@ export interface SecretsManagerReaderOptions {
   readonly requestTimeoutMs: number;
   /** Whole budget of one read, SDK retries included: the caller never waits longer. */
   readonly deadlineMs: number;
+}
+
+/**
+ * The exchange Lambda's bounds (client secrets, cache key): its token endpoint connect and
+ * request timeouts, one attempt's worth of time in all.
+ */
+export function exchangeSecretBounds(settings: Settings): SecretsManagerReaderOptions {
+  const { secretMaxAgeSeconds, connectTimeoutMs, requestTimeoutMs } = settings.exchange;
+  return { maxAgeSeconds: secretMaxAgeSeconds, connectTimeoutMs, requestTimeoutMs, deadlineMs: connectTimeoutMs + requestTimeoutMs };
+}
+
+/**
+ * The authorizer's bounds (introspection credentials): the introspection call's own timeout,
+ * so a slow Secrets Manager costs no more than a slow introspection endpoint.
+ */
+export function introspectionSecretBounds(settings: Settings): SecretsManagerReaderOptions {
+  const { timeoutMs } = settings.introspection;
+  return { maxAgeSeconds: settings.exchange.secretMaxAgeSeconds, connectTimeoutMs: Math.min(1_000, timeoutMs), requestTimeoutMs: timeoutMs, deadlineMs: timeoutMs };
 }
 
 /** Why a secret could not be read. */
