@@ -1,6 +1,7 @@
 import type { GatepassConfig, IssuerConfig } from '../shared/config/config-schema.js';
 import { boundedRequest } from '../shared/http/bounded-http.js';
 import { audiencesOf } from '../shared/claims.js';
+import { clientSecretAuthentication } from '../shared/client-secret-authentication.js';
 import { ErrorCode, GatepassError } from '../shared/errors.js';
 import { ExpiringLru } from '../shared/expiring-lru.js';
 import { SecretReadError, type SecretReader } from '../shared/secrets/secret-reader.js';
@@ -31,12 +32,6 @@ function parseCredentials(secretId: string, text: string): IntrospectionCredenti
     throw new IntrospectionUnavailableError(`secret ${secretId} must hold {"client_id": "...", "client_secret": "..."}`);
   }
   return { clientId, clientSecret };
-}
-
-/** RFC 6749 §2.3.1: form-urlencode each part before joining and base64-encoding. */
-function basicAuthorization({ clientId, clientSecret }: IntrospectionCredentials): string {
-  const encode = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
-  return `Basic ${Buffer.from(`${encode(clientId)}:${encode(clientSecret)}`).toString('base64')}`;
 }
 
 export interface IntrospectionResult {
@@ -118,14 +113,11 @@ export class IntrospectionClient {
       throw new IntrospectionUnavailableError(message, { cause: error });
     }
     const credentials = parseCredentials(settings.clientSecretId, text);
+    // RFC 7662 §2.1: the protected resource authenticates as a client, as at a token endpoint.
+    const auth = clientSecretAuthentication(settings.clientAuth, credentials.clientId, credentials.clientSecret);
     const form = new URLSearchParams({ token, token_type_hint: 'access_token' });
-    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
-    if (settings.clientAuth === 'client_secret_post') {
-      form.set('client_id', credentials.clientId);
-      form.set('client_secret', credentials.clientSecret);
-    } else {
-      headers['authorization'] = basicAuthorization(credentials);
-    }
+    for (const [name, value] of auth.params) form.append(name, value);
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', ...auth.headers };
     const limits = this.config.settings.introspection;
     try {
       return await boundedRequest({

@@ -14,6 +14,8 @@ import { RecordingTelemetry, tokenClientConfig } from '../../support/token-clien
 import { generateTestKey, mintJwt, type TestKey } from '../../support/token-minter.js';
 
 const SECRET_ID = 'gatepass/corp-exchange';
+/** Characters the two former encoders wrote differently (! ' ( ) ~), a space and a colon in both parts. */
+const AWKWARD = { client_id: 'gatepass awkward:1', client_secret: "s3cret! '()~ :*-._%+/=" };
 let sm: SecretsManagerServer;
 let restoreEnv: () => void;
 let idp: JwksServer;
@@ -28,7 +30,10 @@ beforeAll(async () => {
   idp.behaviour.keys = [partnerKey.publicJwk];
   as = await startOAuthServer({
     trustedIssuers: [{ issuer: idp.origin, jwksUri: idp.jwksUri }],
-    clients: [{ clientId: 'gatepass', auth: 'client_secret_basic', clientSecret: 'current-secret' }],
+    clients: [
+      { clientId: 'gatepass', auth: 'client_secret_basic', clientSecret: 'current-secret' },
+      { clientId: AWKWARD.client_id, auth: 'client_secret_basic', clientSecret: AWKWARD.client_secret },
+    ],
   });
 });
 
@@ -191,5 +196,24 @@ describe('secret rotation end to end (Secrets Manager, Powertools, oidc-provider
     expect(output).toContain('exchange.client_rejected');
     expect(output).toContain('ClientCredentialsRejected');
     expect(output).not.toContain('previous-secret');
+  });
+});
+
+describe('client_secret_basic with the characters RFC 6749 Appendix B escapes', () => {
+  it('is accepted by oidc-provider for an id and a secret holding ! \' ( ) ~, spaces and colons', async () => {
+    sm.put('gatepass/awkward', AWKWARD);
+    const config = tokenClientConfig({ corp: { issuer: as.issuer, tokenEndpoint: as.tokenEndpoint, clientAuth: 'client_secret_basic', clientSecretId: 'gatepass/awkward' } });
+    const client = new TokenExchangeClient({ config, secrets: clientSecrets() });
+    const issued = await client.exchange({
+      authorizationServer: 'corp',
+      subjectToken: await mintJwt(partnerKey, { iss: idp.origin, sub: 'alice', scope: 'read' }),
+      subjectTokenType: TokenType.AccessToken,
+      audience: ['api'],
+      resource: [],
+      scope: ['read'],
+      requestedTokenType: TokenType.AccessToken,
+    });
+    expect((await as.verify(issued.accessToken))['client_id']).toBe(AWKWARD.client_id);
+    expect(as.tokenRequests.map((r) => r.outcome)).toEqual(['success']);
   });
 });
