@@ -22,7 +22,7 @@ export function clientSecretAuthentication(method: ClientSecretMethod, clientId:
  * the secret are each encoded with application/x-www-form-urlencoded per Appendix B, joined
  * with ":" and base64-encoded as HTTP Basic credentials. So a ":" in the id survives.
  */
-export function basicAuthorization(clientId: string, clientSecret: string): string {
+function basicAuthorization(clientId: string, clientSecret: string): string {
   return `Basic ${Buffer.from(`${formUrlEncode(clientId)}:${formUrlEncode(clientSecret)}`, 'utf8').toString('base64')}`;
 }
 
@@ -37,6 +37,6 @@ export function basicAuthorization(clientId: string, clientSecret: string): stri
  * non-alphanumeric either: `-` and `_` in base64url secrets then break at servers that
  * compare Basic credentials without decoding them (https://github.com/panva/oauth4webapi/issues/148).
  */
-export function formUrlEncode(value: string): string {
+function formUrlEncode(value: string): string {
   return new URLSearchParams([['', value]]).toString().slice(1);
 }

@@ -32,7 +32,7 @@ export function secretsManagerReader(options: SecretsManagerReaderOptions, provi
  * what makes `requestTimeout` fail the request: in @smithy/node-http-handler 4.x it only
  * logs a warning without it (node_modules/@smithy/node-http-handler/dist-es/set-request-timeout.js).
  */
-export function boundedSecretsProvider(options: Pick<SecretsManagerReaderOptions, 'connectTimeoutMs' | 'requestTimeoutMs'>): SecretsProvider {
+function boundedSecretsProvider(options: Pick<SecretsManagerReaderOptions, 'connectTimeoutMs' | 'requestTimeoutMs'>): SecretsProvider {
   const agentOptions = { keepAlive: true };
   const client = new SecretsManagerClient({
     maxAttempts: 2,
@@ -86,7 +86,7 @@ const SAFE_NAME = /^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/;
  * type as `name`. A JSON parse error is dropped rather than kept as `cause`: V8 quotes the
  * input it could not parse, which would be the answer holding the secret.
  */
-export function secretReadErrorOf(error: unknown, secretId: string): SecretReadError {
+function secretReadErrorOf(error: unknown, secretId: string): SecretReadError {
   const sdkError = error instanceof GetParameterError && error.cause !== undefined ? error.cause : error;
   const rawName = sdkError instanceof Error ? sdkError.name : '';
   const name = SAFE_NAME.test(rawName) ? rawName : 'unknown error';

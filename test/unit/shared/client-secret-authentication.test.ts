@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { basicAuthorization, clientSecretAuthentication, formUrlEncode } from '../../../functions/shared/client-secret-authentication.js';
+import { clientSecretAuthentication } from '../../../functions/shared/client-secret-authentication.js';
+
+/** The Basic credentials before base64: encode(id) ":" encode(secret). */
+const basicPair = (clientId: string, clientSecret: string) =>
+  Buffer.from(clientSecretAuthentication('client_secret_basic', clientId, clientSecret).headers['authorization']!.replace(/^Basic /, ''), 'base64').toString('utf8');
+
+/** How one value is encoded: as the secret of a Basic pair whose id is plain. */
+const formUrlEncode = (value: string) => basicPair('id', value).slice('id:'.length);
 
 /** What an authorization server does with Basic credentials (RFC 6749 §2.3.1): base64, split at the first ":", form-decode each part. */
 function decodeBasic(header: string): [string, string] {
@@ -40,9 +47,7 @@ describe('clientSecretAuthentication', () => {
   it('client_secret_basic: Basic base64(encode(id) ":" encode(secret)), which a form decoder reads back exactly', () => {
     const auth = clientSecretAuthentication('client_secret_basic', awkwardId, awkwardSecret);
     expect(auth.params).toEqual([]);
-    expect(auth.headers['authorization']).toBe(basicAuthorization(awkwardId, awkwardSecret));
-    const pair = Buffer.from(auth.headers['authorization']!.replace(/^Basic /, ''), 'base64').toString('utf8');
-    expect(pair).toBe('gate+pass%3A%C3%A9:s3cret%21+%27%28%29%7E+%3A*-._%25%2B%2F%3D%E2%82%AC');
+    expect(basicPair(awkwardId, awkwardSecret)).toBe('gate+pass%3A%C3%A9:s3cret%21+%27%28%29%7E+%3A*-._%25%2B%2F%3D%E2%82%AC');
     expect(decodeBasic(auth.headers['authorization']!)).toEqual([awkwardId, awkwardSecret]);
   });
 
