@@ -116,6 +116,9 @@ describe('authorizer introspection credentials from Secrets Manager', () => {
     expect(idps.legacy.count('/introspect')).toBe(0);
     expect(decisionLines().at(-1)).toMatchObject({ outcome: 'token_invalid', status: 401, route: 'reports' });
     expect(output.join('')).not.toContain('authorizer.internal_error');
+    // The operator's line says what failed, and never the credentials.
+    expect(output.join('')).toContain(`secret ${stalledId} could not be read: timeout`);
+    expect(output.join('')).not.toContain('legacy-s3cret');
   }, 15_000);
 
   it('re-reads the credentials after settings.exchange.secretMaxAgeSeconds, not for the container\'s life', async () => {
