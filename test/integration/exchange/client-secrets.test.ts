@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { TokenType } from '../../../functions/shared/config/config-schema.js';
 import { ErrorCode, GatepassError } from '../../../functions/shared/errors.js';
 import { ClientSecretsFromReader } from '../../../functions/exchange/token-endpoint/client-secrets.js';
+import { ExchangeUnavailableError } from '../../../functions/exchange/token-endpoint/token-endpoint-errors.js';
 import { secretsManagerReader } from '../../../functions/shared/secrets/secrets-manager-reader.js';
 import { TokenClientMetric } from '../../../functions/exchange/audit/exchange-telemetry.js';
 import { TokenExchangeClient } from '../../../functions/exchange/token-endpoint/token-endpoint-client.js';
@@ -103,6 +104,16 @@ describe('client secrets through the shared Secrets Manager reader (real SDK and
     const secrets = clientSecrets();
     sm.fail({ type: 'InternalServiceError', status: 500 }, 5);
     expect(await codeOf(secrets.get(SECRET_ID))).toBe(ErrorCode.ExchangeUnavailable);
+  });
+
+  it('answers exchange_unavailable (retry in 1 s) within its deadline when Secrets Manager accepts and never answers', async () => {
+    const secrets = new ClientSecretsFromReader(secretsManagerReader({ maxAgeSeconds: 300, connectTimeoutMs: 200, requestTimeoutMs: 300, deadlineMs: 500 }));
+    sm.stall(5, SECRET_ID);
+    const started = Date.now();
+    const error = await secrets.get(SECRET_ID).catch((e: unknown) => e as ExchangeUnavailableError);
+    expect(error).toBeInstanceOf(ExchangeUnavailableError);
+    expect(error).toMatchObject({ code: ErrorCode.ExchangeUnavailable, retryAfterSeconds: 1 });
+    expect(Date.now() - started).toBeLessThan(2_500);
   });
 
   it.each([
