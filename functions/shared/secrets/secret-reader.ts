@@ -83,16 +83,3 @@ export class SecretReadError extends GatepassError {
     return !PERMANENT.has(this.failure);
   }
 }
-
-/**
- * A Secrets Manager reader whose code (Powertools Parameters and the SDK) is loaded on its
- * first read: an authorizer that introspects only now and then does not pay the import
- * at cold start, and a JWT-only bundle, which never calls this, drops that code entirely.
- */
-export function lazySecretsManagerReader(options: SecretsManagerReaderOptions): SecretReader {
-  let loaded: Promise<SecretReader> | undefined;
-  return async (secretId, readOptions) => {
-    loaded ??= import('./secrets-manager-reader.js').then(({ secretsManagerReader }) => secretsManagerReader(options));
-    return (await loaded)(secretId, readOptions);
-  };
-}

@@ -4,7 +4,8 @@ import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startSecretsManagerServer, type SecretsManagerServer } from '../../../fakes/secrets-manager-server.js';
 import { ErrorCode } from '../../../functions/shared/errors.js';
-import { lazySecretsManagerReader, SecretReadError, SecretReadFailure, type SecretsManagerReaderOptions } from '../../../functions/shared/secrets/secret-reader.js';
+import { lazySecretsManagerReader } from '../../../functions/shared/secrets/lazy-secrets-manager-reader.js';
+import { SecretReadError, SecretReadFailure, type SecretsManagerReaderOptions } from '../../../functions/shared/secrets/secret-reader.js';
 import { secretsManagerReader } from '../../../functions/shared/secrets/secrets-manager-reader.js';
 import { startStalledListener } from '../../support/stalled-listener.js';
 
