@@ -8,7 +8,8 @@
  * Only `secretsmanager.GetSecretValue` is implemented: an unknown secret answers
  * 400 `ResourceNotFoundException`, any other operation 400 `UnknownOperationException`.
  * `put` creates or replaces a secret; `rotate` stores a new version (new `VersionId`);
- * `fail` makes the next N reads answer a chosen AWS error; `requests` counts reads.
+ * `fail` makes the next N reads answer a chosen AWS error; `stall` makes them hang (accepted,
+ * never answered, as a blackholed endpoint); `requests` counts reads.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -26,7 +27,9 @@ export interface SecretsManagerServer {
   remove(name: string): void;
   /** The next `times` reads (of `name`, or of any secret) answer this AWS error. */
   fail(error: SecretsManagerFault, times?: number, name?: string): void;
-  /** Forgets faults not yet answered. */
+  /** The next `times` reads (of `name`, or of any secret) are accepted and never answered. */
+  stall(times?: number, name?: string): void;
+  /** Forgets faults and stalls not yet answered. */
   clearFaults(): void;
   /** GetSecretValue calls received, total and per secret id. */
   readonly requests: { total: number; readonly bySecret: Map<string, number> };
@@ -58,6 +61,7 @@ const REGION = 'us-east-1';
 export async function startSecretsManagerServer(initial: Readonly<Record<string, string | object>> = {}): Promise<SecretsManagerServer> {
   const secrets = new Map<string, StoredSecret>();
   const faults: { fault: SecretsManagerFault; remaining: number; name: string | undefined }[] = [];
+  const stalls: { remaining: number; name: string | undefined }[] = [];
   const requests = { total: 0, bySecret: new Map<string, number>() };
 
   const store = (name: string, value: string | object): StoredSecret => {
@@ -99,6 +103,13 @@ export async function startSecretsManagerServer(initial: Readonly<Record<string,
     }
     requests.total += 1;
     requests.bySecret.set(secretId, (requests.bySecret.get(secretId) ?? 0) + 1);
+
+    const stall = stalls.find((s) => s.remaining > 0 && (s.name === undefined || s.name === secretId));
+    if (stall) {
+      // Left open on purpose: the client's own timeouts must end it (stop() closes it).
+      stall.remaining -= 1;
+      return;
+    }
 
     const faultIndex = faults.findIndex((f) => f.remaining > 0 && (f.name === undefined || f.name === secretId));
     if (faultIndex !== -1) {
@@ -153,7 +164,11 @@ export async function startSecretsManagerServer(initial: Readonly<Record<string,
     },
     remove: (name) => void secrets.delete(name),
     fail: (fault, times = 1, name) => void faults.push({ fault, remaining: times, name }),
-    clearFaults: () => void faults.splice(0),
+    stall: (times = 1, name) => void stalls.push({ remaining: times, name }),
+    clearFaults: () => {
+      faults.splice(0);
+      stalls.splice(0);
+    },
     resetCounters: () => {
       requests.total = 0;
       requests.bySecret.clear();

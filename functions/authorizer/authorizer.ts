@@ -7,7 +7,8 @@ import { RouteMatcher } from '../shared/route-matcher.js';
 import { sha256Hex } from '../shared/token-id.js';
 import { parseAuthorizerEvent } from './authorizer-event.js';
 import { allowResult, denyResult, type AuthorizerResult } from './authorizer-response.js';
-import { IntrospectionClient, IntrospectionUnavailableError, type SecretReader } from './introspection-client.js';
+import type { SecretReader } from '../shared/secrets/secret-reader.js';
+import { IntrospectionClient, IntrospectionUnavailableError } from './introspection-client.js';
 import { checkTimes, JwtValidator } from './jwt-validator.js';
 import { decomposeJwt, hasJwsShape } from './jwt-structure.js';
 import { assertRouteAccepts, classify, tokenFactsOf, type TokenFacts } from './route-policy.js';
@@ -151,9 +152,14 @@ export class Authorizer {
         this.memo.set(hash, facts, Math.min(this.now() + maxAgeMs, (exp + skew) * 1000));
         return { facts, via: 'jwt' };
       }
-      // A JWT from an issuer that only introspects goes to introspection below;
-      // any other issuer is unknown and costs nothing.
-      if (!this.introspectingIssuer(route.acceptedIssuers)) throw new GatepassError(ErrorCode.IssuerNotAccepted, 'JWT issuer is not configured');
+      // A JWT goes to introspection only when the route's introspecting issuer issued it:
+      // another IdP's token is never handed to that IdP, and is refused with no network call.
+      const introspecting = this.introspectingIssuer(route.acceptedIssuers);
+      const iss = jwt.payload.iss;
+      if (introspecting === undefined || iss === undefined || this.config.issuers[introspecting]?.issuer !== iss) {
+        const configured = Object.values(this.config.issuers).some((issuer) => issuer.issuer === iss);
+        throw new GatepassError(ErrorCode.IssuerNotAccepted, configured ? 'issuer not accepted on this route' : 'JWT issuer is not configured');
+      }
     }
 
     const issuerKey = this.introspectingIssuer(route.acceptedIssuers);

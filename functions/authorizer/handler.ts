@@ -7,7 +7,9 @@ import type { AuthorizerEvent } from './authorizer-event.js';
 import type { AuthorizerResult } from './authorizer-response.js';
 import { UnauthorizedSignal } from './authorizer-response.js';
 import { powertoolsTelemetry } from './authorizer-telemetry.js';
-import { IntrospectionUnavailableError, powertoolsSecretReader, type SecretReader } from './introspection-client.js';
+import { lazySecretsManagerReader } from '../shared/secrets/lazy-secrets-manager-reader.js';
+import { introspectionSecretBounds, type SecretReader } from '../shared/secrets/secret-reader.js';
+import { IntrospectionUnavailableError } from './introspection-client.js';
 
 const refuseSecrets: SecretReader = () => Promise.reject(new IntrospectionUnavailableError('introspection is not in this bundle'));
 
@@ -22,7 +24,7 @@ const config = loadConfigFromEnv();
  */
 // The comparison stays inline: esbuild folds it only there.
 const introspectionSecrets: SecretReader | undefined =
-  process.env['GATEPASS_BUNDLE_INTROSPECTION'] === 'false' ? undefined : powertoolsSecretReader(config.settings.exchange.secretMaxAgeSeconds);
+  process.env['GATEPASS_BUNDLE_INTROSPECTION'] === 'false' ? undefined : lazySecretsManagerReader(introspectionSecretBounds(config.settings));
 if (!introspectionSecrets && Object.values(config.issuers).some((issuer) => issuer.introspection !== undefined)) {
   throw new Error('this authorizer bundle was built without introspection, but the configuration has an issuer that introspects: rebuild it');
 }

@@ -1,12 +1,11 @@
 import type { GatepassConfig, IssuerConfig } from '../shared/config/config-schema.js';
 import { boundedRequest } from '../shared/http/bounded-http.js';
 import { audiencesOf } from '../shared/claims.js';
+import { clientSecretAuthentication } from '../shared/client-secret-authentication.js';
 import { ErrorCode, GatepassError } from '../shared/errors.js';
 import { ExpiringLru } from '../shared/expiring-lru.js';
+import { SecretReadError, type SecretReader } from '../shared/secrets/secret-reader.js';
 import { sha256Hex } from '../shared/token-id.js';
-
-/** Reads a secret's string; `forceFetch` bypasses any cache (after a rotation). */
-export type SecretReader = (secretId: string, options: { forceFetch: boolean }) => Promise<string>;
 
 interface IntrospectionCredentials {
   readonly clientId: string;
@@ -19,16 +18,6 @@ export class IntrospectionUnavailableError extends Error {
     super(message, options);
     this.name = 'IntrospectionUnavailableError';
   }
-}
-
-/** Powertools Parameters, loaded only when an introspection issuer is used (keeps cold starts small). */
-export function powertoolsSecretReader(maxAgeSeconds: number): SecretReader {
-  return async (secretId, { forceFetch }) => {
-    const { getSecret } = await import('@aws-lambda-powertools/parameters/secrets');
-    const value = await getSecret(secretId, { maxAge: maxAgeSeconds, forceFetch });
-    if (typeof value !== 'string') throw new IntrospectionUnavailableError(`secret ${secretId} has no SecretString`);
-    return value;
-  };
 }
 
 function parseCredentials(secretId: string, text: string): IntrospectionCredentials {
@@ -45,12 +34,6 @@ function parseCredentials(secretId: string, text: string): IntrospectionCredenti
   return { clientId, clientSecret };
 }
 
-/** RFC 6749 §2.3.1: form-urlencode each part before joining and base64-encoding. */
-function basicAuthorization({ clientId, clientSecret }: IntrospectionCredentials): string {
-  const encode = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
-  return `Basic ${Buffer.from(`${encode(clientId)}:${encode(clientSecret)}`).toString('base64')}`;
-}
-
 export interface IntrospectionResult {
   readonly claims: Readonly<Record<string, unknown>>;
   readonly cached: boolean;
@@ -64,7 +47,6 @@ export interface IntrospectionResult {
  */
 export class IntrospectionClient {
   private readonly positive: ExpiringLru<Readonly<Record<string, unknown>>>;
-  private readonly credentials = new Map<string, IntrospectionCredentials>();
 
   constructor(
     private readonly config: GatepassConfig,
@@ -121,26 +103,21 @@ export class IntrospectionClient {
 
   private async call(issuer: IssuerConfig, token: string, forceFetch: boolean) {
     const settings = issuer.introspection!;
-    let credentials = forceFetch ? undefined : this.credentials.get(settings.clientSecretId);
-    if (!credentials) {
-      let text: string;
-      try {
-        text = await this.readSecret(settings.clientSecretId, { forceFetch });
-      } catch (error) {
-        // Secrets Manager down or throttling: the endpoint cannot be asked, like a network failure (401, IntrospectionFailed), not a gatepass bug (500).
-        throw new IntrospectionUnavailableError(`secret ${settings.clientSecretId} could not be read`, { cause: error });
-      }
-      credentials = parseCredentials(settings.clientSecretId, text);
-      this.credentials.set(settings.clientSecretId, credentials);
+    // The reader keeps the text for settings.exchange.secretMaxAgeSeconds; parsing it again costs microseconds.
+    let text: string;
+    try {
+      text = await this.readSecret(settings.clientSecretId, { forceFetch });
+    } catch (error) {
+      // Secrets Manager down, slow or throttling: the endpoint cannot be asked, like a network failure (401, IntrospectionFailed), not a gatepass bug (500).
+      const message = error instanceof SecretReadError ? error.message : `secret ${settings.clientSecretId} could not be read`;
+      throw new IntrospectionUnavailableError(message, { cause: error });
     }
+    const credentials = parseCredentials(settings.clientSecretId, text);
+    // RFC 7662 §2.1: the protected resource authenticates as a client, as at a token endpoint.
+    const auth = clientSecretAuthentication(settings.clientAuth, credentials.clientId, credentials.clientSecret);
     const form = new URLSearchParams({ token, token_type_hint: 'access_token' });
-    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
-    if (settings.clientAuth === 'client_secret_post') {
-      form.set('client_id', credentials.clientId);
-      form.set('client_secret', credentials.clientSecret);
-    } else {
-      headers['authorization'] = basicAuthorization(credentials);
-    }
+    for (const [name, value] of auth.params) form.append(name, value);
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', ...auth.headers };
     const limits = this.config.settings.introspection;
     try {
       return await boundedRequest({

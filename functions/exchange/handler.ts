@@ -1,5 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { loadConfigFromEnv } from '../shared/config/config-loader.js';
+import { exchangeSecretBounds } from '../shared/secrets/secret-reader.js';
+import { secretsManagerReader } from '../shared/secrets/secrets-manager-reader.js';
 import { ActorResolver } from './policy/actor-resolver.js';
 import { cacheSinkFor } from './cache/cache-telemetry.js';
 import { exchangeAudit, exchangeLog, exchangeMetrics, logger, metrics } from './audit/exchange-audit.js';
@@ -12,8 +14,10 @@ import { UpstreamForwarder } from './forwarding/upstream-forwarder.js';
 
 // Init, once per container: configuration, clients, keep-alive agents, cache keys.
 const config = loadConfigFromEnv();
-const tokenClient = new TokenExchangeClient({ config, logger, metrics });
-const cache = createExchangeCache({ settings: config.settings, sink: cacheSinkFor(logger, exchangeMetrics) });
+// One Secrets Manager client for the client secrets and the cache key.
+const readSecret = secretsManagerReader(exchangeSecretBounds(config.settings));
+const tokenClient = new TokenExchangeClient({ config, logger, metrics, readSecret });
+const cache = createExchangeCache({ settings: config.settings, sink: cacheSinkFor(logger, exchangeMetrics), readSecret });
 await cache.prepare();
 const service = new ExchangeService({
   config,

@@ -1,5 +1,5 @@
 import { Authorizer, type AuthorizerTelemetry, type Decision } from '../../functions/authorizer/authorizer.js';
-import type { SecretReader } from '../../functions/authorizer/introspection-client.js';
+import type { SecretReader } from '../../functions/shared/secrets/secret-reader.js';
 import { parseConfig } from '../../functions/shared/config/config-validator.js';
 import type { GatepassConfig } from '../../functions/shared/config/config-schema.js';
 import { JwksServer } from '../../fakes/jwks-server.js';

@@ -1,17 +1,12 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ParameterNotFoundError } from '@aws-lambda-powertools/parameters/errors';
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { ErrorCode, GatepassError, isGatepassError } from '../../shared/errors.js';
+import { GatepassError, isGatepassError } from '../../shared/errors.js';
+import { SecretReadError, SecretReadFailure, type SecretReader } from '../../shared/secrets/secret-reader.js';
 import { CacheKeys } from './cache-key.js';
 
 /**
  * Where the cache keys come from. Resolves the derived keys, or rejects with:
  * - GatepassError `gateway_misconfigured` when the secret itself is wrong (missing, binary,
  *   shorter than 32 characters): the cache refuses to run on a bad key;
- * - CacheKeyUnavailableError when it could not be read right now (network, throttling,
+ * - CacheKeyUnavailableError when it could not be read right now (timeout, throttling,
  *   permissions): the cache steps aside and the request is exchanged directly.
  */
 export type CacheKeySource = () => Promise<CacheKeys>;
@@ -29,89 +24,75 @@ export function fixedCacheKeySource(keys: CacheKeys): CacheKeySource {
   return () => resolved;
 }
 
-/** The part of Powertools' SecretsProvider this module uses. */
-export interface SecretReader {
-  get(name: string, options?: { throwOnMissing?: boolean; maxAge?: number }): Promise<unknown>;
-}
-
 export interface SecretCacheKeySourceOptions {
-  /** Default: a Powertools SecretsProvider over a SecretsManagerClient with bounded timeouts. */
-  readonly secrets?: SecretReader;
-  /** After a failed load, later calls fail fast with the same error for this long. Default 10 s. */
+  /** The exchange Lambda's Secrets Manager reader: it keeps the text for settings.exchange.secretMaxAgeSeconds. */
+  readonly readSecret: SecretReader;
+  /** After a failed read, later calls answer at once (the last good keys, or the same error) for this long. Default 10 s. */
   readonly retryAfterMs?: number;
   /** Epoch milliseconds. */
   readonly clock?: () => number;
 }
 
 const DEFAULT_RETRY_AFTER_MS = 10_000;
-const SECRETS_CONNECT_TIMEOUT_MS = 1_000;
-const SECRETS_REQUEST_TIMEOUT_MS = 2_000;
 
 /**
- * Loads the key material from Secrets Manager once per container and keeps the derived keys
- * for the container's life. Concurrent first calls share one read; a failed read is not kept
- * beyond `retryAfterMs`.
+ * Reads the key material through the shared reader, so a rotated secret takes effect within
+ * settings.exchange.secretMaxAgeSeconds; keys are derived again only when the text changed.
+ * A key change is a cache flush (every `pk` changes with the HMAC key, old items are never
+ * found again and expire by TTL), which is what a rotation asks for.
  *
- * Why not refresh on a max age: a key change is a cache flush (every `pk` changes with the
- * HMAC key, so old items are simply never found again and expire by TTL). Keeping one key per
- * container means a rotated secret takes effect as containers are recycled or redeployed,
- * and a warm container never splits its own cache halfway through.
+ * Once a container has good keys, a failed re-read (Secrets Manager, or a bad new value)
+ * keeps them: availability, as for a JWKS that cannot be refetched. Without keys, the
+ * failure is reported. Either way the next read waits `retryAfterMs`, so an outage costs
+ * one timeout per interval, not one per request. Concurrent reads share one call (the reader).
  */
-export function secretCacheKeySource(secretId: string, options: SecretCacheKeySourceOptions = {}): CacheKeySource {
-  const secrets = options.secrets ?? defaultSecretReader();
+export function secretCacheKeySource(secretId: string, options: SecretCacheKeySourceOptions): CacheKeySource {
+  const { readSecret } = options;
   const retryAfterMs = options.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS;
   const clock = options.clock ?? Date.now;
-  let loaded: Promise<CacheKeys> | undefined;
-  let failedAt = 0;
+  let current: { readonly text: string; readonly keys: CacheKeys } | undefined;
+  let lastFailure: { readonly error: unknown; readonly at: number } | undefined;
 
   const load = async (): Promise<CacheKeys> => {
-    let material: unknown;
+    let text: string;
     try {
-      // maxAge is moot: the derived keys are memoised here, the provider is read once.
-      material = await secrets.get(secretId, { throwOnMissing: true, maxAge: 86_400 });
+      text = await readSecret(secretId, { forceFetch: false });
     } catch (error) {
-      if (error instanceof ParameterNotFoundError) {
-        throw new GatepassError(ErrorCode.GatewayMisconfigured, `cache key secret ${secretId} does not exist`, { cause: error });
-      }
-      throw new CacheKeyUnavailableError(`cache key secret ${secretId} could not be read`, { cause: error });
+      throw cacheKeyReadFailure(error, secretId);
     }
-    if (typeof material !== 'string') {
-      throw new GatepassError(ErrorCode.GatewayMisconfigured, `cache key secret ${secretId} must hold a SecretString`);
-    }
+    if (current?.text === text) return current.keys;
+    let keys: CacheKeys;
     try {
-      return CacheKeys.fromMaterial(material);
+      keys = CacheKeys.fromMaterial(text);
     } catch (error) {
       if (isGatepassError(error)) throw new GatepassError(error.code, `cache key secret ${secretId}: ${error.message}`, { cause: error });
       throw error;
     }
+    current = { text, keys };
+    return keys;
   };
 
-  return () => {
-    if (loaded && failedAt !== 0 && clock() - failedAt >= retryAfterMs) loaded = undefined;
-    if (!loaded) {
-      failedAt = 0;
-      const attempt = load();
-      loaded = attempt;
-      attempt.catch(() => {
-        if (loaded === attempt) failedAt = clock();
-      });
+  return async () => {
+    if (lastFailure && clock() - lastFailure.at < retryAfterMs) {
+      if (current) return current.keys;
+      throw lastFailure.error;
     }
-    return loaded;
+    try {
+      const keys = await load();
+      lastFailure = undefined;
+      return keys;
+    } catch (error) {
+      lastFailure = { error, at: clock() };
+      if (current) return current.keys;
+      throw error;
+    }
   };
 }
 
-function defaultSecretReader(): SecretReader {
-  const agentOptions = { keepAlive: true };
-  // Without bounded timeouts a blackholed Secrets Manager would hang the request: with @smithy/node-http-handler 4.x a requestTimeout alone only logs a warning.
-  const client = new SecretsManagerClient({
-    maxAttempts: 2,
-    requestHandler: new NodeHttpHandler({
-      connectionTimeout: SECRETS_CONNECT_TIMEOUT_MS,
-      requestTimeout: SECRETS_REQUEST_TIMEOUT_MS,
-      throwOnRequestTimeout: true,
-      httpAgent: new HttpAgent(agentOptions),
-      httpsAgent: new HttpsAgent(agentOptions),
-    }),
-  });
-  return new SecretsProvider({ awsSdkV3Client: client });
+/** A missing or binary secret is the deployment's fault; anything else (timeouts, throttling, permissions) lets the cache step aside. */
+function cacheKeyReadFailure(error: unknown, secretId: string): Error {
+  if (error instanceof SecretReadError && (error.failure === SecretReadFailure.NotFound || error.failure === SecretReadFailure.NotText)) {
+    return new GatepassError(error.code, `cache key secret ${secretId} is unusable: ${error.failure}`, { cause: error });
+  }
+  return new CacheKeyUnavailableError(`cache key secret ${secretId} could not be read`, { cause: error });
 }

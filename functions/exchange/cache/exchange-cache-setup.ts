@@ -2,7 +2,9 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Settings } from '../../shared/config/config-schema.js';
 import { CACHE_KEY_SECRET_ENV, CACHE_TABLE_ENV } from '../../shared/contracts/environment-variables.js';
 import { CacheKeys } from './cache-key.js';
-import { fixedCacheKeySource, secretCacheKeySource, type CacheKeySource, type SecretReader } from './cache-key-source.js';
+import { exchangeSecretBounds, type SecretReader } from '../../shared/secrets/secret-reader.js';
+import { secretsManagerReader } from '../../shared/secrets/secrets-manager-reader.js';
+import { fixedCacheKeySource, secretCacheKeySource, type CacheKeySource } from './cache-key-source.js';
 import { createCacheTableClient, DynamoCacheTable } from './cache-table.js';
 import { silentCacheSink, type CacheSink } from './cache-telemetry.js';
 import { ExchangeCache } from './exchange-cache.js';
@@ -17,8 +19,8 @@ export interface ExchangeCacheSetupOptions {
   readonly clock?: () => number;
   /** Default: createCacheTableClient(settings.cache), endpoint from the SDK's usual sources. */
   readonly dynamoClient?: DynamoDBClient;
-  /** Default: a Powertools SecretsProvider with bounded timeouts. */
-  readonly secrets?: SecretReader;
+  /** The exchange Lambda's one Secrets Manager reader; default: a reader of its own with exchangeSecretBounds(settings). */
+  readonly readSecret?: SecretReader;
 }
 
 /**
@@ -40,8 +42,8 @@ export interface ExchangeCacheSetupOptions {
  * The cache counts lookups (`CacheHit` by layer) itself; the handler only puts `layer` in
  * its audit line.
  * Reports its mode once through the sink (`init` event):
- * - both variables set: memory and table; the key material is read from the secret on the
- *   first lookup and kept for the container's life;
+ * - both variables set: memory and table; the key material is read from the secret at
+ *   `prepare` and re-read after settings.exchange.secretMaxAgeSeconds (cache-key-source.ts);
  * - GATEPASS_CACHE_TABLE unset: memory only, keyed by a random per-container key (nothing
  *   outside this container reads these entries, so the secret is not needed);
  * - GATEPASS_CACHE_TABLE set without GATEPASS_CACHE_KEY_SECRET_ID: memory only with a random
@@ -71,7 +73,7 @@ export function createExchangeCache(options: ExchangeCacheSetupOptions): Exchang
   }
 
   const keys: CacheKeySource = secretCacheKeySource(secretId, {
-    ...(options.secrets ? { secrets: options.secrets } : {}),
+    readSecret: options.readSecret ?? secretsManagerReader(exchangeSecretBounds(options.settings)),
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const client = options.dynamoClient ?? createCacheTableClient(options.settings.cache);

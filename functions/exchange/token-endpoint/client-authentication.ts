@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { importJWK, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { clientSecretAuthentication, type ClientAuthentication } from '../../shared/client-secret-authentication.js';
 import { ErrorCode, GatepassError } from '../../shared/errors.js';
 import type { ClientCredentials } from './client-secrets.js';
 import type { Clock } from '../exchange-clock.js';
@@ -7,10 +8,8 @@ import { keyFailure } from './token-endpoint-errors.js';
 
 /**
  * How gatepass authenticates itself at a token endpoint (RFC 6749 §2.3, RFC 7523 §2.2):
- * - client_secret_basic: `Authorization: Basic base64(urlencode(id) ":" urlencode(secret))`.
- *   Both parts are application/x-www-form-urlencoded BEFORE base64 (RFC 6749 §2.3.1), so
- *   ids and secrets with `:`, `%`, `+` or spaces survive.
- * - client_secret_post: `client_id` and `client_secret` in the form body.
+ * - client_secret_basic and client_secret_post: as at an introspection endpoint, by the one
+ *   encoder in functions/shared/client-secret-authentication.ts (RFC 6749 §2.3.1).
  * - private_key_jwt: a fresh assertion per request, signed with the secret's private JWK:
  *   iss = sub = client id, aud = the token endpoint URL, a random jti, iat = now,
  *   exp = now + 60 s; `client_assertion_type` jwt-bearer. The key is imported once per
@@ -21,12 +20,6 @@ export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'p
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** Lifetime of a client assertion (seconds). */
 const CLIENT_ASSERTION_LIFETIME_SECONDS = 60;
-
-/** What a request needs to carry: extra headers and extra form parameters. */
-export interface ClientAuthentication {
-  readonly headers: Readonly<Record<string, string>>;
-  readonly params: readonly (readonly [string, string])[];
-}
 
 export interface AuthenticationTarget {
   /** The token endpoint URL: the assertion's audience. */
@@ -53,15 +46,9 @@ export class ClientAuthenticator {
 
   async authenticate(method: ClientAuthMethod, credentials: ClientCredentials, target: AuthenticationTarget): Promise<ClientAuthentication> {
     switch (method) {
-      case 'client_secret_basic': {
-        const secret = requireSecret(credentials, method, target.secretId);
-        const pair = `${formEncode(credentials.clientId)}:${formEncode(secret)}`;
-        return { headers: { authorization: `Basic ${Buffer.from(pair, 'utf8').toString('base64')}` }, params: [] };
-      }
-      case 'client_secret_post': {
-        const secret = requireSecret(credentials, method, target.secretId);
-        return { headers: {}, params: [['client_id', credentials.clientId], ['client_secret', secret]] };
-      }
+      case 'client_secret_basic':
+      case 'client_secret_post':
+        return clientSecretAuthentication(method, credentials.clientId, requireSecret(credentials, method, target.secretId));
       case 'private_key_jwt':
         return { headers: {}, params: [['client_id', credentials.clientId], ['client_assertion_type', CLIENT_ASSERTION_TYPE], ['client_assertion', await this.#assertion(credentials, target)]] };
     }
@@ -120,11 +107,6 @@ export function signingAlgorithmOf(jwk: Readonly<JWK>): string | undefined {
   if (jwk.kty === 'RSA') return 'RS256';
   if ((jwk.kty === 'EC' || jwk.kty === 'OKP') && typeof jwk.crv === 'string') return CURVE_ALGORITHM[jwk.crv];
   return undefined;
-}
-
-/** application/x-www-form-urlencoded encoding of one value (RFC 6749 Appendix B). */
-export function formEncode(value: string): string {
-  return new URLSearchParams([['', value]]).toString().slice(1);
 }
 
 function requireSecret(credentials: ClientCredentials, method: ClientAuthMethod, secretId: string): string {

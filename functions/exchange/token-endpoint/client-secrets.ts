@@ -1,9 +1,8 @@
 import { hash } from 'node:crypto';
 import { inspect } from 'node:util';
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { JWK } from 'jose';
 import { ErrorCode, GatepassError } from '../../shared/errors.js';
+import type { SecretReader } from '../../shared/secrets/secret-reader.js';
 import { secretsFailure } from './token-endpoint-errors.js';
 
 /**
@@ -102,40 +101,18 @@ export interface ClientSecretSource {
   refresh(secretId: string): Promise<ClientCredentials>;
 }
 
-export interface SecretsManagerClientSecretsOptions {
-  /** Seconds a read secret is reused (settings.exchange.secretMaxAgeSeconds). */
-  readonly maxAgeSeconds: number;
-  /** Default: a Powertools SecretsProvider on an SDK client with short timeouts. */
-  readonly provider?: SecretsProvider;
-  readonly connectTimeoutMs?: number;
-  readonly requestTimeoutMs?: number;
-}
-
 /**
- * Client secrets from Secrets Manager through Powertools Parameters (`SecretsProvider`,
- * cached for `maxAgeSeconds`; `forceFetch` on refresh). Concurrent reads of one secret
- * share a single call. The SDK honours `AWS_ENDPOINT_URL_SECRETS_MANAGER`.
+ * Client secrets read through the exchange Lambda's Secrets Manager reader (which keeps the
+ * text for settings.exchange.secretMaxAgeSeconds and shares concurrent reads); `refresh`
+ * forces a re-read. A text is parsed once, and the same ClientCredentials object is
+ * returned while it does not change.
  */
-export class SecretsManagerClientSecrets implements ClientSecretSource {
-  readonly #provider: SecretsProvider;
-  readonly #maxAge: number;
-  readonly #inFlight = new Map<string, Promise<ClientCredentials>>();
+export class ClientSecretsFromReader implements ClientSecretSource {
+  readonly #readSecret: SecretReader;
   readonly #parsed = new Map<string, { text: string; credentials: ClientCredentials }>();
 
-  constructor(options: SecretsManagerClientSecretsOptions) {
-    this.#maxAge = options.maxAgeSeconds;
-    this.#provider =
-      options.provider ??
-      new SecretsProvider({
-        clientConfig: {
-          maxAttempts: 2,
-          requestHandler: new NodeHttpHandler({
-            connectionTimeout: options.connectTimeoutMs ?? 1000,
-            requestTimeout: options.requestTimeoutMs ?? 3000,
-            throwOnRequestTimeout: true,
-          }),
-        },
-      });
+  constructor(readSecret: SecretReader) {
+    this.#readSecret = readSecret;
   }
 
   get(secretId: string): Promise<ClientCredentials> {
@@ -146,29 +123,13 @@ export class SecretsManagerClientSecrets implements ClientSecretSource {
     return this.#read(secretId, true);
   }
 
-  /** Forgets every cached secret (tests). */
-  clearCaches(): void {
-    this.#provider.clearCache();
-    this.#parsed.clear();
-  }
-
-  #read(secretId: string, forceFetch: boolean): Promise<ClientCredentials> {
-    const key = `${forceFetch ? 'refresh' : 'get'}:${secretId}`;
-    const pending = this.#inFlight.get(key);
-    if (pending) return pending;
-    const read = this.#fetch(secretId, forceFetch).finally(() => this.#inFlight.delete(key));
-    this.#inFlight.set(key, read);
-    return read;
-  }
-
-  async #fetch(secretId: string, forceFetch: boolean): Promise<ClientCredentials> {
-    let text: unknown;
+  async #read(secretId: string, forceFetch: boolean): Promise<ClientCredentials> {
+    let text: string;
     try {
-      text = await this.#provider.get(secretId, { maxAge: this.#maxAge, forceFetch });
+      text = await this.#readSecret(secretId, { forceFetch });
     } catch (error) {
       throw secretsFailure(error, secretId);
     }
-    if (typeof text !== 'string') throw misconfigured(secretId, 'has no SecretString');
     const known = this.#parsed.get(secretId);
     if (known && known.text === text) return known.credentials;
     const credentials = parseClientSecret(text, secretId);

@@ -5,7 +5,9 @@ import { MetricName } from '../../shared/contracts/metric-names.js';
 import { verifyIssuedAudience } from '../policy/audience-narrowing.js';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
 import { ClientAuthenticator } from './client-authentication.js';
-import { SecretsManagerClientSecrets, type ClientCredentials, type ClientSecretSource } from './client-secrets.js';
+import { ClientSecretsFromReader, type ClientCredentials, type ClientSecretSource } from './client-secrets.js';
+import { exchangeSecretBounds, type SecretReader } from '../../shared/secrets/secret-reader.js';
+import { secretsManagerReader } from '../../shared/secrets/secrets-manager-reader.js';
 import { systemClock, type Clock } from '../exchange-clock.js';
 import type { ExchangeRequest, IssuedToken } from '../exchange-model.js';
 import { silentLogger, silentMetrics, TokenClientMetric, type ExchangeLogger, type ExchangeMetrics } from '../audit/exchange-telemetry.js';
@@ -46,8 +48,10 @@ const CLIENT_CREDENTIALS_GRANT = 'client_credentials';
 export interface TokenExchangeClientOptions {
   /** The validated configuration (validateConfig / loadConfigFromEnv). */
   readonly config: GatepassConfig;
-  /** Default: Secrets Manager through Powertools Parameters, max age settings.exchange.secretMaxAgeSeconds. */
+  /** Parsed client credentials (tests pass their own); default: read through `readSecret`. */
   readonly secrets?: ClientSecretSource;
+  /** The exchange Lambda's one Secrets Manager reader; default: a reader of its own with exchangeSecretBounds(settings). */
+  readonly readSecret?: SecretReader;
   readonly clock?: Clock;
   /** Jitter source in [0, 1); default Math.random. */
   readonly random?: () => number;
@@ -103,13 +107,7 @@ export class TokenExchangeClient {
     this.#random = options.random ?? Math.random;
     this.#logger = options.logger ?? silentLogger;
     this.#metrics = options.metrics ?? silentMetrics;
-    this.#secrets =
-      options.secrets ??
-      new SecretsManagerClientSecrets({
-        maxAgeSeconds: this.#settings.secretMaxAgeSeconds,
-        connectTimeoutMs: this.#settings.connectTimeoutMs,
-        requestTimeoutMs: this.#settings.requestTimeoutMs,
-      });
+    this.#secrets = options.secrets ?? new ClientSecretsFromReader(options.readSecret ?? secretsManagerReader(exchangeSecretBounds(config.settings)));
     this.#authenticator = new ClientAuthenticator(this.#clock);
 
     for (const [key, server] of Object.entries(config.authorizationServers)) {

@@ -1,5 +1,6 @@
 import { ErrorCode, GatepassError } from '../../shared/errors.js';
 import { HttpRequestError, HttpRequestErrorKind, type BoundedResponse } from '../../shared/http/bounded-http.js';
+import { SecretReadError } from '../../shared/secrets/secret-reader.js';
 
 /**
  * Every translation from what the token endpoint path can meet (transport failures,
@@ -94,18 +95,14 @@ export function retryAfterMsOf(value: string | string[] | undefined, nowMs: numb
 }
 
 /**
- * A Secrets Manager read failure. Powertools wraps SDK errors in `GetParameterError` with
- * the SDK error as `cause`. A missing secret, a denied read or an undecryptable secret is
- * the deployment's fault; throttling, timeouts and outages are temporary.
+ * A client secret that could not be read (the shared reader's SecretReadError): permanent
+ * failures stay `gateway_misconfigured`; passing ones (timeouts, throttling, outages, or
+ * anything else a reader throws) become a 503 that asks the caller to retry in a second.
  */
 export function secretsFailure(error: unknown, secretId: string): GatepassError {
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  const name = cause instanceof Error ? cause.name : 'unknown error';
-  const permanent = new Set(['ResourceNotFoundException', 'AccessDeniedException', 'DecryptionFailure', 'InvalidParameterException', 'InvalidRequestException', 'ParameterNotFoundError']);
-  if (permanent.has(name)) {
-    return new GatepassError(ErrorCode.GatewayMisconfigured, `client secret ${secretId} cannot be read: ${name}`, { cause: error });
-  }
-  return new ExchangeUnavailableError(`client secret ${secretId} could not be read now: ${name}`, 1, { cause: error });
+  if (error instanceof SecretReadError && !error.transient) return error;
+  const what = error instanceof SecretReadError ? error.failure : 'unknown error';
+  return new ExchangeUnavailableError(`client secret ${secretId} could not be read now: ${what}`, 1, { cause: error });
 }
 
 /** A private key that jose cannot import or sign with. */

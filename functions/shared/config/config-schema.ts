@@ -159,7 +159,7 @@ const SettingsSchema = v.strictObject({
       refreshMarginSeconds: int(0, 600, 30),
       /** Longest `act` chain a subject token may already carry. */
       maxActDepth: int(0, 10, 1),
-      /** Client secrets are re-read from Secrets Manager after this long. */
+      /** Every secret (client secrets, introspection credentials, the cache key) is re-read from Secrets Manager after this long. */
       secretMaxAgeSeconds: int(0, 86400, 300),
       circuitBreaker: v.optional(
         v.strictObject({

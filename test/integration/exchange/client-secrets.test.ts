@@ -3,7 +3,9 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TokenType } from '../../../functions/shared/config/config-schema.js';
 import { ErrorCode, GatepassError } from '../../../functions/shared/errors.js';
-import { SecretsManagerClientSecrets } from '../../../functions/exchange/token-endpoint/client-secrets.js';
+import { ClientSecretsFromReader } from '../../../functions/exchange/token-endpoint/client-secrets.js';
+import { ExchangeUnavailableError } from '../../../functions/exchange/token-endpoint/token-endpoint-errors.js';
+import { secretsManagerReader } from '../../../functions/shared/secrets/secrets-manager-reader.js';
 import { TokenClientMetric } from '../../../functions/exchange/audit/exchange-telemetry.js';
 import { TokenExchangeClient } from '../../../functions/exchange/token-endpoint/token-endpoint-client.js';
 import { JwksServer } from '../../../fakes/jwks-server.js';
@@ -13,6 +15,8 @@ import { RecordingTelemetry, tokenClientConfig } from '../../support/token-clien
 import { generateTestKey, mintJwt, type TestKey } from '../../support/token-minter.js';
 
 const SECRET_ID = 'gatepass/corp-exchange';
+/** Characters the two former encoders wrote differently (! ' ( ) ~), a space and a colon in both parts. */
+const AWKWARD = { client_id: 'gatepass awkward:1', client_secret: "s3cret! '()~ :*-._%+/=" };
 let sm: SecretsManagerServer;
 let restoreEnv: () => void;
 let idp: JwksServer;
@@ -27,7 +31,10 @@ beforeAll(async () => {
   idp.behaviour.keys = [partnerKey.publicJwk];
   as = await startOAuthServer({
     trustedIssuers: [{ issuer: idp.origin, jwksUri: idp.jwksUri }],
-    clients: [{ clientId: 'gatepass', auth: 'client_secret_basic', clientSecret: 'current-secret' }],
+    clients: [
+      { clientId: 'gatepass', auth: 'client_secret_basic', clientSecret: 'current-secret' },
+      { clientId: AWKWARD.client_id, auth: 'client_secret_basic', clientSecret: AWKWARD.client_secret },
+    ],
   });
 });
 
@@ -45,6 +52,9 @@ beforeEach(() => {
   as.resetCounters();
 });
 
+/** Client secrets as the exchange Lambda reads them: the shared reader, a 300 s max age. */
+const clientSecrets = () => new ClientSecretsFromReader(secretsManagerReader({ maxAgeSeconds: 300, connectTimeoutMs: 1_000, requestTimeoutMs: 3_000, deadlineMs: 4_000 }));
+
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {
     await promise;
@@ -55,9 +65,9 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
   }
 }
 
-describe('SecretsManagerClientSecrets with the real SDK and Powertools Parameters', () => {
+describe('client secrets through the shared Secrets Manager reader (real SDK and Powertools Parameters)', () => {
   it('reads the secret through AWS_ENDPOINT_URL_SECRETS_MANAGER and reuses it within its max age', async () => {
-    const secrets = new SecretsManagerClientSecrets({ maxAgeSeconds: 300 });
+    const secrets = clientSecrets();
     const first = await secrets.get(SECRET_ID);
     const second = await secrets.get(SECRET_ID);
     expect(first.clientId).toBe('gatepass');
@@ -67,13 +77,13 @@ describe('SecretsManagerClientSecrets with the real SDK and Powertools Parameter
   });
 
   it('shares one read between concurrent callers', async () => {
-    const secrets = new SecretsManagerClientSecrets({ maxAgeSeconds: 300 });
+    const secrets = clientSecrets();
     await Promise.all(Array.from({ length: 20 }, () => secrets.get(SECRET_ID)));
     expect(sm.requests.total).toBe(1);
   });
 
   it('reads past the cache on refresh and sees a rotated secret', async () => {
-    const secrets = new SecretsManagerClientSecrets({ maxAgeSeconds: 300 });
+    const secrets = clientSecrets();
     const before = await secrets.get(SECRET_ID);
     sm.rotate(SECRET_ID, { client_id: 'gatepass', client_secret: 'next-secret' });
     expect((await secrets.get(SECRET_ID)).fingerprint).toBe(before.fingerprint);
@@ -84,16 +94,26 @@ describe('SecretsManagerClientSecrets with the real SDK and Powertools Parameter
   });
 
   it('answers gateway_misconfigured for a missing secret or a denied read', async () => {
-    const secrets = new SecretsManagerClientSecrets({ maxAgeSeconds: 300 });
+    const secrets = clientSecrets();
     expect(await codeOf(secrets.get('gatepass/does-not-exist'))).toBe(ErrorCode.GatewayMisconfigured);
     sm.fail({ type: 'AccessDeniedException' });
     expect(await codeOf(secrets.refresh(SECRET_ID))).toBe(ErrorCode.GatewayMisconfigured);
   });
 
   it('answers exchange_unavailable when Secrets Manager fails for a while', async () => {
-    const secrets = new SecretsManagerClientSecrets({ maxAgeSeconds: 300 });
+    const secrets = clientSecrets();
     sm.fail({ type: 'InternalServiceError', status: 500 }, 5);
     expect(await codeOf(secrets.get(SECRET_ID))).toBe(ErrorCode.ExchangeUnavailable);
+  });
+
+  it('answers exchange_unavailable (retry in 1 s) within its deadline when Secrets Manager accepts and never answers', async () => {
+    const secrets = new ClientSecretsFromReader(secretsManagerReader({ maxAgeSeconds: 300, connectTimeoutMs: 200, requestTimeoutMs: 300, deadlineMs: 500 }));
+    sm.stall(5, SECRET_ID);
+    const started = Date.now();
+    const error = await secrets.get(SECRET_ID).catch((e: unknown) => e as ExchangeUnavailableError);
+    expect(error).toBeInstanceOf(ExchangeUnavailableError);
+    expect(error).toMatchObject({ code: ErrorCode.ExchangeUnavailable, retryAfterSeconds: 1 });
+    expect(Date.now() - started).toBeLessThan(2_500);
   });
 
   it.each([
@@ -106,7 +126,7 @@ describe('SecretsManagerClientSecrets with the real SDK and Powertools Parameter
     ['both a secret and a key', '{"client_id":"gatepass","client_secret":"leaky-value","private_key_jwk":{"kty":"EC","d":"x"}}'],
   ])('refuses a secret that is %s, naming the secret id and never its content', async (_name, text) => {
     sm.put('gatepass/bad', text);
-    const secrets = new SecretsManagerClientSecrets({ maxAgeSeconds: 300 });
+    const secrets = clientSecrets();
     const error = await secrets.get('gatepass/bad').catch((e: unknown) => e as GatepassError);
     expect(error).toBeInstanceOf(GatepassError);
     expect((error as GatepassError).code).toBe(ErrorCode.GatewayMisconfigured);
@@ -119,7 +139,7 @@ describe('secret rotation end to end (Secrets Manager, Powertools, oidc-provider
   const setup = () => {
     const config = tokenClientConfig({ corp: { issuer: as.issuer, tokenEndpoint: as.tokenEndpoint, clientAuth: 'client_secret_basic', clientSecretId: SECRET_ID } });
     const telemetry = new RecordingTelemetry();
-    const secrets = new SecretsManagerClientSecrets({ maxAgeSeconds: 300 });
+    const secrets = clientSecrets();
     const client = new TokenExchangeClient({ config, secrets, logger: telemetry.logger, metrics: telemetry.metrics });
     return { client, secrets, telemetry };
   };
@@ -176,7 +196,7 @@ describe('secret rotation end to end (Secrets Manager, Powertools, oidc-provider
     try {
       const config = tokenClientConfig({ corp: { issuer: as.issuer, tokenEndpoint: as.tokenEndpoint, clientSecretId: SECRET_ID } });
       const metrics = new Metrics({ namespace: 'gatepass', serviceName: 'gatepass-exchange' });
-      const client = new TokenExchangeClient({ config, secrets: new SecretsManagerClientSecrets({ maxAgeSeconds: 300 }), logger: new Logger({ serviceName: 'gatepass-exchange' }), metrics });
+      const client = new TokenExchangeClient({ config, secrets: clientSecrets(), logger: new Logger({ serviceName: 'gatepass-exchange' }), metrics });
       expect(await codeOf(exchange(client))).toBe(ErrorCode.GatewayMisconfigured);
       metrics.publishStoredMetrics();
     } finally {
@@ -187,5 +207,24 @@ describe('secret rotation end to end (Secrets Manager, Powertools, oidc-provider
     expect(output).toContain('exchange.client_rejected');
     expect(output).toContain('ClientCredentialsRejected');
     expect(output).not.toContain('previous-secret');
+  });
+});
+
+describe('client_secret_basic with the characters RFC 6749 Appendix B escapes', () => {
+  it('is accepted by oidc-provider for an id and a secret holding ! \' ( ) ~, spaces and colons', async () => {
+    sm.put('gatepass/awkward', AWKWARD);
+    const config = tokenClientConfig({ corp: { issuer: as.issuer, tokenEndpoint: as.tokenEndpoint, clientAuth: 'client_secret_basic', clientSecretId: 'gatepass/awkward' } });
+    const client = new TokenExchangeClient({ config, secrets: clientSecrets() });
+    const issued = await client.exchange({
+      authorizationServer: 'corp',
+      subjectToken: await mintJwt(partnerKey, { iss: idp.origin, sub: 'alice', scope: 'read' }),
+      subjectTokenType: TokenType.AccessToken,
+      audience: ['api'],
+      resource: [],
+      scope: ['read'],
+      requestedTokenType: TokenType.AccessToken,
+    });
+    expect((await as.verify(issued.accessToken))['client_id']).toBe(AWKWARD.client_id);
+    expect(as.tokenRequests.map((r) => r.outcome)).toEqual(['success']);
   });
 });

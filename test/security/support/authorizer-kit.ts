@@ -5,7 +5,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Authorizer, type AuthorizerTelemetry, type Decision } from '../../../functions/authorizer/authorizer.js';
 import { UnauthorizedSignal } from '../../../functions/authorizer/authorizer-response.js';
 import { powertoolsTelemetry } from '../../../functions/authorizer/authorizer-telemetry.js';
-import type { SecretReader } from '../../../functions/authorizer/introspection-client.js';
+import type { SecretReader } from '../../../functions/shared/secrets/secret-reader.js';
 import { parseConfig } from '../../../functions/shared/config/config-validator.js';
 import type { GatepassConfig } from '../../../functions/shared/config/config-schema.js';
 import { METRICS_NAMESPACE, ServiceName } from '../../../functions/shared/contracts/metric-names.js';

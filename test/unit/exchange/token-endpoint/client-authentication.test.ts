@@ -5,7 +5,6 @@ import { ErrorCode } from '../../../../functions/shared/errors.js';
 import {
   CLIENT_ASSERTION_TYPE,
   ClientAuthenticator,
-  formEncode,
   signingAlgorithmOf,
 } from '../../../../functions/exchange/token-endpoint/client-authentication.js';
 import { parseClientSecret } from '../../../../functions/exchange/token-endpoint/client-secrets.js';
@@ -34,10 +33,6 @@ describe('client_secret_basic', () => {
     expect(decoded).toBe('my+client:a%3Ab%2Bc%25d%2Fe');
     const [id, secret] = decoded.split(':').map((part) => decodeURIComponent(part.replace(/\+/g, '%20')));
     expect([id, secret]).toEqual(['my client', 'a:b+c%d/e']);
-  });
-
-  it('encodes like application/x-www-form-urlencoded', () => {
-    expect(formEncode('a b*~!')).toBe('a+b*%7E%21');
   });
 });
 

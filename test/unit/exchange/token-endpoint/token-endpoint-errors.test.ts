@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SecretReadError, SecretReadFailure } from '../../../../functions/shared/secrets/secret-reader.js';
 import { ErrorCode, GatepassError } from '../../../../functions/shared/errors.js';
 import {
   classifyAnswer,
@@ -97,22 +98,20 @@ describe('classifyTransportFailure', () => {
 });
 
 describe('secretsFailure', () => {
-  const wrapped = (name: string) => {
-    const cause = new Error('sdk');
-    cause.name = name;
-    return new Error('powertools', { cause });
-  };
+  const failed = (failure: SecretReadFailure) => new SecretReadError(failure, 'gatepass/x', 'scripted');
 
-  it('blames the deployment for missing, denied or undecryptable secrets', () => {
-    for (const name of ['ResourceNotFoundException', 'AccessDeniedException', 'DecryptionFailure']) {
-      expect(secretsFailure(wrapped(name), 'gatepass/x').code).toBe(ErrorCode.GatewayMisconfigured);
+  it('blames the deployment for missing, denied or binary secrets', () => {
+    for (const failure of [SecretReadFailure.NotFound, SecretReadFailure.AccessDenied, SecretReadFailure.NotText]) {
+      expect(secretsFailure(failed(failure), 'gatepass/x').code).toBe(ErrorCode.GatewayMisconfigured);
     }
   });
 
-  it('treats throttling and outages as temporary', () => {
-    const error = secretsFailure(wrapped('ThrottlingException'), 'gatepass/x');
-    expect(error.code).toBe(ErrorCode.ExchangeUnavailable);
-    expect(error).toMatchObject({ retryAfterSeconds: 1 });
+  it('treats timeouts, throttling, outages and unknown errors as temporary, retry in a second', () => {
+    for (const error of [failed(SecretReadFailure.Timeout), failed(SecretReadFailure.Unavailable), new Error('socket hang up')]) {
+      const mapped = secretsFailure(error, 'gatepass/x');
+      expect(mapped.code).toBe(ErrorCode.ExchangeUnavailable);
+      expect(mapped).toMatchObject({ retryAfterSeconds: 1 });
+    }
   });
 });
 
