@@ -5,7 +5,7 @@ import { ExpiringLru } from '../shared/expiring-lru.js';
 import { RouteMatcher } from '../shared/route-matcher.js';
 import { sha256Hex } from '../shared/token-id.js';
 import { parseAuthorizerEvent } from './authorizer-event.js';
-import { allowResult, denyResult, type AuthorizerContext, type AuthorizerResult } from './authorizer-response.js';
+import { allowResult, callerStatus, denyResult, type AuthorizerContext, type AuthorizerResult } from './authorizer-response.js';
 import { IntrospectionClient, IntrospectionUnavailableError, type SecretReader } from './introspection-client.js';
 import { checkTimes, JwtValidator } from './jwt-validator.js';
 import { decomposeJwt, hasJwsShape } from './jwt-structure.js';
@@ -14,6 +14,7 @@ import { assertRouteAccepts, classify, tokenFactsOf, type Action, type TokenFact
 /** One authorizer decision, as logged and counted. */
 export interface Decision {
   readonly outcome: 'allow' | ErrorCode;
+  /** The status the caller receives (403 for every refusal on an HTTP API), not the code's own. */
   readonly status: number;
   readonly format: string;
   readonly route?: string;
@@ -129,7 +130,8 @@ export class Authorizer {
         ...(tokenId !== undefined ? { tokenId } : {}),
         ...(issuer !== undefined ? { issuer, via } : {}),
       };
-      this.deps.telemetry.decision({ ...known, outcome: error.code, status, format: request.format, reason: error.message });
+      // The status the caller gets, beside the code: on an HTTP API every refusal is a 403.
+      this.deps.telemetry.decision({ ...known, outcome: error.code, status: callerStatus(request, status), format: request.format, reason: error.message });
       return denyResult(request, status, error.code);
     }
   }

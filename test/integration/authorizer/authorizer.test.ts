@@ -507,3 +507,28 @@ describe('authorizer: weak keys are rejected however they are served', () => {
     expect(telemetry.last?.outcome).toBe('token_invalid');
   });
 });
+
+describe('authorizer: the decision line logs the status the caller gets', () => {
+  // HTTP API simple responses have one refusal, `isAuthorized: false`, which API Gateway
+  // answers with 403 whatever the reason; REST says 401 only by throwing "Unauthorized".
+  // https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html
+  it('logs 403 beside the code for a refusal on an HTTP API (payload 2.0 simple response)', async () => {
+    const { authorizer, telemetry } = buildAuthorizer(testConfigDocument(idps));
+    expect(await authorizer.handle(httpApiEvent({ ...ordersRead }))).toEqual({ isAuthorized: false });
+    expect(telemetry.last).toMatchObject({ outcome: 'token_missing', status: 403, format: 'http-v2' });
+    const noScope = await partnerToken(partnerRs, { scope: 'profile' });
+    expect(await authorizer.handle(httpApiEvent({ ...ordersRead, authorization: bearer(noScope) }))).toEqual({ isAuthorized: false });
+    expect(telemetry.last).toMatchObject({ outcome: 'insufficient_scope', status: 403, format: 'http-v2' });
+  });
+
+  it('logs 401 for a REST refusal thrown as Unauthorized, and 403 for a REST Deny', async () => {
+    const { authorizer, telemetry } = buildAuthorizer(testConfigDocument(idps));
+    expect((await restOutcome(authorizer, restRequestEvent({ ...ordersRead }))).status).toBe(401);
+    expect(telemetry.last).toMatchObject({ outcome: 'token_missing', status: 401, format: 'rest-request' });
+    await expect(authorizer.handle(restTokenEvent({ ...ordersRead }))).rejects.toThrow(/^Unauthorized$/);
+    expect(telemetry.last).toMatchObject({ outcome: 'token_missing', status: 401 });
+    const noScope = await partnerToken(partnerRs, { scope: 'profile' });
+    expect((await restOutcome(authorizer, restRequestEvent({ ...ordersRead, authorization: bearer(noScope) }))).status).toBe(403);
+    expect(telemetry.last).toMatchObject({ outcome: 'insufficient_scope', status: 403, format: 'rest-request' });
+  });
+});
