@@ -532,3 +532,79 @@ describe('authorizer: the decision line logs the status the caller gets', () => 
     expect(telemetry.last).toMatchObject({ outcome: 'insufficient_scope', status: 403, format: 'rest-request' });
   });
 });
+
+describe('authorizer: the decision reason names what failed', () => {
+  // aws-jwt-verify's errors carry no `name` (node_modules/aws-jwt-verify/dist/esm/error.js):
+  // the authorizer maps them by class, and these phrases are what operators search for.
+  const inAMinute = () => Math.floor(Date.now() / 1000) + 60;
+  const claims = () => ({ iss: PARTNER_ISSUER, sub: 'alice', aud: API_AUD, scope: 'orders:read', exp: inAMinute() });
+
+  async function reasonsFor(tokens: readonly string[], document = testConfigDocument(idps)) {
+    const { authorizer, telemetry } = buildAuthorizer(document);
+    const reasons: (string | undefined)[] = [];
+    for (const token of tokens) {
+      expect(await authorizer.handle(httpApiEvent({ ...ordersRead, authorization: bearer(token) }))).toEqual({ isAuthorized: false });
+      reasons.push(telemetry.last?.reason);
+    }
+    return reasons;
+  }
+
+  it('says "bad signature" for a signature the key its kid names does not verify', async () => {
+    const forger = await generateTestKey('RS256');
+    const token = signRaw(forger, 'RS256', { alg: 'RS256', kid: partnerRs.kid }, claims());
+    expect(await reasonsFor([token])).toEqual(['bad signature']);
+  });
+
+  it('says "unknown kid" for a kid the JWKS does not hold, also while the penalty box holds the refetch back', async () => {
+    const stranger = await generateTestKey('RS256', { kid: 'not-published' });
+    const token = await partnerToken(stranger);
+    expect(await reasonsFor([token, token])).toEqual(['unknown kid', 'unknown kid']);
+    expect(idps.partner.count('/jwks')).toBe(1);
+  });
+
+  it('tells a spoofed jku apart by what failed: its server is never asked', async () => {
+    const attacker = await generateTestKey('RS256');
+    const jku = 'http://127.0.0.1:9/attacker/jwks.json';
+    const sameKid = signRaw(attacker, 'RS256', { alg: 'RS256', kid: partnerRs.kid, jku }, claims());
+    const ownKid = signRaw(attacker, 'RS256', { alg: 'RS256', kid: attacker.kid, jku }, claims());
+    expect(await reasonsFor([sameKid])).toEqual(['bad signature']);
+    expect(await reasonsFor([ownKid])).toEqual(['unknown kid']);
+  });
+
+  it('says "JWKS unreachable" when the JWKS endpoint fails, and while the penalty box holds the next fetch back', async () => {
+    idps.partner.behaviour = { keys: [], jwks: { status: 503, body: 'down' } };
+    const token = await partnerToken(partnerRs);
+    expect(await reasonsFor([token, token])).toEqual(['JWKS unreachable', 'JWKS unreachable']);
+    expect(idps.partner.count('/jwks')).toBe(1);
+  });
+
+  it('says "JWKS unusable" when the JWKS endpoint answers something that is not a JWKS', async () => {
+    idps.partner.behaviour = { keys: [], jwks: { body: '{nope' } };
+    expect(await reasonsFor([await partnerToken(partnerRs)])).toEqual(['JWKS unusable']);
+  });
+
+  it('says "alg not accepted" for an alg outside the issuer list, and "alg does not fit the key" for a key of another type', async () => {
+    const rsOnly = testConfigDocument(idps, { partner: { algorithms: ['RS256'] } });
+    expect(await reasonsFor([await partnerToken(partnerEs)], rsOnly)).toEqual(['alg not accepted']);
+    const misfit = signRaw(partnerEs, 'ES256', { alg: 'RS256', kid: partnerEs.kid }, claims());
+    expect(await reasonsFor([misfit])).toEqual(['alg does not fit the key']);
+  });
+
+  it('says "expired", "not yet valid", "issued in the future" and "audience not accepted" for the claims', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    expect(
+      await reasonsFor([
+        await partnerToken(partnerRs, { exp: now - 3600 }),
+        await partnerToken(partnerRs, { nbf: now + 3600 }),
+        await partnerToken(partnerRs, { iat: now + 3600 }),
+        await partnerToken(partnerRs, { aud: 'https://elsewhere.example' }),
+      ]),
+    ).toEqual(['expired', 'not yet valid', 'issued in the future', 'audience not accepted']);
+  });
+
+  it('says "typ not accepted" and "no exp" for the issuer rules gatepass adds', async () => {
+    const atOnly = testConfigDocument(idps, { partner: { tokenTypes: ['at+jwt'] } });
+    expect(await reasonsFor([await partnerToken(partnerRs, {}, { header: { typ: 'JWT' } })], atOnly)).toEqual(['typ not accepted']);
+    expect(await reasonsFor([await partnerToken(partnerRs, {}, { omitExp: true })])).toEqual(['no exp']);
+  });
+});
