@@ -1,8 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { MathExpression, Metric, Stats } from 'aws-cdk-lib/aws-cloudwatch';
 import { ErrorCode } from '../functions/shared/errors.js';
-import { METRICS_NAMESPACE, MetricDimension, MetricName, ServiceName } from '../functions/shared/contracts/metric-names.js';
-import { CacheLayer } from '../functions/exchange/exchange-model.js';
+import { CacheLayer, METRICS_NAMESPACE, MetricDimension, MetricName, ServiceName } from '../functions/shared/contracts/metric-names.js';
 
 /**
  * The functions' own EMF metrics as CloudWatch metric objects, named from the same

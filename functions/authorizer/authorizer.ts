@@ -9,35 +9,14 @@ import { allowResult, callerStatus, denyResult, type AuthorizerContext, type Aut
 import { IntrospectionClient, IntrospectionUnavailableError, type SecretReader } from './introspection-client.js';
 import { checkTimes, JwtValidator } from './jwt-validator.js';
 import { decomposeJwt, hasJwsShape } from './jwt-structure.js';
-import { assertRouteAccepts, classify, tokenFactsOf, type Action, type TokenFacts } from './route-policy.js';
-
-/** One authorizer decision, as logged and counted. */
-export interface Decision {
-  readonly outcome: 'allow' | ErrorCode;
-  /** The status the caller receives (403 for every refusal on an HTTP API), not the code's own. */
-  readonly status: number;
-  readonly format: string;
-  readonly route?: string;
-  readonly issuer?: string;
-  readonly action?: Action;
-  readonly tokenId?: string;
-  readonly subject?: string;
-  /** Where the validation came from: jwt, memo, introspection, introspection-cache. */
-  readonly via?: string;
-  /** Why, in words, for operators; never contains the token. */
-  readonly reason?: string;
-}
-
-/** Where decisions and operational events go (Powertools in the handler, a recorder in tests). */
-export interface AuthorizerTelemetry {
-  decision(decision: Decision): void;
-  jwksFetched(uri: string, keys: number, ignored: number): void;
-  jwksFailed(uri: string, error: Error): void;
-  introspectionFailed(issuer: string, error: Error): void;
-}
+import { assertRouteAccepts, classify, tokenFactsOf, type TokenFacts } from './route-policy.js';
+import { AuthorizerAudit, type Decision } from './authorizer-audit.js';
+import type { LogSink, MetricSink } from '../shared/telemetry/telemetry-sinks.js';
 
 export interface AuthorizerDependencies {
-  readonly telemetry: AuthorizerTelemetry;
+  /** Where the decision line and operational events go (Powertools in the handler, a recorder in tests). */
+  readonly log: LogSink;
+  readonly metrics: MetricSink;
   readonly readSecret: SecretReader;
   readonly now?: () => number;
 }
@@ -56,17 +35,19 @@ export class Authorizer {
   private readonly jwt: JwtValidator;
   private readonly introspection: IntrospectionClient;
   private readonly memo: ExpiringLru<TokenFacts>;
+  private readonly audit: AuthorizerAudit;
   private readonly now: () => number;
 
   constructor(
     private readonly config: GatepassConfig,
-    private readonly deps: AuthorizerDependencies,
+    deps: AuthorizerDependencies,
   ) {
     this.now = deps.now ?? Date.now;
+    this.audit = new AuthorizerAudit(deps.log, deps.metrics);
     this.matcher = new RouteMatcher(config);
     this.jwt = new JwtValidator(config, {
       now: this.now,
-      observer: { fetched: deps.telemetry.jwksFetched.bind(deps.telemetry), failed: deps.telemetry.jwksFailed.bind(deps.telemetry) },
+      observer: { fetched: this.audit.jwksFetched.bind(this.audit), failed: this.audit.jwksFailed.bind(this.audit) },
     });
     this.introspection = new IntrospectionClient(config, deps.readSecret, this.now);
     this.memo = new ExpiringLru(config.settings.verifiedTokenMemo.maxEntries, this.now);
@@ -120,7 +101,7 @@ export class Authorizer {
         expiresAt: facts.expiresAt,
         tokenId,
       };
-      this.deps.telemetry.decision({ route, tokenId, issuer, via, outcome: 'allow', status: 200, format: request.format, action, subject: facts.subject });
+      this.audit.decision({ route, tokenId, issuer, via, outcome: 'allow', status: 200, format: request.format, action, subject: facts.subject });
       return allowResult(request, matched, context);
     } catch (error) {
       if (!(error instanceof GatepassError)) throw error;
@@ -131,7 +112,7 @@ export class Authorizer {
         ...(issuer !== undefined ? { issuer, via } : {}),
       };
       // The status the caller gets, beside the code: on an HTTP API every refusal is a 403.
-      this.deps.telemetry.decision({ ...known, outcome: error.code, status: callerStatus(request, status), format: request.format, reason: error.message });
+      this.audit.decision({ ...known, outcome: error.code, status: callerStatus(request, status), format: request.format, reason: error.message });
       return denyResult(request, status, error.code);
     }
   }
@@ -170,7 +151,7 @@ export class Authorizer {
       return { facts: { ...facts, expiresAt: Math.floor(this.now() / 1000) + ttl }, via: cached ? 'introspection-cache' : 'introspection' };
     } catch (error) {
       if (error instanceof IntrospectionUnavailableError) {
-        this.deps.telemetry.introspectionFailed(issuerKey, error);
+        this.audit.introspectionFailed(issuerKey, error);
         throw new GatepassError(ErrorCode.TokenInvalid, 'introspection failed', { cause: error });
       }
       throw error;

@@ -49,12 +49,8 @@ export interface CachedToken {
   readonly expiresAt: number;
 }
 
-export const CacheLayer = {
-  Memory: 'memory',
-  Table: 'table',
-  Miss: 'miss',
-} as const;
-export type CacheLayer = (typeof CacheLayer)[keyof typeof CacheLayer];
+// The layer names are metric dimension values, so the contract defines them.
+export { CacheLayer } from '../shared/contracts/metric-names.js';
 
 /** Everything that makes two exchanges different; they never share a cache entry. */
 export interface CacheKeyTuple {

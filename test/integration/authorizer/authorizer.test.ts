@@ -329,7 +329,7 @@ describe('authorizer: refusals', () => {
     const big = buildAuthorizer(testConfigDocument(idps, { settings }));
     await big.authorizer.handle(httpApiEvent({ ...ordersRead, authorization: bearer(await partnerToken(partnerRs)) }));
     expect(big.telemetry.last?.outcome).toBe('token_invalid');
-    expect(big.telemetry.jwksFailures[0]?.error.message).toMatch(/exceeds 4096 bytes/);
+    expect(big.telemetry.jwksFailures[0]?.reason).toMatch(/exceeds 4096 bytes/);
   });
 
   it('ignores RSA keys under 2048 bits and keys not meant for signatures', async () => {

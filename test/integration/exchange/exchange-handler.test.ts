@@ -3,7 +3,8 @@ import { Authorizer } from '../../../functions/authorizer/authorizer.js';
 import type { AuthorizerContext } from '../../../functions/authorizer/authorizer-response.js';
 import { parseConfig } from '../../../functions/shared/config/config-validator.js';
 import { httpApiEvent } from '../../support/authorizer-events.js';
-import { RecordingTelemetry, staticSecrets } from '../../support/authorizer-harness.js';
+import { staticSecrets } from '../../support/authorizer-harness.js';
+import { silentLog, silentMetrics } from '../../../functions/shared/telemetry/telemetry-sinks.js';
 import { captureOutput, type CapturedOutput } from '../../support/captured-output.js';
 import { startDynalite, localAwsEnv, type LocalDynamo } from '../../../fakes/dynalite.js';
 import { startEchoUpstream, type EchoUpstream } from '../../../fakes/echo-upstream.js';
@@ -118,7 +119,7 @@ beforeAll(async () => {
   secrets = await startSecretsManagerServer({ 'gatepass/corp-exchange': { client_id: 'gatepass', client_secret: CLIENT_SECRET }, 'gatepass/cache-key': CACHE_KEY });
   echo = await startEchoUpstream();
   const document = configDocument(await closedPort());
-  authorizer = new Authorizer(parseConfig(document), { telemetry: new RecordingTelemetry(), readSecret: staticSecrets({}) });
+  authorizer = new Authorizer(parseConfig(document), { log: silentLog, metrics: silentMetrics, readSecret: staticSecrets({}) });
   Object.assign(process.env, localAwsEnv, secrets.env, {
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     GATEPASS_CONFIG: JSON.stringify(document),
