@@ -258,6 +258,18 @@ describe('exchange handler', () => {
     expect(JSON.parse(answer.body!)).toMatchObject({ code: 'token_invalid' });
   });
 
+  it('has the redaction net on its logger: a JWT-shaped value that reaches a log line is redacted', async () => {
+    const canaryJwt = 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJleGNoYW5nZS1jYW5hcnkifQ.Y2FuYXJ5';
+    const token = await partnerToken();
+    const context = await contextFor(token, 'GET', '/orders/{id}');
+    const start = output.text().length;
+    await handler(proxyEventV2({ method: 'GET', resource: '/orders/{id}', path: '/orders/1', pathParameters: { id: '1' }, headers: { authorization: `Bearer ${token}` }, context: { ...context, subject: canaryJwt } }));
+    const written = output.text().slice(start);
+    expect(written).toContain('exchange.decision');
+    expect(written).toContain('[redacted]');
+    expect(written).not.toContain(canaryJwt);
+  });
+
   it('never writes a token, the client secret or the cache key to its output', async () => {
     const text = output.text();
     expect(text.length).toBeGreaterThan(0);
