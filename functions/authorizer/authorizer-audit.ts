@@ -2,6 +2,7 @@ import type { Action } from './route-policy.js';
 import type { ErrorCode } from '../shared/errors.js';
 import { MetricDimension, MetricName } from '../shared/contracts/metric-names.js';
 import type { LogSink, MetricSink } from '../shared/telemetry/telemetry-sinks.js';
+import { jwtFailurePhrase } from './jwt-errors.js';
 
 /** One authorizer decision, as logged and counted (a type, not an interface: it is a log sink's fields). */
 export type Decision = {
@@ -51,7 +52,8 @@ export class AuthorizerAudit {
   }
 
   jwksFailed(uri: string, error: Error): void {
-    this.log.error('jwks.fetch_failed', { jwksUri: uri, error: error.name, reason: error.message });
+    // aws-jwt-verify's errors have no name of their own: `error` says what failed, `reason` the detail.
+    this.log.error('jwks.fetch_failed', { jwksUri: uri, error: jwtFailurePhrase(error), reason: error.message });
     this.metrics.count(MetricName.JwksFetchFailed);
   }
 

@@ -83,6 +83,14 @@ export function translateJwtError(error: unknown, jwks: JwksState = { cached: tr
   throw error;
 }
 
+/**
+ * What an error of aws-jwt-verify's family means, as a phrase (`JWKS unreachable`,
+ * `JWKS unusable`, ...), for log lines about it; the error's own name otherwise. Never throws.
+ */
+export function jwtFailurePhrase(error: Error): string {
+  return error instanceof JwtBaseError ? refusalOf(error, { cached: true })[1] : error.name;
+}
+
 function refusalOf(error: JwtBaseError, jwks: JwksState): readonly [ErrorCode, JwtRefusal] {
   // Claims (JwtInvalidClaimError and its subclasses).
   if (error instanceof JwtExpiredError) return [ErrorCode.TokenExpired, JwtRefusal.Expired];

@@ -17,7 +17,7 @@ export const LEGACY_ISSUER = 'https://sso.legacy.example';
 export class RecordingTelemetry {
   readonly decisions: Decision[] = [];
   readonly jwksFetches: { uri: string; keys: number; ignored: number }[] = [];
-  readonly jwksFailures: { uri: string; reason: string }[] = [];
+  readonly jwksFailures: { uri: string; error: string; reason: string }[] = [];
   readonly introspectionFailures: { issuer: string; reason: string }[] = [];
 
   readonly log: LogSink = {
@@ -36,7 +36,7 @@ export class RecordingTelemetry {
   private record(message: string, fields: LogFields): void {
     if (message === 'authorizer.decision') this.decisions.push(fields as Decision);
     else if (message === 'jwks.fetched') this.jwksFetches.push({ uri: fields['jwksUri'] as string, keys: fields['keys'] as number, ignored: fields['ignoredKeys'] as number });
-    else if (message === 'jwks.fetch_failed') this.jwksFailures.push({ uri: fields['jwksUri'] as string, reason: fields['reason'] as string });
+    else if (message === 'jwks.fetch_failed') this.jwksFailures.push({ uri: fields['jwksUri'] as string, error: fields['error'] as string, reason: fields['reason'] as string });
     else if (message === 'introspection.failed') this.introspectionFailures.push({ issuer: fields['issuer'] as string, reason: fields['reason'] as string });
   }
 }

@@ -574,13 +574,19 @@ describe('authorizer: the decision reason names what failed', () => {
   it('says "JWKS unreachable" when the JWKS endpoint fails, and while the penalty box holds the next fetch back', async () => {
     idps.partner.behaviour = { keys: [], jwks: { status: 503, body: 'down' } };
     const token = await partnerToken(partnerRs);
-    expect(await reasonsFor([token, token])).toEqual(['JWKS unreachable', 'JWKS unreachable']);
+    const { authorizer, telemetry } = buildAuthorizer(testConfigDocument(idps));
+    for (let i = 0; i < 2; i++) await authorizer.handle(httpApiEvent({ ...ordersRead, authorization: bearer(token) }));
+    expect(telemetry.decisions.map((d) => d.reason)).toEqual(['JWKS unreachable', 'JWKS unreachable']);
+    expect(telemetry.jwksFailures).toEqual([expect.objectContaining({ error: 'JWKS unreachable', reason: expect.stringMatching(/HTTP 503/) })]);
     expect(idps.partner.count('/jwks')).toBe(1);
   });
 
   it('says "JWKS unusable" when the JWKS endpoint answers something that is not a JWKS', async () => {
     idps.partner.behaviour = { keys: [], jwks: { body: '{nope' } };
-    expect(await reasonsFor([await partnerToken(partnerRs)])).toEqual(['JWKS unusable']);
+    const { authorizer, telemetry } = buildAuthorizer(testConfigDocument(idps));
+    await authorizer.handle(httpApiEvent({ ...ordersRead, authorization: bearer(await partnerToken(partnerRs)) }));
+    expect(telemetry.last?.reason).toBe('JWKS unusable');
+    expect(telemetry.jwksFailures).toEqual([expect.objectContaining({ error: 'JWKS unusable', reason: 'JWKS is not valid UTF-8 JSON' })]);
   });
 
   it('says "alg not accepted" for an alg outside the issuer list, and "alg does not fit the key" for a key of another type', async () => {
