@@ -126,15 +126,3 @@ describe('ExchangeUnavailableError', () => {
     expect(retryAfterSecondsOf(new GatepassError(ErrorCode.ExchangeDenied))).toBeUndefined();
   });
 });
-
-describe('keyFailure', () => {
-  it('names jose\'s stable code, keeps the jose error as cause, and says gateway_misconfigured', async () => {
-    const { keyFailure } = await import('../../../../functions/exchange/token-endpoint/token-endpoint-errors.js');
-    const { errors } = await import('jose');
-    const cause = new errors.JWKInvalid('the key is not usable');
-    const failure = keyFailure(cause, 'gatepass/corp');
-    expect(failure).toMatchObject({ name: 'GatepassError', code: ErrorCode.GatewayMisconfigured, status: 500 });
-    expect(failure.message).toBe('private_key_jwk of client secret gatepass/corp is not usable: ERR_JWK_INVALID');
-    expect(failure.cause).toBe(cause);
-  });
-});
