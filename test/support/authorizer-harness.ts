@@ -1,5 +1,5 @@
 import { Authorizer } from '../../functions/authorizer/authorizer.js';
-import type { Decision } from '../../functions/authorizer/authorizer-audit.js';
+import { DECISION_EVENT, type Decision } from '../../functions/authorizer/authorizer-audit.js';
 import { silentMetrics, type LogFields, type LogSink, type MetricSink } from '../../functions/shared/telemetry/telemetry-sinks.js';
 import type { SecretReader } from '../../functions/authorizer/introspection-client.js';
 import { parseConfig } from '../../functions/shared/config/config-validator.js';
@@ -34,7 +34,7 @@ export class RecordingTelemetry {
   }
 
   private record(message: string, fields: LogFields): void {
-    if (message === 'authorizer.decision') this.decisions.push(fields as Decision);
+    if (message === DECISION_EVENT) this.decisions.push(fields as Decision);
     else if (message === 'jwks.fetched') this.jwksFetches.push({ uri: fields['jwksUri'] as string, keys: fields['keys'] as number, ignored: fields['ignoredKeys'] as number });
     else if (message === 'jwks.fetch_failed') this.jwksFailures.push({ uri: fields['jwksUri'] as string, error: fields['error'] as string, reason: fields['reason'] as string });
     else if (message === 'introspection.failed') this.introspectionFailures.push({ issuer: fields['issuer'] as string, reason: fields['reason'] as string });
