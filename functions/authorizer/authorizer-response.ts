@@ -40,6 +40,15 @@ export function allowResult(request: AuthorizerRequest, route: RouteConfig, cont
 }
 
 /**
+ * The status the caller receives for a refusal with this code's status: what the
+ * decision line logs. HTTP API simple responses can only refuse with 403
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html).
+ */
+export function callerStatus(request: AuthorizerRequest, status: number): number {
+  return request.format === EventFormat.HttpApiV2 ? 403 : status;
+}
+
+/**
  * A refusal in the event's own terms. REST: 401 → throw "Unauthorized", 403 → an
  * explicit Deny for the route (with the code in the context, for the ACCESS_DENIED
  * template). HTTP API simple responses have one refusal, `isAuthorized: false`,

@@ -2,43 +2,23 @@ import type { GatepassConfig, RouteConfig } from '../shared/config/config-schema
 import { extractBearerToken } from '../shared/bearer-token.js';
 import { ErrorCode, GatepassError } from '../shared/errors.js';
 import { ExpiringLru } from '../shared/expiring-lru.js';
-import { encodeAuthorizerContext, type AuthorizerAction } from '../shared/contracts/authorizer-context.js';
+import { encodeAuthorizerContext } from '../shared/contracts/authorizer-context.js';
 import { RouteMatcher } from '../shared/route-matcher.js';
 import { sha256Hex } from '../shared/token-id.js';
 import { parseAuthorizerEvent } from './authorizer-event.js';
-import { allowResult, denyResult, type AuthorizerResult } from './authorizer-response.js';
+import { allowResult, callerStatus, denyResult, type AuthorizerResult } from './authorizer-response.js';
 import type { SecretReader } from '../shared/secrets/secret-reader.js';
 import { IntrospectionClient, IntrospectionUnavailableError } from './introspection-client.js';
 import { checkTimes, JwtValidator } from './jwt-validator.js';
 import { decomposeJwt, hasJwsShape } from './jwt-structure.js';
 import { assertRouteAccepts, classify, tokenFactsOf, type TokenFacts } from './route-policy.js';
-
-/** One authorizer decision, as logged and counted. */
-export interface Decision {
-  readonly outcome: 'allow' | ErrorCode;
-  readonly status: number;
-  readonly format: string;
-  readonly route?: string;
-  readonly issuer?: string;
-  readonly action?: AuthorizerAction;
-  readonly tokenId?: string;
-  readonly subject?: string;
-  /** Where the validation came from: jwt, memo, introspection, introspection-cache. */
-  readonly via?: string;
-  /** Why, in words, for operators; never contains the token. */
-  readonly reason?: string;
-}
-
-/** Where decisions and operational events go (Powertools in the handler, a recorder in tests). */
-export interface AuthorizerTelemetry {
-  decision(decision: Decision): void;
-  jwksFetched(uri: string, keys: number, ignored: number): void;
-  jwksFailed(uri: string, error: Error): void;
-  introspectionFailed(issuer: string, error: Error): void;
-}
+import { AuthorizerAudit, type Decision } from './authorizer-audit.js';
+import type { LogSink, MetricSink } from '../shared/telemetry/telemetry-sinks.js';
 
 export interface AuthorizerDependencies {
-  readonly telemetry: AuthorizerTelemetry;
+  /** Where the decision line and operational events go (Powertools in the handler, a recorder in tests). */
+  readonly log: LogSink;
+  readonly metrics: MetricSink;
   readonly readSecret: SecretReader;
   readonly now?: () => number;
 }
@@ -57,17 +37,19 @@ export class Authorizer {
   private readonly jwt: JwtValidator;
   private readonly introspection: IntrospectionClient;
   private readonly memo: ExpiringLru<TokenFacts>;
+  private readonly audit: AuthorizerAudit;
   private readonly now: () => number;
 
   constructor(
     private readonly config: GatepassConfig,
-    private readonly deps: AuthorizerDependencies,
+    deps: AuthorizerDependencies,
   ) {
     this.now = deps.now ?? Date.now;
+    this.audit = new AuthorizerAudit(deps.log, deps.metrics);
     this.matcher = new RouteMatcher(config);
     this.jwt = new JwtValidator(config, {
       now: this.now,
-      observer: { fetched: deps.telemetry.jwksFetched.bind(deps.telemetry), failed: deps.telemetry.jwksFailed.bind(deps.telemetry) },
+      observer: { fetched: this.audit.jwksFetched.bind(this.audit), failed: this.audit.jwksFailed.bind(this.audit) },
     });
     this.introspection = new IntrospectionClient(config, deps.readSecret, this.now);
     this.memo = new ExpiringLru(config.settings.verifiedTokenMemo.maxEntries, this.now);
@@ -121,7 +103,7 @@ export class Authorizer {
         expiresAt: facts.expiresAt,
         tokenId,
       });
-      this.deps.telemetry.decision({ route, tokenId, issuer, via, outcome: 'allow', status: 200, format: request.format, action, subject: facts.subject });
+      this.audit.decision({ route, tokenId, issuer, via, outcome: 'allow', status: 200, format: request.format, action, subject: facts.subject });
       return allowResult(request, matched, context);
     } catch (error) {
       if (!(error instanceof GatepassError)) throw error;
@@ -131,7 +113,8 @@ export class Authorizer {
         ...(tokenId !== undefined ? { tokenId } : {}),
         ...(issuer !== undefined ? { issuer, via } : {}),
       };
-      this.deps.telemetry.decision({ ...known, outcome: error.code, status, format: request.format, reason: error.message });
+      // The status the caller gets, beside the code: on an HTTP API every refusal is a 403.
+      this.audit.decision({ ...known, outcome: error.code, status: callerStatus(request, status), format: request.format, reason: error.message });
       return denyResult(request, status, error.code);
     }
   }
@@ -175,7 +158,7 @@ export class Authorizer {
       return { facts: { ...facts, expiresAt: Math.floor(this.now() / 1000) + ttl }, via: cached ? 'introspection-cache' : 'introspection' };
     } catch (error) {
       if (error instanceof IntrospectionUnavailableError) {
-        this.deps.telemetry.introspectionFailed(issuerKey, error);
+        this.audit.introspectionFailed(issuerKey, error);
         throw new GatepassError(ErrorCode.TokenInvalid, 'introspection failed', { cause: error });
       }
       throw error;

@@ -1,12 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { loadConfigFromEnv } from '../shared/config/config-loader.js';
 import { METRICS_NAMESPACE, MetricName, ServiceName } from '../shared/contracts/metric-names.js';
+import { redactingReplacer } from '../shared/telemetry/log-redaction.js';
+import { powertoolsLogSink, powertoolsMetricSink } from '../shared/telemetry/telemetry-sinks.js';
 import { Authorizer } from './authorizer.js';
 import type { AuthorizerEvent } from './authorizer-event.js';
 import type { AuthorizerResult } from './authorizer-response.js';
 import { UnauthorizedSignal } from './authorizer-response.js';
-import { powertoolsTelemetry } from './authorizer-telemetry.js';
 import { lazySecretsManagerReader } from '../shared/secrets/lazy-secrets-manager-reader.js';
 import { introspectionSecretBounds, type SecretReader } from '../shared/secrets/secret-reader.js';
 import { IntrospectionUnavailableError } from './introspection-client.js';
@@ -28,10 +29,15 @@ const introspectionSecrets: SecretReader | undefined =
 if (!introspectionSecrets && Object.values(config.issuers).some((issuer) => issuer.introspection !== undefined)) {
   throw new Error('this authorizer bundle was built without introspection, but the configuration has an issuer that introspects: rebuild it');
 }
-const logger = new Logger({ serviceName: ServiceName.Authorizer });
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: ServiceName.Authorizer });
+// The only Powertools objects of this function; every part writes through the sinks.
+// The redaction net is the same as the exchange Lambda's (log-redaction.ts).
+const logger = new Logger({ serviceName: ServiceName.Authorizer, jsonReplacerFn: redactingReplacer() });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: ServiceName.Authorizer, logger });
+const log = powertoolsLogSink(logger);
+const metricSink = powertoolsMetricSink(metrics);
 const authorizer = new Authorizer(config, {
-  telemetry: powertoolsTelemetry(logger, metrics),
+  log,
+  metrics: metricSink,
   readSecret: introspectionSecrets ?? refuseSecrets,
 });
 
@@ -42,8 +48,9 @@ export const handler = async (event: AuthorizerEvent): Promise<AuthorizerResult>
   } catch (error) {
     if (error instanceof UnauthorizedSignal) throw error;
     // Not a client mistake: a bug or an unsupported event. Nothing is allowed; API Gateway answers 500.
-    logger.error('authorizer.internal_error', { error: (error as Error).name, reason: (error as Error).message });
-    metrics.singleMetric().addMetric(MetricName.AuthorizerInternalError, MetricUnit.Count, 1);
+    log.error('authorizer.internal_error', { error: (error as Error).name, reason: (error as Error).message });
+    metricSink.count(MetricName.AuthorizerInternalError);
+    metricSink.flush();
     throw new Error('authorizer internal error', { cause: error });
   }
 };

@@ -2,18 +2,10 @@ import { JwtVerifierBase } from 'aws-jwt-verify/jwt-verifier';
 import type { DecomposedJwt } from 'aws-jwt-verify/jwt';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import type { Jwk, JwksCache } from 'aws-jwt-verify/jwk';
-import {
-  JwksNotAvailableInCacheError,
-  JwtBaseError,
-  JwtExpiredError,
-  JwtInvalidAudienceError,
-  JwtInvalidIssuerError,
-  JwtNotBeforeError,
-  JwtParseError,
-  KidNotFoundInJwksError,
-} from 'aws-jwt-verify/error';
+import { JwksNotAvailableInCacheError, KidNotFoundInJwksError } from 'aws-jwt-verify/error';
 import type { GatepassConfig, IssuerConfig } from '../shared/config/config-schema.js';
-import { ErrorCode, GatepassError } from '../shared/errors.js';
+import { ErrorCode } from '../shared/errors.js';
+import { jwtRefusal, JwtRefusal, translateJwtError } from './jwt-errors.js';
 import { AgingJwksCache, BoundedJwksFetcher, type JwksObserver } from './jwks-source.js';
 import { normaliseTyp } from './jwt-structure.js';
 
@@ -31,7 +23,7 @@ const KEY_FOR_ALG: Readonly<Record<string, { kty: string; crv?: readonly string[
 function assertKeyFitsAlg({ header, jwk }: { header: { alg?: string }; jwk: Jwk }): void {
   const expected = header.alg ? KEY_FOR_ALG[header.alg] : undefined;
   if (!expected || jwk.kty !== expected.kty || (expected.crv && !expected.crv.includes(jwk.crv ?? ''))) {
-    throw new GatepassError(ErrorCode.TokenInvalid, 'JWT alg does not fit the key type');
+    throw jwtRefusal(ErrorCode.TokenInvalid, JwtRefusal.AlgDoesNotFitKey);
   }
 }
 
@@ -61,25 +53,6 @@ class MultiIssuerVerifier extends JwtVerifierBase<IssuerVerifyProperties, Issuer
   verifyAsyncDecomposed(jwt: DecomposedJwt, issuer: IssuerVerifyProperties): Promise<JwtPayload> {
     return this.verifyDecomposedJwt(jwt, issuer.jwksUri, issuer);
   }
-}
-
-/** Translates aws-jwt-verify errors to gatepass codes, in one place. */
-export function translateJwtError(error: unknown): GatepassError {
-  if (error instanceof GatepassError) return error;
-  if (error instanceof JwtExpiredError) return new GatepassError(ErrorCode.TokenExpired, 'JWT expired', { cause: error });
-  if (error instanceof JwtNotBeforeError) return new GatepassError(ErrorCode.TokenNotYetValid, 'JWT not valid yet', { cause: error });
-  if (error instanceof JwtInvalidAudienceError) return new GatepassError(ErrorCode.AudienceNotAccepted, 'JWT audience not accepted', { cause: error });
-  if (error instanceof JwtInvalidIssuerError) return new GatepassError(ErrorCode.IssuerNotAccepted, 'JWT issuer not accepted', { cause: error });
-  if (error instanceof JwtParseError) return new GatepassError(ErrorCode.TokenMalformed, 'JWT could not be parsed', { cause: error });
-  if (error instanceof JwtBaseError) return new GatepassError(ErrorCode.TokenInvalid, `JWT refused: ${error.name}`, { cause: error });
-  // node:crypto throws, instead of answering false, for an ECDSA signature whose length does
-  // not fit the curve (a DER signature, a truncated one): the caller's bytes, never a gatepass fault.
-  if (isCryptoOperationFailure(error)) return new GatepassError(ErrorCode.TokenInvalid, 'JWT signature is malformed', { cause: error });
-  throw error;
-}
-
-function isCryptoOperationFailure(error: unknown): boolean {
-  return error instanceof Error && (error as { code?: unknown }).code === 'ERR_CRYPTO_OPERATION_FAILED';
 }
 
 export interface JwtValidatorOptions {
@@ -138,16 +111,17 @@ export class JwtValidator {
    */
   async verify(jwt: DecomposedJwt): Promise<JwtPayload> {
     const issuer = typeof jwt.payload.iss === 'string' ? this.byIssuer.get(jwt.payload.iss) : undefined;
-    if (!issuer || !this.verifier) throw new GatepassError(ErrorCode.IssuerNotAccepted, 'JWT issuer is not configured');
+    if (!issuer || !this.verifier) throw jwtRefusal(ErrorCode.IssuerNotAccepted, JwtRefusal.IssuerNotConfigured);
     const alg = jwt.header.alg;
     if (!alg || !(issuer.config.algorithms as readonly string[]).includes(alg)) {
-      throw new GatepassError(ErrorCode.TokenInvalid, 'JWT alg is not accepted for this issuer');
+      throw jwtRefusal(ErrorCode.TokenInvalid, JwtRefusal.AlgNotAccepted);
     }
     if (issuer.typs) {
       const typ = jwt.header.typ;
-      if (typeof typ !== 'string' || !issuer.typs.has(normaliseTyp(typ))) throw new GatepassError(ErrorCode.TokenInvalid, 'JWT typ is not accepted');
+      if (typeof typ !== 'string' || !issuer.typs.has(normaliseTyp(typ))) throw jwtRefusal(ErrorCode.TokenInvalid, JwtRefusal.TypNotAccepted);
     }
-    if (typeof jwt.payload.exp !== 'number') throw new GatepassError(ErrorCode.TokenInvalid, 'JWT has no exp (RFC 9068)');
+    // RFC 9068 §2.2: exp is required.
+    if (typeof jwt.payload.exp !== 'number') throw jwtRefusal(ErrorCode.TokenInvalid, JwtRefusal.NoExp);
 
     const uri = issuer.props.jwksUri;
     if (this.jwksCache.isStale(uri)) {
@@ -156,16 +130,19 @@ export class JwtValidator {
       if (jwks) this.verifier.cacheJwks(jwks, issuer.props.issuer);
     }
     let payload: JwtPayload;
+    // Whether keys were cached when a fetch was needed: the penalty box's refusal then means an unknown kid.
+    let jwksCached = true;
     try {
       try {
         payload = this.verifier.verifySyncDecomposed(jwt, issuer.props);
       } catch (error) {
         if (!(error instanceof JwksNotAvailableInCacheError || error instanceof KidNotFoundInJwksError)) throw error;
+        jwksCached = error instanceof KidNotFoundInJwksError;
         // First use or an unknown kid: fetch (the penalty box limits refetches).
         payload = await this.verifier.verifyAsyncDecomposed(jwt, issuer.props);
       }
     } catch (error) {
-      throw translateJwtError(error);
+      throw translateJwtError(error, { cached: jwksCached });
     }
     checkTimes(payload, this.now() / 1000, this.skew);
     return payload;
@@ -178,8 +155,8 @@ export class JwtValidator {
  */
 export function checkTimes(claims: Readonly<Record<string, unknown>>, nowSeconds: number, skew: number): void {
   const { exp, nbf, iat } = claims;
-  if (typeof exp !== 'number') throw new GatepassError(ErrorCode.TokenInvalid, 'token has no exp');
-  if (exp + skew < nowSeconds) throw new GatepassError(ErrorCode.TokenExpired, 'token expired');
-  if (typeof nbf === 'number' && nbf - skew > nowSeconds) throw new GatepassError(ErrorCode.TokenNotYetValid, 'token not valid yet (nbf)');
-  if (typeof iat === 'number' && iat - skew > nowSeconds) throw new GatepassError(ErrorCode.TokenNotYetValid, 'token issued in the future (iat)');
+  if (typeof exp !== 'number') throw jwtRefusal(ErrorCode.TokenInvalid, JwtRefusal.NoExp);
+  if (exp + skew < nowSeconds) throw jwtRefusal(ErrorCode.TokenExpired, JwtRefusal.Expired);
+  if (typeof nbf === 'number' && nbf - skew > nowSeconds) throw jwtRefusal(ErrorCode.TokenNotYetValid, JwtRefusal.NotYetValid);
+  if (typeof iat === 'number' && iat - skew > nowSeconds) throw jwtRefusal(ErrorCode.TokenNotYetValid, JwtRefusal.IssuedInTheFuture);
 }

@@ -1,10 +1,14 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { loadConfigFromEnv } from '../shared/config/config-loader.js';
 import { exchangeSecretBounds } from '../shared/secrets/secret-reader.js';
 import { secretsManagerReader } from '../shared/secrets/secrets-manager-reader.js';
+import { METRICS_NAMESPACE, ServiceName } from '../shared/contracts/metric-names.js';
+import { redactingReplacer } from '../shared/telemetry/log-redaction.js';
+import { powertoolsLogSink, powertoolsMetricSink } from '../shared/telemetry/telemetry-sinks.js';
 import { ActorResolver } from './policy/actor-resolver.js';
-import { cacheSinkFor } from './cache/cache-telemetry.js';
-import { exchangeAudit, exchangeLog, exchangeMetrics, logger, metrics } from './audit/exchange-audit.js';
+import { ExchangeAudit } from './audit/exchange-audit.js';
 import { createExchangeCache } from './cache/exchange-cache-setup.js';
 import { ExchangeService } from './exchange-service.js';
 import type { ProxyEvent } from './proxy/proxy-event.js';
@@ -12,21 +16,28 @@ import type { ProxyResult } from './proxy/proxy-result.js';
 import { TokenExchangeClient } from './token-endpoint/token-endpoint-client.js';
 import { UpstreamForwarder } from './forwarding/upstream-forwarder.js';
 
-// Init, once per container: configuration, clients, keep-alive agents, cache keys.
+// Init, once per container: configuration, telemetry, clients, keep-alive agents, cache keys.
 const config = loadConfigFromEnv();
+// The only Powertools objects of this function; every part writes through the sinks.
+// The redaction net is the same as the authorizer's (log-redaction.ts).
+const logger = new Logger({ serviceName: ServiceName.Exchange, jsonReplacerFn: redactingReplacer() });
+const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: ServiceName.Exchange, logger });
+const log = powertoolsLogSink(logger);
+const metricSink = powertoolsMetricSink(metrics);
 // One Secrets Manager client for the client secrets and the cache key.
 const readSecret = secretsManagerReader(exchangeSecretBounds(config.settings));
-const tokenClient = new TokenExchangeClient({ config, logger, metrics, readSecret });
-const cache = createExchangeCache({ settings: config.settings, sink: cacheSinkFor(logger, exchangeMetrics), readSecret });
+
+const tokenClient = new TokenExchangeClient({ config, log, metrics: metricSink, readSecret });
+const cache = createExchangeCache({ settings: config.settings, log, metrics: metricSink, readSecret });
 await cache.prepare();
 const service = new ExchangeService({
   config,
   tokenClient,
   actors: new ActorResolver({ config, gatewayTokens: tokenClient }),
   cache,
-  forwarder: new UpstreamForwarder({ timeouts: config.settings.upstream, log: exchangeLog, metrics: exchangeMetrics }),
-  audit: exchangeAudit,
-  log: exchangeLog,
+  forwarder: new UpstreamForwarder({ timeouts: config.settings.upstream, log, metrics: metricSink }),
+  audit: new ExchangeAudit(log, metricSink),
+  log,
 });
 
 /** Leave this much of the Lambda's time to answer after the upstream call. */

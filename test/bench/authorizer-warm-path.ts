@@ -14,7 +14,8 @@
  */
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
-import { Authorizer, type AuthorizerTelemetry } from '../../functions/authorizer/authorizer.js';
+import { Authorizer } from '../../functions/authorizer/authorizer.js';
+import { silentLog, silentMetrics } from '../../functions/shared/telemetry/telemetry-sinks.js';
 import { parseConfig } from '../../functions/shared/config/config-validator.js';
 import { httpApiEvent } from '../support/authorizer-events.js';
 import { JwksServer } from '../../fakes/jwks-server.js';
@@ -42,7 +43,6 @@ export interface WarmPathResult {
 
 type Handler = (event: unknown) => Promise<{ isAuthorized?: boolean }>;
 
-const silentTelemetry: AuthorizerTelemetry = { decision: () => undefined, jwksFetched: () => undefined, jwksFailed: () => undefined, introspectionFailed: () => undefined };
 
 /** Floor inputs: the signing input and signature bytes, decoded before timing. */
 function floorOf(alg: BenchAlg, jwk: JWK, tokens: readonly string[]): (i: number) => boolean {
@@ -74,7 +74,7 @@ async function run(input: WarmPathInput): Promise<WarmPathResult> {
 
   Object.assign(process.env, lambdaEnv('gatepass-authorizer'), { GATEPASS_CONFIG: JSON.stringify(document) });
   const { handler } = (await import('../../functions/authorizer/handler.js')) as unknown as { handler: Handler };
-  const quiet = new Authorizer(parseConfig(document), { telemetry: silentTelemetry, readSecret: () => Promise.reject(new Error('unused')) });
+  const quiet = new Authorizer(parseConfig(document), { log: silentLog, metrics: silentMetrics, readSecret: () => Promise.reject(new Error('unused')) });
 
   process.env['PEER_JWKS_URI'] = idp.jwksUri;
   process.env['PEER_ISSUER'] = PARTNER_ISSUER;

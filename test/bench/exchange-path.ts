@@ -3,9 +3,9 @@
  * the CPU figures are the exchange Lambda's own): the exchange path per request.
  *
  * Phase `cache`: the exchange cache as the handler wires it (createExchangeCache, the
- * Powertools-backed sink writing to /dev/null, the cache table client), with every
+ * Powertools-backed sinks writing to /dev/null, the cache table client), with every
  * DynamoDB command counted:
- *   pk derivation, seal/open, memory hit (also with a silent sink), table hit (a new
+ *   pk derivation, seal/open, memory hit (also with silent sinks), table hit (a new
  *   container per lookup, as after a cold start: must be exactly one GetItem), table write.
  * Phase `handler`: the real handler module (functions/exchange/handler.ts), event in,
  * proxy result out, forwarding to the echo upstream: memory hit, table hit (a second
@@ -19,8 +19,8 @@ import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/cl
 import { CacheKeys } from '../../functions/exchange/cache/cache-key.js';
 import { fixedCacheKeySource } from '../../functions/exchange/cache/cache-key-source.js';
 import { createCacheTableClient, DynamoCacheTable } from '../../functions/exchange/cache/cache-table.js';
-import { cacheSinkFor, silentCacheSink, type CacheSink } from '../../functions/exchange/cache/cache-telemetry.js';
-import { exchangeMetrics, logger } from '../../functions/exchange/audit/exchange-audit.js';
+import { ServiceName } from '../../functions/shared/contracts/metric-names.js';
+import { powertoolsSinks } from '../support/powertools-sinks.js';
 import { createExchangeCache } from '../../functions/exchange/cache/exchange-cache-setup.js';
 import { ExchangeCache } from '../../functions/exchange/cache/exchange-cache.js';
 import type { CacheKeyTuple, IssuedToken } from '../../functions/exchange/exchange-model.js';
@@ -113,12 +113,13 @@ async function cachePhase(input: Extract<ExchangePathInput, { phase: 'cache' }>)
   const tuples = Array.from({ length: 400 }, (_, n) => tupleOf(`${subject}.${n}`));
   const client = createCacheTableClient(config.settings.cache);
   const commands = countCommands(client);
-  const sink: CacheSink = cacheSinkFor(logger, exchangeMetrics);
+  // The sinks as the handler builds them.
+  const { log, metricSink } = powertoolsSinks(ServiceName.Exchange);
   const table = new DynamoCacheTable(client, process.env['GATEPASS_CACHE_TABLE']!, config.settings.cache.tableTimeoutMs);
   // As the handler builds it (from the environment, key material from the Secrets Manager stand-in).
-  const deployed = createExchangeCache({ settings: config.settings, sink, dynamoClient: client });
+  const deployed = createExchangeCache({ settings: config.settings, log, metrics: metricSink, dynamoClient: client });
   await deployed.prepare();
-  const silent = new ExchangeCache({ keys: fixedCacheKeySource(keys), memoryMaxEntries: config.settings.cache.memoryMaxEntries, refreshMarginSeconds: 30, sink: silentCacheSink });
+  const silent = new ExchangeCache({ keys: fixedCacheKeySource(keys), memoryMaxEntries: config.settings.cache.memoryMaxEntries, refreshMarginSeconds: 30 });
   const hot = tuples.slice(0, 100);
   for (const tuple of hot) {
     await deployed.getOrExchange(tuple, undefined, exchangeOnce);
@@ -146,7 +147,7 @@ async function cachePhase(input: Extract<ExchangePathInput, { phase: 'cache' }>)
   commands.clear();
   let lookups = 0;
   const tableHit = await perCall(tablePlan, async (i) => {
-    const container = new ExchangeCache({ keys: fixedCacheKeySource(keys), table, memoryMaxEntries: 1000, refreshMarginSeconds: 30, sink });
+    const container = new ExchangeCache({ keys: fixedCacheKeySource(keys), table, memoryMaxEntries: 1000, refreshMarginSeconds: 30, log, metrics: metricSink });
     const lookup = await container.getOrExchange(hot[i % hot.length]!, undefined, exchangeOnce);
     lookups += 1;
     if (lookup.layer !== 'table') throw new Error(`expected a table hit, got ${lookup.layer}`);
@@ -154,7 +155,7 @@ async function cachePhase(input: Extract<ExchangePathInput, { phase: 'cache' }>)
   const tableHitCommands = Object.fromEntries([...commands].map(([name, count]) => [name, count / lookups]));
 
   // Table writes: a miss, then the conditional put that flush() waits for.
-  const writer = new ExchangeCache({ keys: fixedCacheKeySource(keys), table, memoryMaxEntries: 1000, refreshMarginSeconds: 30, sink });
+  const writer = new ExchangeCache({ keys: fixedCacheKeySource(keys), table, memoryMaxEntries: 1000, refreshMarginSeconds: 30, log, metrics: metricSink });
   const fresh = tuples.slice(100);
   const tableWrite = await perCall({ batches: 8, perBatch: 25, warmupBatches: 1 }, async (i) => {
     await writer.getOrExchange(fresh[i]!, undefined, exchangeOnce);

@@ -1,4 +1,6 @@
-import { Authorizer, type AuthorizerTelemetry, type Decision } from '../../functions/authorizer/authorizer.js';
+import { Authorizer } from '../../functions/authorizer/authorizer.js';
+import { DECISION_EVENT, type Decision } from '../../functions/authorizer/authorizer-audit.js';
+import { silentMetrics, type LogFields, type LogSink, type MetricSink } from '../../functions/shared/telemetry/telemetry-sinks.js';
 import type { SecretReader } from '../../functions/shared/secrets/secret-reader.js';
 import { parseConfig } from '../../functions/shared/config/config-validator.js';
 import type { GatepassConfig } from '../../functions/shared/config/config-schema.js';
@@ -8,27 +10,34 @@ export const PARTNER_ISSUER = 'https://idp.partner.example';
 export const CORP_ISSUER = 'https://login.corp.example';
 export const LEGACY_ISSUER = 'https://sso.legacy.example';
 
-/** Records every decision and operational event, for assertions. */
-export class RecordingTelemetry implements AuthorizerTelemetry {
+/**
+ * The authorizer's log sink, read back: every decision and operational event, for
+ * assertions. Only these typed lists are kept (property runs make hundreds of thousands).
+ */
+export class RecordingTelemetry {
   readonly decisions: Decision[] = [];
   readonly jwksFetches: { uri: string; keys: number; ignored: number }[] = [];
-  readonly jwksFailures: { uri: string; error: Error }[] = [];
-  readonly introspectionFailures: { issuer: string; error: Error }[] = [];
+  readonly jwksFailures: { uri: string; error: string; reason: string }[] = [];
+  readonly introspectionFailures: { issuer: string; reason: string }[] = [];
 
-  decision(decision: Decision): void {
-    this.decisions.push(decision);
-  }
-  jwksFetched(uri: string, keys: number, ignored: number): void {
-    this.jwksFetches.push({ uri, keys, ignored });
-  }
-  jwksFailed(uri: string, error: Error): void {
-    this.jwksFailures.push({ uri, error });
-  }
-  introspectionFailed(issuer: string, error: Error): void {
-    this.introspectionFailures.push({ issuer, error });
-  }
+  readonly log: LogSink = {
+    debug: () => undefined,
+    info: (message, fields) => this.record(message, fields ?? {}),
+    warn: (message, fields) => this.record(message, fields ?? {}),
+    error: (message, fields) => this.record(message, fields ?? {}),
+  };
+
+  readonly metrics: MetricSink = silentMetrics;
+
   get last(): Decision | undefined {
     return this.decisions[this.decisions.length - 1];
+  }
+
+  private record(message: string, fields: LogFields): void {
+    if (message === DECISION_EVENT) this.decisions.push(fields as Decision);
+    else if (message === 'jwks.fetched') this.jwksFetches.push({ uri: fields['jwksUri'] as string, keys: fields['keys'] as number, ignored: fields['ignoredKeys'] as number });
+    else if (message === 'jwks.fetch_failed') this.jwksFailures.push({ uri: fields['jwksUri'] as string, error: fields['error'] as string, reason: fields['reason'] as string });
+    else if (message === 'introspection.failed') this.introspectionFailures.push({ issuer: fields['issuer'] as string, reason: fields['reason'] as string });
   }
 }
 
@@ -106,5 +115,5 @@ export function staticSecrets(values: Record<string, string>, calls: { id: strin
 export function buildAuthorizer(document: Record<string, unknown>, readSecret: SecretReader = staticSecrets({ 'gatepass/legacy-introspection': LEGACY_SECRET })) {
   const config: GatepassConfig = parseConfig(document);
   const telemetry = new RecordingTelemetry();
-  return { authorizer: new Authorizer(config, { telemetry, readSecret }), telemetry, config };
+  return { authorizer: new Authorizer(config, { log: telemetry.log, metrics: telemetry.metrics, readSecret }), telemetry, config };
 }

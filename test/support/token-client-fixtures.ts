@@ -1,14 +1,13 @@
 /**
  * Fixtures for tests of the token endpoint client (functions/exchange/token-endpoint-client.ts):
  * a valid configuration around given authorization servers, an in-memory client secret
- * source with Powertools-like caching, a clock tests can move forward, and a logger and
- * metrics sink that record everything (for assertions and canary checks).
+ * source with Powertools-like caching, and a clock tests can move forward. Telemetry is
+ * recorded with RecordingSinks (recording-sinks.ts).
  */
 import { parseConfig } from '../../functions/shared/config/config-validator.js';
 import type { GatepassConfig, GatepassConfigInput } from '../../functions/shared/config/config-schema.js';
 import { parseClientSecret, type ClientCredentials, type ClientSecretSource } from '../../functions/exchange/token-endpoint/client-secrets.js';
 import type { Clock } from '../../functions/exchange/exchange-clock.js';
-import type { ExchangeLogger, ExchangeMetrics } from '../../functions/exchange/audit/exchange-telemetry.js';
 
 export interface TestAuthorizationServer {
   readonly issuer: string;
@@ -98,36 +97,5 @@ export class ShiftableClock implements Clock {
       return Promise.resolve();
     }
     return new Promise((resolve) => setTimeout(resolve, ms));
-  }
-}
-
-export interface LoggedLine {
-  readonly level: 'error' | 'warn' | 'debug';
-  readonly message: string;
-  readonly attributes: Readonly<Record<string, unknown>>;
-}
-
-/** A logger and a metrics sink that keep everything written to them. */
-export class RecordingTelemetry {
-  readonly lines: LoggedLine[] = [];
-  readonly metricsWritten: { name: string; unit: string; value: number }[] = [];
-
-  readonly logger: ExchangeLogger = {
-    error: (message, attributes) => void this.lines.push({ level: 'error', message, attributes }),
-    warn: (message, attributes) => void this.lines.push({ level: 'warn', message, attributes }),
-    debug: (message, attributes) => void this.lines.push({ level: 'debug', message, attributes }),
-  };
-
-  readonly metrics: ExchangeMetrics = {
-    addMetric: (name, unit, value) => void this.metricsWritten.push({ name, unit, value }),
-  };
-
-  count(name: string): number {
-    return this.metricsWritten.filter((m) => m.name === name).reduce((sum, m) => sum + m.value, 0);
-  }
-
-  /** Everything written, as one string, for canary searches. */
-  dump(): string {
-    return JSON.stringify({ lines: this.lines, metrics: this.metricsWritten });
   }
 }

@@ -1,27 +1,11 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { RouteConfig } from '../../shared/config/config-schema.js';
 import type { ErrorCode } from '../../shared/errors.js';
-import { METRICS_NAMESPACE, MetricDimension, MetricName, ServiceName } from '../../shared/contracts/metric-names.js';
+import { MetricDimension, MetricName } from '../../shared/contracts/metric-names.js';
 import type { AuthorizerContext } from '../../shared/contracts/authorizer-context.js';
 import type { CacheLayer } from '../../shared/contracts/metric-names.js';
-import { redactingReplacer } from '../../shared/telemetry/log-redaction.js';
-import { powertoolsLogSink, powertoolsMetricSink, type LogSink, type MetricSink } from '../../shared/telemetry/telemetry-sinks.js';
+import type { LogSink, MetricSink } from '../../shared/telemetry/telemetry-sinks.js';
 
-/**
- * The exchange Lambda's logger and metrics (built once, at init) and its audit line:
- * one `exchange.decision` per request (docs/design.md "Audit").
- */
-
-/** Powertools Logger, service `gatepass-exchange`, with the redaction safety net on every line. */
-export const logger = new Logger({ serviceName: ServiceName.Exchange, jsonReplacerFn: redactingReplacer() });
-
-/** Powertools Metrics, namespace `gatepass`, dimension `service` = `gatepass-exchange`. */
-export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: ServiceName.Exchange, logger });
-
-/** The sinks the other parts accept (telemetry.ts), backed by the two above. */
-export const exchangeLog: LogSink = powertoolsLogSink(logger);
-export const exchangeMetrics: MetricSink = powertoolsMetricSink(metrics);
+/** The exchange Lambda's audit line: one `exchange.decision` per request (docs/design.md "Audit"). */
 
 const DECISION_EVENT = 'exchange.decision';
 
@@ -91,13 +75,6 @@ export function decisionFields(
 
 const spaced = (list: readonly string[] | undefined): string | undefined => (list === undefined ? undefined : list.join(' '));
 
-export interface AuditSinks {
-  readonly log: LogSink;
-  readonly metrics: MetricSink;
-  /** Publishes the request's stored metrics (one EMF line). */
-  readonly flush: () => void;
-}
-
 /**
  * Writes the audit line of a request, counts it (`Exchanges`; `ExchangeError` by `code`
  * unless the outcome is ok) and publishes the request's stored metrics. Cache lookups are
@@ -106,7 +83,10 @@ export interface AuditSinks {
  * once per request, last.
  */
 export class ExchangeAudit {
-  constructor(private readonly sinks: AuditSinks) {}
+  constructor(
+    private readonly log: LogSink,
+    private readonly metrics: MetricSink,
+  ) {}
 
   record(decision: ExchangeDecision): void {
     const all: Record<string, unknown> = {
@@ -138,20 +118,12 @@ export class ExchangeAudit {
     const fields = Object.fromEntries(Object.entries(all).filter(([, value]) => value !== undefined));
 
     // A misconfiguration pages someone; other server-side failures warn; everything else is routine.
-    if (decision.outcome === 'gateway_misconfigured') this.sinks.log.error(DECISION_EVENT, fields);
-    else if (decision.outcome !== 'ok' && decision.status >= 500) this.sinks.log.warn(DECISION_EVENT, fields);
-    else this.sinks.log.info(DECISION_EVENT, fields);
+    if (decision.outcome === 'gateway_misconfigured') this.log.error(DECISION_EVENT, fields);
+    else if (decision.outcome !== 'ok' && decision.status >= 500) this.log.warn(DECISION_EVENT, fields);
+    else this.log.info(DECISION_EVENT, fields);
 
-    this.sinks.metrics.count(MetricName.Exchanges);
-    if (decision.outcome !== 'ok') this.sinks.metrics.count(MetricName.ExchangeError, { [MetricDimension.Code]: decision.outcome });
-    this.sinks.flush();
+    this.metrics.count(MetricName.Exchanges);
+    if (decision.outcome !== 'ok') this.metrics.count(MetricName.ExchangeError, { [MetricDimension.Code]: decision.outcome });
+    this.metrics.flush();
   }
 }
-
-/** Publishes stored metrics, if there are any (an empty publish makes Powertools warn). */
-export function flushMetrics(target: Metrics = metrics): void {
-  if (target.hasStoredMetrics()) target.publishStoredMetrics();
-}
-
-/** The audit of the exchange Lambda, writing through the module's logger and metrics. */
-export const exchangeAudit = new ExchangeAudit({ log: exchangeLog, metrics: exchangeMetrics, flush: () => flushMetrics() });

@@ -1,11 +1,12 @@
 import { MetricDimension, MetricName } from '../../shared/contracts/metric-names.js';
+import type { LogSink, MetricSink } from '../../shared/telemetry/telemetry-sinks.js';
 import type { CacheLayer } from '../../shared/contracts/metric-names.js';
 import type { TokenCipherFailure } from './token-cipher.js';
 
 /**
- * What the exchange cache reports. The cache never logs or counts by itself: it hands these
- * events to a sink, so the handler decides where they go (Powertools Logger and Metrics in
- * Lambda, an array in tests). No event carries a token, a secret, the key material or a `pk`.
+ * What the exchange cache reports, and how each report becomes log lines and metrics on
+ * the shared sinks (telemetry-sinks.ts). No event carries a token, a secret, the key
+ * material or a `pk`.
  */
 export type CacheEvent =
   | {
@@ -60,84 +61,47 @@ export type CacheEvent =
       readonly type: 'evicted';
     };
 
-export interface CacheSink {
-  record(event: CacheEvent): void;
-}
-
-export const silentCacheSink: CacheSink = { record: () => undefined };
-
-/** Metric names of the cache beyond the shared list in functions/shared/metric-names.ts. */
-export const CacheMetricName = {
-  /** Calls that waited for another call's in-flight lookup (single flight). */
-  SharedFlight: 'CacheSharedFlight',
-  /** Table items that failed to decrypt or authenticate (tampered, moved, foreign key). */
-  DecryptFailure: 'CacheDecryptFailure',
-  /** Table items with missing or mistyped attributes. */
-  ItemMalformed: 'CacheItemMalformed',
-  WriteConflict: 'CacheWriteConflict',
-  NotCached: 'CacheNotCached',
-  TableSkipped: 'CacheTableSkipped',
-  KeyUnavailable: 'CacheKeyUnavailable',
-  Evicted: 'CacheEvicted',
-} as const;
-
-/** Where cacheSinkFor writes log lines. A Powertools `Logger` fits as it is. */
-export interface CacheLog {
-  info(message: string, fields: Readonly<Record<string, unknown>>): void;
-  warn(message: string, fields: Readonly<Record<string, unknown>>): void;
-}
-
 /**
- * Where cacheSinkFor counts. A count with dimensions must go out as its own EMF line (a
- * Powertools single metric), as functions/shared/metric-names.ts prescribes; telemetry.ts's
- * `powertoolsMetricSink` has this shape.
- */
-export interface CacheMetrics {
-  count(name: string, dimensions?: Readonly<Record<string, string>>): void;
-}
-
-/**
- * The sink the handler passes in Lambda. Lookups count as `CacheHit` with the `layer`
- * dimension here, so the handler must not count them again (it still puts the layer in its
+ * Writes cache events to the sinks. Lookups count as `CacheHit` with the `layer` dimension
+ * here, so the exchange service must not count them again (it still puts the layer in its
  * audit line). Warnings: table errors, rejected items, an unreadable key secret.
  */
-export function cacheSinkFor(log: CacheLog, metrics: CacheMetrics): CacheSink {
+export function cacheReporter(log: LogSink, metrics: MetricSink): (event: CacheEvent) => void {
   const count = (name: string): void => metrics.count(name);
-  return {
-    record(event) {
-      switch (event.type) {
-        case 'init':
-          (event.warning ? log.warn : log.info).call(log, 'cache.init', { ...event });
-          return;
-        case 'lookup':
-          metrics.count(MetricName.CacheHit, { [MetricDimension.Layer]: event.layer });
-          if (event.shared) count(CacheMetricName.SharedFlight);
-          return;
-        case 'table_error':
-          log.warn('cache.table_error', { ...event });
-          count(MetricName.CacheTableError);
-          return;
-        case 'table_skipped':
-          count(CacheMetricName.TableSkipped);
-          return;
-        case 'item_rejected':
-          log.warn('cache.item_rejected', { ...event });
-          count(event.reason === 'malformed' ? CacheMetricName.ItemMalformed : CacheMetricName.DecryptFailure);
-          return;
-        case 'write_conflict':
-          count(CacheMetricName.WriteConflict);
-          return;
-        case 'not_cached':
-          count(CacheMetricName.NotCached);
-          return;
-        case 'key_unavailable':
-          log.warn('cache.key_unavailable', { ...event });
-          count(CacheMetricName.KeyUnavailable);
-          return;
-        case 'evicted':
-          count(CacheMetricName.Evicted);
-          return;
-      }
-    },
+  return (event) => {
+    switch (event.type) {
+      case 'init':
+        if (event.warning) log.warn('cache.init', event);
+        else log.info('cache.init', event);
+        return;
+      case 'lookup':
+        metrics.count(MetricName.CacheHit, { [MetricDimension.Layer]: event.layer });
+        if (event.shared) count(MetricName.CacheSharedFlight);
+        return;
+      case 'table_error':
+        log.warn('cache.table_error', event);
+        count(MetricName.CacheTableError);
+        return;
+      case 'table_skipped':
+        count(MetricName.CacheTableSkipped);
+        return;
+      case 'item_rejected':
+        log.warn('cache.item_rejected', event);
+        count(event.reason === 'malformed' ? MetricName.CacheItemMalformed : MetricName.CacheDecryptFailure);
+        return;
+      case 'write_conflict':
+        count(MetricName.CacheWriteConflict);
+        return;
+      case 'not_cached':
+        count(MetricName.CacheNotCached);
+        return;
+      case 'key_unavailable':
+        log.warn('cache.key_unavailable', event);
+        count(MetricName.CacheKeyUnavailable);
+        return;
+      case 'evicted':
+        count(MetricName.CacheEvicted);
+        return;
+    }
   };
 }

@@ -6,7 +6,8 @@ import { exchangeSecretBounds, type SecretReader } from '../../shared/secrets/se
 import { secretsManagerReader } from '../../shared/secrets/secrets-manager-reader.js';
 import { fixedCacheKeySource, secretCacheKeySource, type CacheKeySource } from './cache-key-source.js';
 import { createCacheTableClient, DynamoCacheTable } from './cache-table.js';
-import { silentCacheSink, type CacheSink } from './cache-telemetry.js';
+import { cacheReporter } from './cache-telemetry.js';
+import { silentLog, silentMetrics, type LogSink, type MetricSink } from '../../shared/telemetry/telemetry-sinks.js';
 import { ExchangeCache } from './exchange-cache.js';
 
 export interface ExchangeCacheSetupOptions {
@@ -14,7 +15,10 @@ export interface ExchangeCacheSetupOptions {
   readonly settings: Settings;
   /** Default process.env. */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  readonly sink?: CacheSink;
+  /** Default silent. */
+  readonly log?: LogSink;
+  /** Default silent. */
+  readonly metrics?: MetricSink;
   /** Epoch milliseconds; default Date.now. */
   readonly clock?: () => number;
   /** Default: createCacheTableClient(settings.cache), endpoint from the SDK's usual sources. */
@@ -28,8 +32,8 @@ export interface ExchangeCacheSetupOptions {
  *
  * Wiring in the handler:
  * ```ts
- * // module scope (Lambda init); a Powertools Logger fits `log` as it is
- * const cache = createExchangeCache({ settings: config.settings, sink: cacheSinkFor(logger, powertoolsMetricSink(metrics)) });
+ * // module scope (Lambda init): the handler's sinks
+ * const cache = createExchangeCache({ settings: config.settings, log, metrics });
  * await cache.prepare();
  *
  * // per request
@@ -41,7 +45,7 @@ export interface ExchangeCacheSetupOptions {
  * ```
  * The cache counts lookups (`CacheHit` by layer) itself; the handler only puts `layer` in
  * its audit line.
- * Reports its mode once through the sink (`init` event):
+ * Reports its mode once through the sinks (a `cache.init` line):
  * - both variables set: memory and table; the key material is read from the secret at
  *   `prepare` and re-read after settings.exchange.secretMaxAgeSeconds (cache-key-source.ts);
  * - GATEPASS_CACHE_TABLE unset: memory only, keyed by a random per-container key (nothing
@@ -52,14 +56,17 @@ export interface ExchangeCacheSetupOptions {
  */
 export function createExchangeCache(options: ExchangeCacheSetupOptions): ExchangeCache {
   const env = options.env ?? process.env;
-  const sink = options.sink ?? silentCacheSink;
+  const log = options.log ?? silentLog;
+  const metrics = options.metrics ?? silentMetrics;
+  const report = cacheReporter(log, metrics);
   const tableName = nonEmpty(env[CACHE_TABLE_ENV]);
   const secretId = nonEmpty(env[CACHE_KEY_SECRET_ENV]);
   const { memoryMaxEntries, tableTimeoutMs } = options.settings.cache;
   const base = {
     memoryMaxEntries,
     refreshMarginSeconds: options.settings.exchange.refreshMarginSeconds,
-    sink,
+    log,
+    metrics,
     ...(options.clock ? { clock: options.clock } : {}),
   };
 
@@ -68,7 +75,7 @@ export function createExchangeCache(options: ExchangeCacheSetupOptions): Exchang
       tableName === undefined
         ? `${CACHE_TABLE_ENV} is not set`
         : `${CACHE_KEY_SECRET_ENV} is not set, so table items could not be shared: the table is not used`;
-    sink.record({ type: 'init', mode: 'memory-only', memoryMaxEntries, reason, warning: tableName !== undefined });
+    report({ type: 'init', mode: 'memory-only', memoryMaxEntries, reason, warning: tableName !== undefined });
     return new ExchangeCache({ ...base, keys: fixedCacheKeySource(CacheKeys.random()) });
   }
 
@@ -77,7 +84,7 @@ export function createExchangeCache(options: ExchangeCacheSetupOptions): Exchang
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const client = options.dynamoClient ?? createCacheTableClient(options.settings.cache);
-  sink.record({ type: 'init', mode: 'memory-and-table', tableName, memoryMaxEntries });
+  report({ type: 'init', mode: 'memory-and-table', tableName, memoryMaxEntries });
   return new ExchangeCache({ ...base, keys, table: new DynamoCacheTable(client, tableName, tableTimeoutMs) });
 }
 

@@ -3,7 +3,8 @@ import { isGatepassError } from '../../shared/errors.js';
 import { encodeCanonicalFields, memoryKeyOf, type CacheKeys } from './cache-key.js';
 import type { CacheKeySource } from './cache-key-source.js';
 import { CacheItemFormatError, type CacheItem, type CacheTable } from './cache-table.js';
-import { silentCacheSink, type CacheEvent, type CacheSink } from './cache-telemetry.js';
+import { cacheReporter, type CacheEvent } from './cache-telemetry.js';
+import { silentLog, silentMetrics, type LogSink, type MetricSink } from '../../shared/telemetry/telemetry-sinks.js';
 import { CacheLayer } from '../../shared/contracts/metric-names.js';
 import type { CacheKeyTuple, CachedToken, IssuedToken } from '../exchange-model.js';
 import { TokenCipherError } from './token-cipher.js';
@@ -12,7 +13,7 @@ import { TokenCipherError } from './token-cipher.js';
  * The two-level exchange cache (docs/design.md "Cache"): a bounded LRU in this container, then
  * the DynamoDB table, then the token endpoint. Concurrent misses for one key share one
  * lookup and one exchange (single flight). The table is an optimisation only: whatever it
- * does, a request is answered (errors degrade to a direct exchange, reported to the sink).
+ * does, a request is answered (errors degrade to a direct exchange, reported to the sinks).
  *
  * Nothing here keeps the subject token: it is an input of the `pk` HMAC (the table's key)
  * and of the memory key (a SHA-256 of the same tuple, cache-key.ts) and nothing else. The
@@ -32,7 +33,10 @@ export interface ExchangeCacheOptions {
   readonly refreshMarginSeconds: number;
   /** Epoch milliseconds; default Date.now. */
   readonly clock?: () => number;
-  readonly sink?: CacheSink;
+  /** Default silent. */
+  readonly log?: LogSink;
+  /** Default silent. */
+  readonly metrics?: MetricSink;
   /**
    * After a table error, table calls are skipped for this long, so a DynamoDB outage costs
    * one timeout per container and cooldown, not one per request. Default 5000 ms.
@@ -78,13 +82,13 @@ export class ExchangeCache {
   /** pks evicted after an upstream 401: the next exchange skips the table read and overwrites. */
   private readonly evicted = new Set<string>();
   private readonly clock: () => number;
-  private readonly sink: CacheSink;
+  private readonly report: (event: CacheEvent) => void;
   private readonly tableCooldownMs: number;
   private tableCoolsUntil = 0;
 
   constructor(private readonly options: ExchangeCacheOptions) {
     this.clock = options.clock ?? Date.now;
-    this.sink = options.sink ?? silentCacheSink;
+    this.report = cacheReporter(options.log ?? silentLog, options.metrics ?? silentMetrics);
     this.tableCooldownMs = options.tableCooldownMs ?? DEFAULT_TABLE_COOLDOWN_MS;
     this.memory = new ExpiringLru<CachedToken>(options.memoryMaxEntries, this.clock);
   }
@@ -308,7 +312,7 @@ export class ExchangeCache {
 
   private record(event: CacheEvent): void {
     try {
-      this.sink.record(event);
+      this.report(event);
     } catch {
       // a broken sink must not fail a request
     }

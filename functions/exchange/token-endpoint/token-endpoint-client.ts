@@ -10,7 +10,7 @@ import { exchangeSecretBounds, type SecretReader } from '../../shared/secrets/se
 import { secretsManagerReader } from '../../shared/secrets/secrets-manager-reader.js';
 import { systemClock, type Clock } from '../exchange-clock.js';
 import type { ExchangeRequest, IssuedToken } from '../exchange-model.js';
-import { silentLogger, silentMetrics, TokenClientMetric, type ExchangeLogger, type ExchangeMetrics } from '../audit/exchange-telemetry.js';
+import { silentLog, silentMetrics, type LogSink, type MetricSink } from '../../shared/telemetry/telemetry-sinks.js';
 import { fullJitterDelayMs } from './retry-backoff.js';
 import { verifyNarrowing } from '../policy/scope-narrowing.js';
 import { classifyAnswer, classifyTransportFailure, ExchangeUnavailableError, type AttemptOutcome } from './token-endpoint-errors.js';
@@ -20,7 +20,7 @@ import { validateTokenResponse, type ResponseExpectation } from './token-respons
 /**
  * The RFC 8693 token endpoint client: build once at Lambda init, call per request.
  *
- *   const client = new TokenExchangeClient({ config, logger, metrics });
+ *   const client = new TokenExchangeClient({ config, log, metrics });
  *   const issued = await client.exchange(request);            // IssuedToken or a GatepassError
  *
  * `exchange` sends one token exchange (form POST, client authentication per the
@@ -55,10 +55,10 @@ export interface TokenExchangeClientOptions {
   readonly clock?: Clock;
   /** Jitter source in [0, 1); default Math.random. */
   readonly random?: () => number;
-  /** A Powertools Logger fits; default silent. */
-  readonly logger?: ExchangeLogger;
-  /** A Powertools Metrics fits; default silent. */
-  readonly metrics?: ExchangeMetrics;
+  /** Default silent. */
+  readonly log?: LogSink;
+  /** Default silent. */
+  readonly metrics?: MetricSink;
 }
 
 type ExchangeSettings = Settings['exchange'];
@@ -94,8 +94,8 @@ export class TokenExchangeClient {
   readonly #secrets: ClientSecretSource;
   readonly #clock: Clock;
   readonly #random: () => number;
-  readonly #logger: ExchangeLogger;
-  readonly #metrics: ExchangeMetrics;
+  readonly #log: LogSink;
+  readonly #metrics: MetricSink;
   readonly #authenticator: ClientAuthenticator;
   readonly #gatewayTokens = new Map<string, CachedGatewayToken>();
   readonly #gatewayTokensInFlight = new Map<string, Promise<IssuedToken>>();
@@ -105,7 +105,7 @@ export class TokenExchangeClient {
     this.#settings = config.settings.exchange;
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
-    this.#logger = options.logger ?? silentLogger;
+    this.#log = options.log ?? silentLog;
     this.#metrics = options.metrics ?? silentMetrics;
     this.#secrets = options.secrets ?? new ClientSecretsFromReader(options.readSecret ?? secretsManagerReader(exchangeSecretBounds(config.settings)));
     this.#authenticator = new ClientAuthenticator(this.#clock);
@@ -214,7 +214,7 @@ export class TokenExchangeClient {
     const credentials = await this.#secrets.get(secretId);
     let result = await this.#round(server, form, credentials, deadline);
     if (result.kind === 'invalid_client') {
-      this.#logger.warn('token endpoint refused the gateway client credentials; re-reading the client secret', {
+      this.#log.warn('token endpoint refused the gateway client credentials; re-reading the client secret', {
         event: 'exchange.client_secret_refresh',
         authorizationServer: server.key,
         secretId,
@@ -224,14 +224,14 @@ export class TokenExchangeClient {
       // Same secret again: one more try could only fail the same way.
       if (fresh.fingerprint !== credentials.fingerprint) result = await this.#round(server, form, fresh, deadline);
       if (result.kind === 'invalid_client') {
-        this.#logger.error('token endpoint refused the gateway client credentials, also after a secret refresh', {
+        this.#log.error('token endpoint refused the gateway client credentials, also after a secret refresh', {
           event: 'exchange.client_rejected',
           authorizationServer: server.key,
           secretId,
           clientId: fresh.clientId,
           secretFingerprint: fresh.fingerprint,
         });
-        this.#metrics.addMetric(TokenClientMetric.ClientCredentialsRejected, 'Count', 1);
+        this.#metrics.count(MetricName.ClientCredentialsRejected);
         throw new GatepassError(ErrorCode.GatewayMisconfigured, `${server.where} refused the gateway client credentials (invalid_client), also after a secret refresh`);
       }
     }
@@ -260,12 +260,12 @@ export class TokenExchangeClient {
         throw outcome.error;
       case 'unavailable': {
         if (breaker.failure()) {
-          this.#logger.warn('token endpoint circuit opened', {
+          this.#log.warn('token endpoint circuit opened', {
             event: 'exchange.circuit_open',
             authorizationServer: server.key,
             openSeconds: this.#settings.circuitBreaker.openSeconds,
           });
-          this.#metrics.addMetric(TokenClientMetric.TokenEndpointCircuitOpened, 'Count', 1);
+          this.#metrics.count(MetricName.TokenEndpointCircuitOpened);
         }
         const { error } = outcome;
         const retryAfter = Math.ceil(Math.max(error.retryAfterSeconds, breaker.secondsUntilProbe));
@@ -314,7 +314,7 @@ export class TokenExchangeClient {
       } catch (failure) {
         outcome = classifyTransportFailure(failure);
       }
-      this.#metrics.addMetric(MetricName.TokenEndpointLatency, 'Milliseconds', this.#clock.now() - started);
+      this.#metrics.timing(MetricName.TokenEndpointLatency, this.#clock.now() - started);
 
       if (outcome.kind === 'answer') return { kind: 'answer', response: response! };
       if (outcome.kind === 'invalid_client' || outcome.kind === 'fail') return outcome;
@@ -327,8 +327,8 @@ export class TokenExchangeClient {
         lastReason = `${lastReason}; the next try would pass the ${this.#settings.deadlineMs} ms deadline`;
         break;
       }
-      this.#metrics.addMetric(TokenClientMetric.TokenEndpointRetry, 'Count', 1);
-      this.#logger.debug('retrying the token endpoint', { event: 'exchange.retry', authorizationServer: server.key, attempt, delayMs: delay });
+      this.#metrics.count(MetricName.TokenEndpointRetry);
+      this.#log.debug('retrying the token endpoint', { event: 'exchange.retry', authorizationServer: server.key, attempt, delayMs: delay });
       await this.#clock.sleep(delay);
     }
     return {

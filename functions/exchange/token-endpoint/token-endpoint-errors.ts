@@ -105,7 +105,11 @@ export function secretsFailure(error: unknown, secretId: string): GatepassError 
   return new ExchangeUnavailableError(`client secret ${secretId} could not be read now: ${what}`, 1, { cause: error });
 }
 
-/** A private key that jose cannot import or sign with. */
+/**
+ * A private key that jose cannot import or sign with: jose's stable `code` names why (the
+ * one place jose errors are translated). No `cause`, unlike other translations: the
+ * WebCrypto error under it may hold parts of the key.
+ */
 export function keyFailure(error: unknown, secretId: string): GatepassError {
   const name = error instanceof Error ? ((error as { code?: unknown }).code ?? error.name) : 'unknown error';
   return new GatepassError(ErrorCode.GatewayMisconfigured, `private_key_jwk of client secret ${secretId} is not usable: ${String(name)}`);

@@ -55,5 +55,27 @@ export const MetricName = {
   UpstreamLatency: 'UpstreamLatency',
   /** DynamoDB cache failures that degraded to a direct exchange. */
   CacheTableError: 'CacheTableError',
+  /** Calls that waited for another call's in-flight lookup (single flight). */
+  CacheSharedFlight: 'CacheSharedFlight',
+  /** Table items that failed to decrypt or authenticate (tampered, moved, foreign key). */
+  CacheDecryptFailure: 'CacheDecryptFailure',
+  /** Table items with missing or mistyped attributes. */
+  CacheItemMalformed: 'CacheItemMalformed',
+  /** A conditional put found a live entry another container wrote meanwhile; it was kept. */
+  CacheWriteConflict: 'CacheWriteConflict',
+  /** Fresh tokens that expire within the refresh margin: used once, not cached. */
+  CacheNotCached: 'CacheNotCached',
+  /** Table calls skipped because the table failed moments ago. */
+  CacheTableSkipped: 'CacheTableSkipped',
+  /** Requests that bypassed the cache because its key secret could not be read. */
+  CacheKeyUnavailable: 'CacheKeyUnavailable',
+  /** Entries dropped because the upstream refused the cached token. */
+  CacheEvicted: 'CacheEvicted',
+  /** The gateway's own client credentials were refused, also after a secret refresh. */
+  ClientCredentialsRejected: 'ClientCredentialsRejected',
+  /** Token endpoint attempts that are retried (network error, 429, 5xx). */
+  TokenEndpointRetry: 'TokenEndpointRetry',
+  /** A circuit breaker opened for an authorization server. */
+  TokenEndpointCircuitOpened: 'TokenEndpointCircuitOpened',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];

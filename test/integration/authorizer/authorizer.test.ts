@@ -336,7 +336,7 @@ describe('authorizer: refusals', () => {
     const big = buildAuthorizer(testConfigDocument(idps, { settings }));
     await big.authorizer.handle(httpApiEvent({ ...ordersRead, authorization: bearer(await partnerToken(partnerRs)) }));
     expect(big.telemetry.last?.outcome).toBe('token_invalid');
-    expect(big.telemetry.jwksFailures[0]?.error.message).toMatch(/exceeds 4096 bytes/);
+    expect(big.telemetry.jwksFailures[0]?.reason).toMatch(/exceeds 4096 bytes/);
   });
 
   it('ignores RSA keys under 2048 bits and keys not meant for signatures', async () => {
@@ -512,5 +512,112 @@ describe('authorizer: weak keys are rejected however they are served', () => {
     const token = signRaw(pair.privateKey, 'RS256', { alg: 'RS256', kid: 'only-weak' }, { iss: PARTNER_ISSUER, aud: API_AUD, scope: 'orders:read', exp: Math.floor(Date.now() / 1000) + 60 });
     await authorizer.handle(httpApiEvent({ ...ordersRead, authorization: bearer(token) }));
     expect(telemetry.last?.outcome).toBe('token_invalid');
+  });
+});
+
+describe('authorizer: the decision line logs the status the caller gets', () => {
+  // HTTP API simple responses have one refusal, `isAuthorized: false`, which API Gateway
+  // answers with 403 whatever the reason; REST says 401 only by throwing "Unauthorized".
+  // https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html
+  it('logs 403 beside the code for a refusal on an HTTP API (payload 2.0 simple response)', async () => {
+    const { authorizer, telemetry } = buildAuthorizer(testConfigDocument(idps));
+    expect(await authorizer.handle(httpApiEvent({ ...ordersRead }))).toEqual({ isAuthorized: false });
+    expect(telemetry.last).toMatchObject({ outcome: 'token_missing', status: 403, format: 'http-v2' });
+    const noScope = await partnerToken(partnerRs, { scope: 'profile' });
+    expect(await authorizer.handle(httpApiEvent({ ...ordersRead, authorization: bearer(noScope) }))).toEqual({ isAuthorized: false });
+    expect(telemetry.last).toMatchObject({ outcome: 'insufficient_scope', status: 403, format: 'http-v2' });
+  });
+
+  it('logs 401 for a REST refusal thrown as Unauthorized, and 403 for a REST Deny', async () => {
+    const { authorizer, telemetry } = buildAuthorizer(testConfigDocument(idps));
+    expect((await restOutcome(authorizer, restRequestEvent({ ...ordersRead }))).status).toBe(401);
+    expect(telemetry.last).toMatchObject({ outcome: 'token_missing', status: 401, format: 'rest-request' });
+    await expect(authorizer.handle(restTokenEvent({ ...ordersRead }))).rejects.toThrow(/^Unauthorized$/);
+    expect(telemetry.last).toMatchObject({ outcome: 'token_missing', status: 401 });
+    const noScope = await partnerToken(partnerRs, { scope: 'profile' });
+    expect((await restOutcome(authorizer, restRequestEvent({ ...ordersRead, authorization: bearer(noScope) }))).status).toBe(403);
+    expect(telemetry.last).toMatchObject({ outcome: 'insufficient_scope', status: 403, format: 'rest-request' });
+  });
+});
+
+describe('authorizer: the decision reason names what failed', () => {
+  // aws-jwt-verify's errors carry no `name` (node_modules/aws-jwt-verify/dist/esm/error.js):
+  // the authorizer maps them by class, and these phrases are what operators search for.
+  const inAMinute = () => Math.floor(Date.now() / 1000) + 60;
+  const claims = () => ({ iss: PARTNER_ISSUER, sub: 'alice', aud: API_AUD, scope: 'orders:read', exp: inAMinute() });
+
+  async function reasonsFor(tokens: readonly string[], document = testConfigDocument(idps)) {
+    const { authorizer, telemetry } = buildAuthorizer(document);
+    const reasons: (string | undefined)[] = [];
+    for (const token of tokens) {
+      expect(await authorizer.handle(httpApiEvent({ ...ordersRead, authorization: bearer(token) }))).toEqual({ isAuthorized: false });
+      reasons.push(telemetry.last?.reason);
+    }
+    return reasons;
+  }
+
+  it('says "bad signature" for a signature the key its kid names does not verify', async () => {
+    const forger = await generateTestKey('RS256');
+    const token = signRaw(forger, 'RS256', { alg: 'RS256', kid: partnerRs.kid }, claims());
+    expect(await reasonsFor([token])).toEqual(['bad signature']);
+  });
+
+  it('says "unknown kid" for a kid the JWKS does not hold, also while the penalty box holds the refetch back', async () => {
+    const stranger = await generateTestKey('RS256', { kid: 'not-published' });
+    const token = await partnerToken(stranger);
+    expect(await reasonsFor([token, token])).toEqual(['unknown kid', 'unknown kid']);
+    expect(idps.partner.count('/jwks')).toBe(1);
+  });
+
+  it('tells a spoofed jku apart by what failed: its server is never asked', async () => {
+    const attacker = await generateTestKey('RS256');
+    const jku = 'http://127.0.0.1:9/attacker/jwks.json';
+    const sameKid = signRaw(attacker, 'RS256', { alg: 'RS256', kid: partnerRs.kid, jku }, claims());
+    const ownKid = signRaw(attacker, 'RS256', { alg: 'RS256', kid: attacker.kid, jku }, claims());
+    expect(await reasonsFor([sameKid])).toEqual(['bad signature']);
+    expect(await reasonsFor([ownKid])).toEqual(['unknown kid']);
+  });
+
+  it('says "JWKS unreachable" when the JWKS endpoint fails, and while the penalty box holds the next fetch back', async () => {
+    idps.partner.behaviour = { keys: [], jwks: { status: 503, body: 'down' } };
+    const token = await partnerToken(partnerRs);
+    const { authorizer, telemetry } = buildAuthorizer(testConfigDocument(idps));
+    for (let i = 0; i < 2; i++) await authorizer.handle(httpApiEvent({ ...ordersRead, authorization: bearer(token) }));
+    expect(telemetry.decisions.map((d) => d.reason)).toEqual(['JWKS unreachable', 'JWKS unreachable']);
+    expect(telemetry.jwksFailures).toEqual([expect.objectContaining({ error: 'JWKS unreachable', reason: expect.stringMatching(/HTTP 503/) })]);
+    expect(idps.partner.count('/jwks')).toBe(1);
+  });
+
+  it('says "JWKS unusable" when the JWKS endpoint answers something that is not a JWKS', async () => {
+    idps.partner.behaviour = { keys: [], jwks: { body: '{nope' } };
+    const { authorizer, telemetry } = buildAuthorizer(testConfigDocument(idps));
+    await authorizer.handle(httpApiEvent({ ...ordersRead, authorization: bearer(await partnerToken(partnerRs)) }));
+    expect(telemetry.last?.reason).toBe('JWKS unusable');
+    expect(telemetry.jwksFailures).toEqual([expect.objectContaining({ error: 'JWKS unusable', reason: 'JWKS is not valid UTF-8 JSON' })]);
+  });
+
+  it('says "alg not accepted" for an alg outside the issuer list, and "alg does not fit the key" for a key of another type', async () => {
+    const rsOnly = testConfigDocument(idps, { partner: { algorithms: ['RS256'] } });
+    expect(await reasonsFor([await partnerToken(partnerEs)], rsOnly)).toEqual(['alg not accepted']);
+    const misfit = signRaw(partnerEs, 'ES256', { alg: 'RS256', kid: partnerEs.kid }, claims());
+    expect(await reasonsFor([misfit])).toEqual(['alg does not fit the key']);
+  });
+
+  it('says "expired", "not yet valid", "issued in the future" and "audience not accepted" for the claims', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    expect(
+      await reasonsFor([
+        await partnerToken(partnerRs, { exp: now - 3600 }),
+        await partnerToken(partnerRs, { nbf: now + 3600 }),
+        await partnerToken(partnerRs, { iat: now + 3600 }),
+        await partnerToken(partnerRs, { aud: 'https://elsewhere.example' }),
+      ]),
+    ).toEqual(['expired', 'not yet valid', 'issued in the future', 'audience not accepted']);
+  });
+
+  it('says "typ not accepted" and "no exp" for the issuer rules gatepass adds', async () => {
+    const atOnly = testConfigDocument(idps, { partner: { tokenTypes: ['at+jwt'] } });
+    expect(await reasonsFor([await partnerToken(partnerRs, {}, { header: { typ: 'JWT' } })], atOnly)).toEqual(['typ not accepted']);
+    expect(await reasonsFor([await partnerToken(partnerRs, {}, { omitExp: true })])).toEqual(['no exp']);
   });
 });

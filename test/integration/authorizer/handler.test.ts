@@ -59,6 +59,25 @@ describe('authorizer handler (Lambda entry point)', () => {
   });
 });
 
+describe('authorizer handler logging', () => {
+  it('has the same redaction net as the exchange Lambda: a JWT-shaped value that reaches a log line is redacted', async () => {
+    // A JWKS URI whose path looks like a JWT: the failed fetch logs it (jwks.fetch_failed).
+    const canaryJwt = 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJhdXRob3JpemVyLWNhbmFyeSJ9.Y2FuYXJ5';
+    const document = testConfigDocument(idps, { partner: { jwksUri: `${idps.partner.origin}/${canaryJwt}` } });
+    process.env['GATEPASS_CONFIG'] = JSON.stringify(document);
+    vi.resetModules();
+    const { handler: redacting } = (await import('../../../functions/authorizer/handler.js')) as { handler: (event: unknown) => Promise<unknown> };
+    const key = await generateTestKey('ES256');
+    const token = await mintJwt(key, { iss: PARTNER_ISSUER, sub: 'alice', aud: 'https://api.example.com', scope: 'orders:read' });
+    output.length = 0;
+    expect(await redacting(httpApiEvent({ method: 'GET', path: '/orders/{id}', authorization: `Bearer ${token}` }))).toEqual({ isAuthorized: false });
+    const all = output.join('');
+    expect(all).toContain('jwks.fetch_failed');
+    expect(all).toContain('[redacted]');
+    expect(all).not.toContain(canaryJwt);
+  });
+});
+
 describe('authorizer handler built without introspection', () => {
   it('refuses at init a configuration whose issuers introspect', async () => {
     const idpsHere = await startIdps();

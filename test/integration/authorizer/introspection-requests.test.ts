@@ -57,7 +57,8 @@ describe('a JWT is introspected only by the issuer that issued it', () => {
     for (const route of [reports, mixed]) {
       const result = await authorizer.handle(httpApiEvent({ ...route, authorization: bearer(foreign) }));
       expect(result).toEqual({ isAuthorized: false });
-      expect(telemetry.last).toMatchObject({ outcome: 'issuer_not_accepted', status: 401 });
+      // An HTTP API simple-response authorizer can only refuse with 403, and the decision line says what the caller got.
+      expect(telemetry.last).toMatchObject({ outcome: 'issuer_not_accepted', status: 403 });
     }
     expect(idps.legacy.count('/introspect')).toBe(0);
   });

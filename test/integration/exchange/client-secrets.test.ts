@@ -6,12 +6,14 @@ import { ErrorCode, GatepassError } from '../../../functions/shared/errors.js';
 import { ClientSecretsFromReader } from '../../../functions/exchange/token-endpoint/client-secrets.js';
 import { ExchangeUnavailableError } from '../../../functions/exchange/token-endpoint/token-endpoint-errors.js';
 import { secretsManagerReader } from '../../../functions/shared/secrets/secrets-manager-reader.js';
-import { TokenClientMetric } from '../../../functions/exchange/audit/exchange-telemetry.js';
+import { MetricName } from '../../../functions/shared/contracts/metric-names.js';
+import { powertoolsLogSink, powertoolsMetricSink } from '../../../functions/shared/telemetry/telemetry-sinks.js';
 import { TokenExchangeClient } from '../../../functions/exchange/token-endpoint/token-endpoint-client.js';
 import { JwksServer } from '../../../fakes/jwks-server.js';
 import { startOAuthServer, type OAuthServer } from '../../../fakes/oauth-server/oauth-server.js';
 import { startSecretsManagerServer, type SecretsManagerServer } from '../../../fakes/secrets-manager-server.js';
-import { RecordingTelemetry, tokenClientConfig } from '../../support/token-client-fixtures.js';
+import { tokenClientConfig } from '../../support/token-client-fixtures.js';
+import { RecordingSinks } from '../../support/recording-sinks.js';
 import { generateTestKey, mintJwt, type TestKey } from '../../support/token-minter.js';
 
 const SECRET_ID = 'gatepass/corp-exchange';
@@ -138,9 +140,9 @@ describe('client secrets through the shared Secrets Manager reader (real SDK and
 describe('secret rotation end to end (Secrets Manager, Powertools, oidc-provider)', () => {
   const setup = () => {
     const config = tokenClientConfig({ corp: { issuer: as.issuer, tokenEndpoint: as.tokenEndpoint, clientAuth: 'client_secret_basic', clientSecretId: SECRET_ID } });
-    const telemetry = new RecordingTelemetry();
+    const telemetry = new RecordingSinks();
     const secrets = clientSecrets();
-    const client = new TokenExchangeClient({ config, secrets, logger: telemetry.logger, metrics: telemetry.metrics });
+    const client = new TokenExchangeClient({ config, secrets, log: telemetry.log, metrics: telemetry.metrics });
     return { client, secrets, telemetry };
   };
   const exchange = async (client: TokenExchangeClient) =>
@@ -164,7 +166,7 @@ describe('secret rotation end to end (Secrets Manager, Powertools, oidc-provider
     expect((await as.verify(issued.accessToken))['client_id']).toBe('gatepass');
     expect(as.tokenRequests.map((r) => r.outcome)).toEqual(['invalid_client', 'success']);
     expect(sm.requests.total).toBe(2);
-    expect(telemetry.count(TokenClientMetric.ClientCredentialsRejected)).toBe(0);
+    expect(telemetry.count(MetricName.ClientCredentialsRejected)).toBe(0);
 
     await exchange(client);
     expect(sm.requests.total).toBe(2);
@@ -178,13 +180,13 @@ describe('secret rotation end to end (Secrets Manager, Powertools, oidc-provider
 
     expect(await codeOf(exchange(client))).toBe(ErrorCode.GatewayMisconfigured);
     expect(as.tokenRequests.map((r) => r.outcome)).toEqual(['invalid_client', 'invalid_client']);
-    expect(telemetry.lines.filter((l) => l.level === 'error').map((l) => l.attributes['event'])).toEqual(['exchange.client_rejected']);
-    expect(telemetry.count(TokenClientMetric.ClientCredentialsRejected)).toBe(1);
+    expect(telemetry.lines.filter((l) => l.level === 'error').map((l) => l.fields['event'])).toEqual(['exchange.client_rejected']);
+    expect(telemetry.count(MetricName.ClientCredentialsRejected)).toBe(1);
     expect(telemetry.dump()).not.toContain('still-not-it');
     expect(telemetry.dump()).not.toContain('previous-secret');
   });
 
-  it('takes a Powertools Logger and Metrics as its sinks, and the error line names no secret', async () => {
+  it('writes through Powertools-backed sinks, and the error line names no secret', async () => {
     sm.put(SECRET_ID, { client_id: 'gatepass', client_secret: 'previous-secret' });
     const written: string[] = [];
     const capture = (chunk: unknown) => {
@@ -196,7 +198,12 @@ describe('secret rotation end to end (Secrets Manager, Powertools, oidc-provider
     try {
       const config = tokenClientConfig({ corp: { issuer: as.issuer, tokenEndpoint: as.tokenEndpoint, clientSecretId: SECRET_ID } });
       const metrics = new Metrics({ namespace: 'gatepass', serviceName: 'gatepass-exchange' });
-      const client = new TokenExchangeClient({ config, secrets: clientSecrets(), logger: new Logger({ serviceName: 'gatepass-exchange' }), metrics });
+      const client = new TokenExchangeClient({
+        config,
+        secrets: clientSecrets(),
+        log: powertoolsLogSink(new Logger({ serviceName: 'gatepass-exchange' })),
+        metrics: powertoolsMetricSink(metrics),
+      });
       expect(await codeOf(exchange(client))).toBe(ErrorCode.GatewayMisconfigured);
       metrics.publishStoredMetrics();
     } finally {

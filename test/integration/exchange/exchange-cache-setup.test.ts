@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CacheEvent } from '../../../functions/exchange/cache/cache-telemetry.js';
+import { RecordingSinks } from '../../support/recording-sinks.js';
 import { createExchangeCache } from '../../../functions/exchange/cache/exchange-cache-setup.js';
 import { CACHE_KEY_SECRET_ENV, CACHE_TABLE_ENV } from '../../../functions/shared/contracts/environment-variables.js';
 import type { CacheKeyTuple, IssuedToken } from '../../../functions/exchange/exchange-model.js';
@@ -66,9 +66,10 @@ afterAll(async () => {
   await secrets.stop();
 });
 
+/** The sinks for createExchangeCache, and the lines written to them. */
 function recorder() {
-  const events: CacheEvent[] = [];
-  return { events, sink: { record: (event: CacheEvent) => events.push(event) } };
+  const sinks = new RecordingSinks();
+  return { lines: sinks.lines, sinks: { log: sinks.log, metrics: sinks.metrics } };
 }
 
 describe('exchange cache built from the environment', () => {
@@ -76,8 +77,8 @@ describe('exchange cache built from the environment', () => {
     const env = { [CACHE_TABLE_ENV]: dynamo.tableName, [CACHE_KEY_SECRET_ENV]: KEY_SECRET };
     secrets.resetCounters();
     const first = recorder();
-    const containerA = createExchangeCache({ settings, env, sink: first.sink });
-    expect(first.events).toEqual([{ type: 'init', mode: 'memory-and-table', tableName: dynamo.tableName, memoryMaxEntries: 1000 }]);
+    const containerA = createExchangeCache({ settings, env, ...first.sinks });
+    expect(first.lines).toEqual([{ level: 'info', message: 'cache.init', fields: { type: 'init', mode: 'memory-and-table', tableName: dynamo.tableName, memoryMaxEntries: 1000 } }]);
 
     const endpoint = tokenEndpoint();
     await containerA.getOrExchange(tuple, undefined, endpoint.exchange);
@@ -105,38 +106,38 @@ describe('exchange cache built from the environment', () => {
     let now = Date.now();
     // two answers: the one read and its SDK retry
     secrets.fail({ type: 'InternalServiceError', status: 500 }, 2, KEY_SECRET);
-    const { events, sink } = recorder();
+    const { lines, sinks } = recorder();
     const cache = createExchangeCache({
       settings,
       env: { [CACHE_TABLE_ENV]: dynamo.tableName, [CACHE_KEY_SECRET_ENV]: KEY_SECRET },
-      sink,
+      ...sinks,
       clock: () => now,
     });
     const endpoint = tokenEndpoint();
     await expect(cache.getOrExchange(tuple, undefined, endpoint.exchange)).resolves.toMatchObject({ layer: 'miss' });
-    expect(events).toContainEqual({ type: 'key_unavailable', error: 'CacheKeyUnavailableError' });
+    expect(lines.map((l) => l.fields)).toContainEqual({ type: 'key_unavailable', error: 'CacheKeyUnavailableError' });
 
     now += 11_000;
     await expect(cache.getOrExchange(tuple, undefined, endpoint.exchange)).resolves.toMatchObject({ layer: 'table' });
   });
 
   it('runs memory-only with a random key when no table is configured', async () => {
-    const { events, sink } = recorder();
+    const { lines, sinks } = recorder();
     secrets.resetCounters();
-    const cache = createExchangeCache({ settings, env: { [CACHE_KEY_SECRET_ENV]: KEY_SECRET }, sink });
+    const cache = createExchangeCache({ settings, env: { [CACHE_KEY_SECRET_ENV]: KEY_SECRET }, ...sinks });
     const endpoint = tokenEndpoint();
     await cache.getOrExchange(tuple, undefined, endpoint.exchange);
     expect((await cache.getOrExchange(tuple, undefined, endpoint.exchange)).layer).toBe('memory');
-    expect(events[0]).toMatchObject({ type: 'init', mode: 'memory-only', reason: `${CACHE_TABLE_ENV} is not set`, warning: false });
+    expect(lines[0]).toMatchObject({ level: 'info', message: 'cache.init', fields: { type: 'init', mode: 'memory-only', reason: `${CACHE_TABLE_ENV} is not set`, warning: false } });
     expect(secrets.requests.total).toBe(0);
   });
 
   it('leaves the table alone, with a warning, when the key secret is not configured', async () => {
-    const { events, sink } = recorder();
-    const cache = createExchangeCache({ settings, env: { [CACHE_TABLE_ENV]: dynamo.tableName }, sink });
+    const { lines, sinks } = recorder();
+    const cache = createExchangeCache({ settings, env: { [CACHE_TABLE_ENV]: dynamo.tableName }, ...sinks });
     await cache.getOrExchange({ ...tuple, subjectToken: 'memory-only' }, undefined, tokenEndpoint().exchange);
     await cache.flush();
-    expect(events[0]).toMatchObject({ type: 'init', mode: 'memory-only', warning: true });
+    expect(lines[0]).toMatchObject({ level: 'warn', message: 'cache.init', fields: { type: 'init', mode: 'memory-only', warning: true } });
     const fresh = createExchangeCache({ settings, env: { [CACHE_TABLE_ENV]: dynamo.tableName, [CACHE_KEY_SECRET_ENV]: KEY_SECRET } });
     expect((await fresh.getOrExchange({ ...tuple, subjectToken: 'memory-only' }, undefined, tokenEndpoint().exchange)).layer).toBe('miss');
   });

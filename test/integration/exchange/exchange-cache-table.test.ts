@@ -14,7 +14,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { CacheKeys } from '../../../functions/exchange/cache/cache-key.js';
 import { fixedCacheKeySource } from '../../../functions/exchange/cache/cache-key-source.js';
 import { createCacheTableClient, DynamoCacheTable, type CacheTable } from '../../../functions/exchange/cache/cache-table.js';
-import type { CacheEvent } from '../../../functions/exchange/cache/cache-telemetry.js';
+import { MetricName } from '../../../functions/shared/contracts/metric-names.js';
+import { RecordingSinks } from '../../support/recording-sinks.js';
 import { ExchangeCache } from '../../../functions/exchange/cache/exchange-cache.js';
 import type { CacheKeyTuple, IssuedToken } from '../../../functions/exchange/exchange-model.js';
 import { localAwsEnv, startDynalite, type LocalDynamo } from '../../../fakes/dynalite.js';
@@ -71,7 +72,7 @@ interface Container {
   readonly cache: ExchangeCache;
   readonly client: DynamoDBClient;
   readonly commands: Map<string, number>;
-  readonly events: CacheEvent[];
+  readonly telemetry: RecordingSinks;
   readonly clock: { seconds: number };
 }
 
@@ -93,7 +94,7 @@ function container(options: { seconds?: number; endpoint?: string; table?: (tabl
     );
   clients.push(client);
   const commands = countCommands(client);
-  const events: CacheEvent[] = [];
+  const telemetry = new RecordingSinks();
   const table = new DynamoCacheTable(client, dynamo.tableName, TIMEOUT_MS);
   const cache = new ExchangeCache({
     keys: fixedCacheKeySource(keys),
@@ -101,9 +102,10 @@ function container(options: { seconds?: number; endpoint?: string; table?: (tabl
     memoryMaxEntries: 100,
     refreshMarginSeconds: 30,
     clock: () => clock.seconds * 1000,
-    sink: { record: (event) => events.push(event) },
+    log: telemetry.log,
+    metrics: telemetry.metrics,
   });
-  return { cache, client, commands, events, clock };
+  return { cache, client, commands, telemetry, clock };
 }
 
 async function storedItem(subject: string): Promise<Record<string, AttributeValue> | undefined> {
@@ -181,7 +183,8 @@ describe('exchange cache with a DynamoDB table (dynalite on 127.0.0.1)', () => {
     const lookup = await reader.cache.getOrExchange(tupleFor('alice'), undefined, endpoint.exchange);
     await reader.cache.flush();
     expect(lookup).toMatchObject({ layer: 'miss', token: { accessToken: 'second-1' } });
-    expect(reader.events.filter((e) => e.type === 'item_rejected' || e.type === 'write_conflict')).toEqual([]);
+    expect(reader.telemetry.fieldsOf('cache.item_rejected')).toEqual([]);
+    expect(reader.telemetry.count(MetricName.CacheWriteConflict)).toBe(0);
     // the conditional put replaces an expired entry
     expect((await storedItem('alice'))!['expiresAt']!.N).toBe(String(START + 270));
   });
@@ -197,7 +200,7 @@ describe('exchange cache with a DynamoDB table (dynalite on 127.0.0.1)', () => {
     const endpoint = tokenEndpoint('second');
     const lookup = await reader.cache.getOrExchange(tupleFor('alice'), undefined, endpoint.exchange);
     expect(lookup).toMatchObject({ layer: 'miss', token: { accessToken: 'second-1' } });
-    expect(reader.events).toContainEqual({ type: 'item_rejected', reason: 'authentication_failed' });
+    expect(reader.telemetry.fieldsOf('cache.item_rejected')).toContainEqual({ type: 'item_rejected', reason: 'authentication_failed' });
   });
 
   it('treats an item copied to another pk as a miss', async () => {
@@ -209,7 +212,7 @@ describe('exchange cache with a DynamoDB table (dynalite on 127.0.0.1)', () => {
     const endpoint = tokenEndpoint('second');
     const lookup = await reader.cache.getOrExchange(tupleFor('mallory'), undefined, endpoint.exchange);
     expect(lookup).toMatchObject({ layer: 'miss', token: { accessToken: 'second-1' } });
-    expect(reader.events).toContainEqual({ type: 'item_rejected', reason: 'authentication_failed' });
+    expect(reader.telemetry.fieldsOf('cache.item_rejected')).toContainEqual({ type: 'item_rejected', reason: 'authentication_failed' });
   });
 
   it('refuses an item whose expiresAt, scope or token type was edited', async () => {
@@ -225,7 +228,7 @@ describe('exchange cache with a DynamoDB table (dynalite on 127.0.0.1)', () => {
       const reader = container();
       const lookup = await reader.cache.getOrExchange(tupleFor('alice'), undefined, tokenEndpoint('second').exchange);
       expect(lookup.layer).toBe('miss');
-      expect(reader.events).toContainEqual({ type: 'item_rejected', reason: 'authentication_failed' });
+      expect(reader.telemetry.fieldsOf('cache.item_rejected')).toContainEqual({ type: 'item_rejected', reason: 'authentication_failed' });
     }
   });
 
@@ -237,7 +240,7 @@ describe('exchange cache with a DynamoDB table (dynalite on 127.0.0.1)', () => {
     const reader = container();
     const lookup = await reader.cache.getOrExchange(tupleFor('alice'), undefined, tokenEndpoint('second').exchange);
     expect(lookup.layer).toBe('miss');
-    expect(reader.events).toContainEqual({ type: 'item_rejected', reason: 'malformed' });
+    expect(reader.telemetry.fieldsOf('cache.item_rejected')).toContainEqual({ type: 'item_rejected', reason: 'malformed' });
   });
 
   it('does not overwrite a live entry that another container wrote meanwhile', async () => {
@@ -252,7 +255,7 @@ describe('exchange cache with a DynamoDB table (dynalite on 127.0.0.1)', () => {
     await slow.cache.flush();
 
     expect(lookup).toMatchObject({ layer: 'miss', token: { accessToken: 'slow-1' } });
-    expect(slow.events).toContainEqual({ type: 'write_conflict' });
+    expect(slow.telemetry.count(MetricName.CacheWriteConflict)).toBe(1);
     const reader = container();
     const fromTable = await reader.cache.getOrExchange(tupleFor('alice'), undefined, tokenEndpoint('never').exchange);
     expect(fromTable).toMatchObject({ layer: 'table', token: { accessToken: 'other-1' } });
@@ -299,7 +302,7 @@ describe('exchange cache with a DynamoDB table (dynalite on 127.0.0.1)', () => {
 
     refused.clock.seconds += 10; // past the table cooldown the failed delete starts
     await refused.cache.evict(tupleFor('alice'));
-    expect(refused.events).toContainEqual({ type: 'table_error', operation: 'delete', error: 'InternalServerError' });
+    expect(refused.telemetry.fieldsOf('cache.table_error')).toContainEqual({ type: 'table_error', operation: 'delete', error: 'InternalServerError' });
     refused.clock.seconds += 10;
     const lookup = await refused.cache.getOrExchange(tupleFor('alice'), undefined, tokenEndpoint('second').exchange);
     await refused.cache.flush();
@@ -324,11 +327,11 @@ describe('exchange cache when DynamoDB fails', () => {
     const lookup = await cut.cache.getOrExchange(tupleFor('alice'), undefined, endpoint.exchange);
     await cut.cache.flush();
     expect(lookup).toMatchObject({ layer: 'miss', token: { accessToken: 'issued-1' } });
-    const errors = cut.events.filter((e) => e.type === 'table_error');
+    const errors = cut.telemetry.fieldsOf('cache.table_error');
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ operation: 'get' });
     // the put right after is skipped: one timeout per cooldown, not one per call
-    expect(cut.events).toContainEqual({ type: 'table_skipped', operation: 'put' });
+    expect(cut.telemetry.count(MetricName.CacheTableSkipped)).toBe(1);
 
     await dynamo.restart();
     cut.clock.seconds += 6;
@@ -352,7 +355,7 @@ describe('exchange cache when DynamoDB fails', () => {
       const lookup = await stuck.cache.getOrExchange(tupleFor('alice'), undefined, endpoint.exchange);
       const elapsed = performance.now() - started;
       expect(lookup).toMatchObject({ layer: 'miss', token: { accessToken: 'issued-1' } });
-      const [error] = stuck.events.filter((e) => e.type === 'table_error');
+      const [error] = stuck.telemetry.fieldsOf('cache.table_error');
       expect(error).toMatchObject({ operation: 'get' });
       expect(['AbortError', 'TimeoutError']).toContain((error as { error: string }).error.split(' ')[0]);
       console.info(`blackholed DynamoDB: lookup answered after ${elapsed.toFixed(0)} ms (table timeout ${TIMEOUT_MS} ms)`);
@@ -370,7 +373,7 @@ describe('exchange cache when DynamoDB fails', () => {
     const throttled = container({ client });
     const lookup = await throttled.cache.getOrExchange(tupleFor('alice'), undefined, tokenEndpoint().exchange);
     expect(lookup).toMatchObject({ layer: 'miss', token: { accessToken: 'issued-1' } });
-    expect(throttled.events).toContainEqual({ type: 'table_error', operation: 'get', error: 'ThrottlingException', status: 400 });
+    expect(throttled.telemetry.fieldsOf('cache.table_error')).toContainEqual({ type: 'table_error', operation: 'get', error: 'ThrottlingException', status: 400 });
     mock.restore();
   });
 
@@ -383,7 +386,7 @@ describe('exchange cache when DynamoDB fails', () => {
     const lookup = await denied.cache.getOrExchange(tupleFor('alice'), undefined, tokenEndpoint().exchange);
     await expect(denied.cache.flush()).resolves.toBeUndefined();
     expect(lookup).toMatchObject({ layer: 'miss', token: { accessToken: 'issued-1' } });
-    expect(denied.events).toContainEqual({ type: 'table_error', operation: 'put', error: 'AccessDeniedException', status: 400 });
+    expect(denied.telemetry.fieldsOf('cache.table_error')).toContainEqual({ type: 'table_error', operation: 'put', error: 'AccessDeniedException', status: 400 });
     // the memory layer still works
     expect((await denied.cache.getOrExchange(tupleFor('alice'), undefined, tokenEndpoint().exchange)).layer).toBe('memory');
     mock.restore();

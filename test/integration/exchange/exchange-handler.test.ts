@@ -3,7 +3,8 @@ import { Authorizer } from '../../../functions/authorizer/authorizer.js';
 import type { EncodedAuthorizerContext } from '../../../functions/shared/contracts/authorizer-context.js';
 import { parseConfig } from '../../../functions/shared/config/config-validator.js';
 import { httpApiEvent } from '../../support/authorizer-events.js';
-import { RecordingTelemetry, staticSecrets } from '../../support/authorizer-harness.js';
+import { staticSecrets } from '../../support/authorizer-harness.js';
+import { silentLog, silentMetrics } from '../../../functions/shared/telemetry/telemetry-sinks.js';
 import { captureOutput, type CapturedOutput } from '../../support/captured-output.js';
 import { startDynalite, localAwsEnv, type LocalDynamo } from '../../../fakes/dynalite.js';
 import { startEchoUpstream, type EchoUpstream } from '../../../fakes/echo-upstream.js';
@@ -118,7 +119,7 @@ beforeAll(async () => {
   secrets = await startSecretsManagerServer({ 'gatepass/corp-exchange': { client_id: 'gatepass', client_secret: CLIENT_SECRET }, 'gatepass/cache-key': CACHE_KEY });
   echo = await startEchoUpstream();
   const document = configDocument(await closedPort());
-  authorizer = new Authorizer(parseConfig(document), { telemetry: new RecordingTelemetry(), readSecret: staticSecrets({}) });
+  authorizer = new Authorizer(parseConfig(document), { log: silentLog, metrics: silentMetrics, readSecret: staticSecrets({}) });
   Object.assign(process.env, localAwsEnv, secrets.env, {
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     GATEPASS_CONFIG: JSON.stringify(document),
@@ -255,6 +256,18 @@ describe('exchange handler', () => {
     const answer = await handler(proxyEventV2({ method: 'GET', resource: '/orders/{id}', path: '/orders/1', pathParameters: { id: '1' }, headers: { authorization: `Bearer ${other}` }, context }));
     expect(answer.statusCode).toBe(401);
     expect(JSON.parse(answer.body!)).toMatchObject({ code: 'token_invalid' });
+  });
+
+  it('has the redaction net on its logger: a JWT-shaped value that reaches a log line is redacted', async () => {
+    const canaryJwt = 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJleGNoYW5nZS1jYW5hcnkifQ.Y2FuYXJ5';
+    const token = await partnerToken();
+    const context = await contextFor(token, 'GET', '/orders/{id}');
+    const start = output.text().length;
+    await handler(proxyEventV2({ method: 'GET', resource: '/orders/{id}', path: '/orders/1', pathParameters: { id: '1' }, headers: { authorization: `Bearer ${token}` }, context: { ...context, subject: canaryJwt } }));
+    const written = output.text().slice(start);
+    expect(written).toContain('exchange.decision');
+    expect(written).toContain('[redacted]');
+    expect(written).not.toContain(canaryJwt);
   });
 
   it('never writes a token, the client secret or the cache key to its output', async () => {

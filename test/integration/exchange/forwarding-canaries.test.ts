@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decisionFields, exchangeAudit, exchangeLog, exchangeMetrics } from '../../../functions/exchange/audit/exchange-audit.js';
+import { decisionFields, ExchangeAudit } from '../../../functions/exchange/audit/exchange-audit.js';
+import { ServiceName } from '../../../functions/shared/contracts/metric-names.js';
+import { powertoolsSinks } from '../../support/powertools-sinks.js';
 import { sensitiveValues } from '../../../functions/shared/telemetry/log-redaction.js';
 import { parseProxyEvent, proxyEventVersion, type ProxyRequest } from '../../../functions/exchange/proxy/proxy-event.js';
 import { errorCodeOf, problemResultForError, proxyResult, type ProxyResult } from '../../../functions/exchange/proxy/proxy-result.js';
@@ -16,7 +18,7 @@ import { closedPort } from '../../support/stalled-listener.js';
 /**
  * Canary tokens through every forwarding path (success and each refusal the forwarding
  * half produces), composed the way the handler composes these modules, with the real
- * module logger and metrics. No output line may contain a canary in any encoding, and
+ * Powertools logger and metrics. No output line may contain a canary in any encoding, and
  * the redaction net must not even have had to act: the code itself logs no credential.
  */
 
@@ -30,6 +32,8 @@ let forwarder: UpstreamForwarder;
 let binding: RouteBinding;
 let routes: Record<string, RouteConfig>;
 let out: CapturedOutput;
+const { log: exchangeLog, metricSink: exchangeMetrics } = powertoolsSinks(ServiceName.Exchange);
+const exchangeAudit = new ExchangeAudit(exchangeLog, exchangeMetrics);
 
 beforeAll(async () => {
   upstream = await startEchoUpstream({

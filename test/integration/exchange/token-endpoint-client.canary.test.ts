@@ -8,7 +8,8 @@ import { ActorResolver } from '../../../functions/exchange/policy/actor-resolver
 import type { ExchangeRequest } from '../../../functions/exchange/exchange-model.js';
 import { TokenExchangeClient } from '../../../functions/exchange/token-endpoint/token-endpoint-client.js';
 import { answers, startFaultServer, validTokenAnswer, type FaultAnswer, type FaultServer } from '../../support/token-endpoint-fault-server.js';
-import { MemoryClientSecrets, RecordingTelemetry, ShiftableClock, tokenClientConfig } from '../../support/token-client-fixtures.js';
+import { MemoryClientSecrets, ShiftableClock, tokenClientConfig } from '../../support/token-client-fixtures.js';
+import { RecordingSinks } from '../../support/recording-sinks.js';
 
 /**
  * Canary values travel through every failure path of the token client; none may show up
@@ -79,14 +80,14 @@ describe('no token or secret in any error or telemetry', () => {
       { corp: { issuer: fault.origin, tokenEndpoint: fault.tokenEndpoint, clientAuth, clientSecretId: SECRET_ID } },
       { maxAttempts: 3, requestTimeoutMs: 300, deadlineMs: 1000, maxResponseBytes: 4096, circuitBreaker: { failureThreshold: 100, openSeconds: 5 } },
     );
-    const telemetry = new RecordingTelemetry();
+    const telemetry = new RecordingSinks();
     const secret = clientAuth === 'private_key_jwt' ? { client_id: 'gw', private_key_jwk: jwk } : { client_id: 'gw', client_secret: SECRET };
     const client = new TokenExchangeClient({
       config,
       secrets: new MemoryClientSecrets({ [SECRET_ID]: secret }),
       clock: new ShiftableClock(true),
       random: () => 0,
-      logger: telemetry.logger,
+      log: telemetry.log,
       metrics: telemetry.metrics,
     });
     const request: ExchangeRequest = {

@@ -2,11 +2,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TokenType } from '../../../functions/shared/config/config-schema.js';
 import { ErrorCode, GatepassError } from '../../../functions/shared/errors.js';
 import type { ExchangeRequest } from '../../../functions/exchange/exchange-model.js';
-import { TokenClientMetric } from '../../../functions/exchange/audit/exchange-telemetry.js';
+import { MetricName } from '../../../functions/shared/contracts/metric-names.js';
 import { TokenExchangeClient } from '../../../functions/exchange/token-endpoint/token-endpoint-client.js';
 import { ExchangeUnavailableError } from '../../../functions/exchange/token-endpoint/token-endpoint-errors.js';
 import { answers, startFaultServer, validTokenAnswer, type FaultAnswer, type FaultServer } from '../../support/token-endpoint-fault-server.js';
-import { MemoryClientSecrets, RecordingTelemetry, ShiftableClock, tokenClientConfig } from '../../support/token-client-fixtures.js';
+import { MemoryClientSecrets, ShiftableClock, tokenClientConfig } from '../../support/token-client-fixtures.js';
+import { RecordingSinks } from '../../support/recording-sinks.js';
 
 const SECRET_ID = 'gatepass/corp';
 let fault: FaultServer;
@@ -29,7 +30,7 @@ interface Setup {
   readonly client: TokenExchangeClient;
   readonly clock: ShiftableClock;
   readonly secrets: MemoryClientSecrets;
-  readonly telemetry: RecordingTelemetry;
+  readonly telemetry: RecordingSinks;
 }
 
 function setup(exchange: Parameters<typeof tokenClientConfig>[1] = {}, options: { virtualSleeps?: boolean; random?: () => number } = {}): Setup {
@@ -39,8 +40,8 @@ function setup(exchange: Parameters<typeof tokenClientConfig>[1] = {}, options: 
   );
   const clock = new ShiftableClock(options.virtualSleeps ?? true);
   const secrets = new MemoryClientSecrets({ [SECRET_ID]: { client_id: 'gw', client_secret: 'first-secret' } });
-  const telemetry = new RecordingTelemetry();
-  const client = new TokenExchangeClient({ config, secrets, clock, random: options.random ?? (() => 0), logger: telemetry.logger, metrics: telemetry.metrics });
+  const telemetry = new RecordingSinks();
+  const client = new TokenExchangeClient({ config, secrets, clock, random: options.random ?? (() => 0), log: telemetry.log, metrics: telemetry.metrics });
   return { client, clock, secrets, telemetry };
 }
 
@@ -230,8 +231,8 @@ describe('client secret rotation on invalid_client', () => {
     await client.exchange(request());
     const decoded = fault.requests.map((r) => Buffer.from(r.headers['authorization']!.slice(6), 'base64').toString());
     expect(decoded).toEqual(['gw:first-secret', 'gw:first-secret', 'gw:rotated-secret']);
-    expect(telemetry.lines.filter((l) => l.level === 'warn').map((l) => l.attributes['event'])).toEqual(['exchange.client_secret_refresh']);
-    expect(telemetry.count(TokenClientMetric.ClientCredentialsRejected)).toBe(0);
+    expect(telemetry.lines.filter((l) => l.level === 'warn').map((l) => l.fields['event'])).toEqual(['exchange.client_secret_refresh']);
+    expect(telemetry.count(MetricName.ClientCredentialsRejected)).toBe(0);
   });
 
   it('answers gateway_misconfigured, logs an error and counts it when the new secret is refused too', async () => {
@@ -246,8 +247,8 @@ describe('client secret rotation on invalid_client', () => {
     expect(fault.requests).toHaveLength(3);
     const errors = telemetry.lines.filter((l) => l.level === 'error');
     expect(errors).toHaveLength(1);
-    expect(errors[0]!.attributes).toMatchObject({ event: 'exchange.client_rejected', authorizationServer: 'corp', secretId: SECRET_ID, clientId: 'gw' });
-    expect(telemetry.count(TokenClientMetric.ClientCredentialsRejected)).toBe(1);
+    expect(errors[0]!.fields).toMatchObject({ event: 'exchange.client_rejected', authorizationServer: 'corp', secretId: SECRET_ID, clientId: 'gw' });
+    expect(telemetry.count(MetricName.ClientCredentialsRejected)).toBe(1);
   });
 
   it('does not try the same secret twice when the refresh brings nothing new', async () => {
@@ -265,7 +266,7 @@ describe('retries, timeouts and the deadline', () => {
     fault.queue(answers.status(503), answers.status(502), answers.json(validTokenAnswer()));
     await client.exchange(request());
     expect(fault.requests).toHaveLength(3);
-    expect(telemetry.count(TokenClientMetric.TokenEndpointRetry)).toBe(2);
+    expect(telemetry.count(MetricName.TokenEndpointRetry)).toBe(2);
     expect(telemetry.metricsWritten.filter((m) => m.name === 'TokenEndpointLatency')).toHaveLength(3);
   });
 
@@ -387,7 +388,7 @@ describe('the circuit breaker', () => {
     const opening = await failure(client.exchange(request()));
     expect(opening).toMatchObject({ retryAfterSeconds: 5 });
     expect(client.circuitState('corp')).toBe('open');
-    expect(telemetry.count(TokenClientMetric.TokenEndpointCircuitOpened)).toBe(1);
+    expect(telemetry.count(MetricName.TokenEndpointCircuitOpened)).toBe(1);
 
     const started = Date.now();
     const fast = await failure(client.exchange(request()));

@@ -52,7 +52,7 @@ let upstream: EchoUpstream;
 let forwarder: UpstreamForwarder;
 let binding: RouteBinding;
 const latencies: number[] = [];
-const metrics: MetricSink = { count: () => undefined, timing: (name, ms) => name === 'UpstreamLatency' && latencies.push(ms) };
+const metrics: MetricSink = { count: () => undefined, timing: (name, ms) => name === 'UpstreamLatency' && latencies.push(ms), flush: () => undefined };
 
 beforeAll(async () => {
   upstream = await startEchoUpstream();

@@ -1,14 +1,13 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Authorizer, type AuthorizerTelemetry, type Decision } from '../../../functions/authorizer/authorizer.js';
+import { Authorizer } from '../../../functions/authorizer/authorizer.js';
 import { UnauthorizedSignal } from '../../../functions/authorizer/authorizer-response.js';
-import { powertoolsTelemetry } from '../../../functions/authorizer/authorizer-telemetry.js';
+import type { LogSink } from '../../../functions/shared/telemetry/telemetry-sinks.js';
+import { powertoolsSinks } from '../../support/powertools-sinks.js';
 import type { SecretReader } from '../../../functions/shared/secrets/secret-reader.js';
 import { parseConfig } from '../../../functions/shared/config/config-validator.js';
 import type { GatepassConfig } from '../../../functions/shared/config/config-schema.js';
-import { METRICS_NAMESPACE, ServiceName } from '../../../functions/shared/contracts/metric-names.js';
+import { ServiceName } from '../../../functions/shared/contracts/metric-names.js';
 import { httpApiEvent, restRequestEvent, restTokenEvent, type EventInput } from '../../support/authorizer-events.js';
 import { LEGACY_SECRET, PARTNER_ISSUER, RecordingTelemetry, startIdps, stopIdps, testConfigDocument, type Idps } from '../../support/authorizer-harness.js';
 import { JwksServer } from '../../../fakes/jwks-server.js';
@@ -66,24 +65,12 @@ export interface BuiltAuthorizer {
 }
 
 /** Both the recorder (for assertions) and the Powertools sinks (for the log checks). */
-function tee(recording: RecordingTelemetry, powertools: AuthorizerTelemetry): AuthorizerTelemetry {
+function teeLog(first: LogSink, second: LogSink): LogSink {
   return {
-    decision: (d: Decision) => {
-      recording.decision(d);
-      powertools.decision(d);
-    },
-    jwksFetched: (uri, keys, ignored) => {
-      recording.jwksFetched(uri, keys, ignored);
-      powertools.jwksFetched(uri, keys, ignored);
-    },
-    jwksFailed: (uri, error) => {
-      recording.jwksFailed(uri, error);
-      powertools.jwksFailed(uri, error);
-    },
-    introspectionFailed: (issuer, error) => {
-      recording.introspectionFailed(issuer, error);
-      powertools.introspectionFailed(issuer, error);
-    },
+    debug: (message, fields) => (first.debug(message, fields), second.debug(message, fields)),
+    info: (message, fields) => (first.info(message, fields), second.info(message, fields)),
+    warn: (message, fields) => (first.warn(message, fields), second.warn(message, fields)),
+    error: (message, fields) => (first.error(message, fields), second.error(message, fields)),
   };
 }
 
@@ -102,8 +89,8 @@ export interface AuthorizerKeys {
 export class AuthorizerKit {
   /** Every token a probe presented: none may ever reach a log line. */
   readonly presented = new Set<string>();
-  private readonly logger = new Logger({ serviceName: ServiceName.Authorizer });
-  private readonly metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: ServiceName.Authorizer });
+  // Wired as functions/authorizer/handler.ts wires them (the redaction net included).
+  private readonly powertools = powertoolsSinks(ServiceName.Authorizer);
   private readonly extraServers: (Server | TcpServer)[] = [];
 
   private constructor(
@@ -156,7 +143,8 @@ export class AuthorizerKit {
     const config = parseConfig(options.document ?? this.document());
     const telemetry = new RecordingTelemetry();
     const authorizer = new Authorizer(config, {
-      telemetry: options.quiet ? telemetry : tee(telemetry, powertoolsTelemetry(this.logger, this.metrics)),
+      log: options.quiet ? telemetry.log : teeLog(telemetry.log, this.powertools.log),
+      metrics: options.quiet ? telemetry.metrics : this.powertools.metricSink,
       readSecret: options.readSecret ?? (async (id) => {
         if (id === 'gatepass/legacy-introspection') return LEGACY_SECRET;
         throw new Error(`no secret ${id}`);

@@ -8,7 +8,7 @@ import type { CacheKeyTuple } from '../../../functions/exchange/exchange-model.j
 import { parseConfig } from '../../../functions/shared/config/config-validator.js';
 import { TokenType } from '../../../functions/shared/config/config-schema.js';
 import { httpApiEvent } from '../../support/authorizer-events.js';
-import { RecordingTelemetry } from '../../support/authorizer-harness.js';
+import { silentLog, silentMetrics } from '../../../functions/shared/telemetry/telemetry-sinks.js';
 import { startDynalite, localAwsEnv, type LocalDynamo } from '../../../fakes/dynalite.js';
 import { startEchoUpstream, type EchoedRequest, type EchoResponder, type EchoUpstream } from '../../../fakes/echo-upstream.js';
 import { JwksServer } from '../../../fakes/jwks-server.js';
@@ -174,7 +174,7 @@ export class ExchangeKit {
       return responder ? responder(req, res, echoed) : false;
     });
     kit.document = kit.configDocument();
-    kit.authorizer = new Authorizer(parseConfig(kit.document), { telemetry: new RecordingTelemetry(), readSecret: async () => '' });
+    kit.authorizer = new Authorizer(parseConfig(kit.document), { log: silentLog, metrics: silentMetrics, readSecret: async () => '' });
     kit.handler = await kit.container();
     return kit;
   }

@@ -1,12 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  decisionFields,
-  exchangeAudit,
-  exchangeLog,
-  exchangeMetrics,
-  flushMetrics,
-  logger,
-} from '../../../../functions/exchange/audit/exchange-audit.js';
+import { decisionFields, ExchangeAudit } from '../../../../functions/exchange/audit/exchange-audit.js';
+import { ServiceName } from '../../../../functions/shared/contracts/metric-names.js';
+import { powertoolsSinks } from '../../../support/powertools-sinks.js';
 import { markSensitive } from '../../../../functions/shared/telemetry/log-redaction.js';
 import type { RouteConfig } from '../../../../functions/shared/config/config-schema.js';
 import { captureOutput, type CapturedOutput } from '../../../support/captured-output.js';
@@ -44,6 +39,10 @@ const context = {
 } as const;
 
 type Emf = { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] } } & Record<string, unknown>;
+
+// Wired as functions/exchange/handler.ts wires them.
+const { logger, log: exchangeLog, metricSink: exchangeMetrics } = powertoolsSinks(ServiceName.Exchange);
+const exchangeAudit = new ExchangeAudit(exchangeLog, exchangeMetrics);
 
 let out: CapturedOutput;
 beforeEach(() => {
@@ -152,12 +151,12 @@ describe('EMF metrics', () => {
   });
 
   it('stay silent when there is nothing to publish', () => {
-    flushMetrics();
+    exchangeMetrics.flush();
     expect(out.lines()).toEqual([]);
   });
 });
 
-describe('the redaction safety net on the module logger', () => {
+describe('the redaction safety net on the handler’s logger', () => {
   it('keeps canary tokens and secrets out of every line, in raw, base64 and URL-encoded form', () => {
     const canaryToken = 'canary-subject-token-5c1d8f0e';
     const canaryJwt = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJjYW5hcnktand0LWMxIn0.Y2FuYXJ5LXNpZ25hdHVyZQ';

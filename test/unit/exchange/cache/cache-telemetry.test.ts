@@ -1,29 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { CacheMetricName, cacheSinkFor, type CacheEvent } from '../../../../functions/exchange/cache/cache-telemetry.js';
+import { cacheReporter, type CacheEvent } from '../../../../functions/exchange/cache/cache-telemetry.js';
 import { MetricName } from '../../../../functions/shared/contracts/metric-names.js';
+import { RecordingSinks } from '../../../support/recording-sinks.js';
 
 function recordingSink() {
-  const lines: { level: string; message: string; fields: Readonly<Record<string, unknown>> }[] = [];
-  const counts: { name: string; dimensions?: Readonly<Record<string, string>> }[] = [];
-  const sink = cacheSinkFor(
-    {
-      info: (message, fields) => lines.push({ level: 'info', message, fields }),
-      warn: (message, fields) => lines.push({ level: 'warn', message, fields }),
-    },
-    { count: (name, dimensions) => counts.push(dimensions ? { name, dimensions } : { name }) },
-  );
-  return { sink, lines, counts };
+  const sinks = new RecordingSinks();
+  const report = cacheReporter(sinks.log, sinks.metrics);
+  return { sink: { record: report }, lines: sinks.lines, counts: () => sinks.metricsWritten.map(({ name, dimensions }) => (dimensions ? { name, dimensions } : { name })) };
 }
 
-describe('cache sink for logs and metrics', () => {
+describe('cache reports as log lines and metrics', () => {
   it('counts lookups as CacheHit by layer, and shared lookups once more', () => {
     const { sink, counts, lines } = recordingSink();
     sink.record({ type: 'lookup', layer: 'memory', shared: false });
     sink.record({ type: 'lookup', layer: 'miss', shared: true });
-    expect(counts).toEqual([
+    expect(counts()).toEqual([
       { name: MetricName.CacheHit, dimensions: { layer: 'memory' } },
       { name: MetricName.CacheHit, dimensions: { layer: 'miss' } },
-      { name: CacheMetricName.SharedFlight },
+      { name: MetricName.CacheSharedFlight },
     ]);
     expect(lines).toEqual([]);
   });
@@ -44,11 +38,11 @@ describe('cache sink for logs and metrics', () => {
       'warn cache.key_unavailable',
     ]);
     expect(lines[0]!.fields).toMatchObject({ operation: 'get', error: 'ThrottlingException', status: 400 });
-    expect(counts.map((c) => c.name)).toEqual([
+    expect(counts().map((c) => c.name)).toEqual([
       MetricName.CacheTableError,
-      CacheMetricName.DecryptFailure,
-      CacheMetricName.ItemMalformed,
-      CacheMetricName.KeyUnavailable,
+      MetricName.CacheDecryptFailure,
+      MetricName.CacheItemMalformed,
+      MetricName.CacheKeyUnavailable,
     ]);
   });
 
@@ -65,11 +59,11 @@ describe('cache sink for logs and metrics', () => {
     sink.record({ type: 'table_skipped', operation: 'put' });
     sink.record({ type: 'not_cached' });
     sink.record({ type: 'evicted' });
-    expect(counts.map((c) => c.name)).toEqual([
-      CacheMetricName.WriteConflict,
-      CacheMetricName.TableSkipped,
-      CacheMetricName.NotCached,
-      CacheMetricName.Evicted,
+    expect(counts().map((c) => c.name)).toEqual([
+      MetricName.CacheWriteConflict,
+      MetricName.CacheTableSkipped,
+      MetricName.CacheNotCached,
+      MetricName.CacheEvicted,
     ]);
     expect(lines).toEqual([]);
   });

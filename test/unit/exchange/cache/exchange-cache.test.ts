@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { CacheKeys } from '../../../../functions/exchange/cache/cache-key.js';
 import { CacheKeyUnavailableError, fixedCacheKeySource } from '../../../../functions/exchange/cache/cache-key-source.js';
-import type { CacheEvent } from '../../../../functions/exchange/cache/cache-telemetry.js';
 import { cacheExpiresAt, ExchangeCache, type ExchangeCacheOptions } from '../../../../functions/exchange/cache/exchange-cache.js';
 import type { CacheKeyTuple, IssuedToken } from '../../../../functions/exchange/exchange-model.js';
 import { ErrorCode, GatepassError } from '../../../../functions/shared/errors.js';
+import { MetricName } from '../../../../functions/shared/contracts/metric-names.js';
+import { RecordingSinks } from '../../../support/recording-sinks.js';
 
 const START = Date.UTC(2030, 0, 1) / 1000;
 
@@ -42,16 +43,17 @@ function tokenEndpoint(expiresIn = 300) {
 
 function memoryCache(overrides: Partial<ExchangeCacheOptions> = {}) {
   const clock = { seconds: START };
-  const events: CacheEvent[] = [];
+  const telemetry = new RecordingSinks();
   const cache = new ExchangeCache({
     keys: fixedCacheKeySource(CacheKeys.random()),
     memoryMaxEntries: 100,
     refreshMarginSeconds: 30,
     clock: () => clock.seconds * 1000,
-    sink: { record: (event) => events.push(event) },
+    log: telemetry.log,
+    metrics: telemetry.metrics,
     ...overrides,
   });
-  return { cache, clock, events };
+  return { cache, clock, telemetry };
 }
 
 describe('cache lifetime', () => {
@@ -114,14 +116,14 @@ describe('exchange cache in memory', () => {
   });
 
   it('uses a token that expires within the refresh margin for this request only', async () => {
-    const { cache, events } = memoryCache();
+    const { cache, telemetry } = memoryCache();
     const endpoint = tokenEndpoint(20);
     const first = await cache.getOrExchange(tupleFor('alice'), undefined, endpoint.exchange);
     const second = await cache.getOrExchange(tupleFor('alice'), undefined, endpoint.exchange);
     expect(first.token.accessToken).toBe('issued-1');
     expect(second.token.accessToken).toBe('issued-2');
     expect(second.layer).toBe('miss');
-    expect(events.filter((e) => e.type === 'not_cached')).toHaveLength(2);
+    expect(telemetry.count(MetricName.CacheNotCached)).toBe(2);
   });
 
   it('does not cache a token whose subject token is already inside the margin', async () => {
@@ -152,7 +154,7 @@ describe('exchange cache in memory', () => {
   });
 
   it('keeps no subject token anywhere in the cache', async () => {
-    const { cache, events } = memoryCache();
+    const { cache, telemetry } = memoryCache();
     const canary = 'subject-canary-token-value';
     await cache.getOrExchange(tupleFor(canary), undefined, tokenEndpoint().exchange);
     await cache.evict(tupleFor(canary));
@@ -167,18 +169,18 @@ describe('exchange cache in memory', () => {
       return value;
     });
     expect(reachable).not.toContain(canary);
-    expect(JSON.stringify(events)).not.toContain(canary);
+    expect(telemetry.dump()).not.toContain(canary);
   });
 
   it('evicts an entry so the next lookup exchanges again', async () => {
-    const { cache, events } = memoryCache();
+    const { cache, telemetry } = memoryCache();
     const endpoint = tokenEndpoint();
     await cache.getOrExchange(tupleFor('alice'), undefined, endpoint.exchange);
     await cache.evict(tupleFor('alice'));
     const next = await cache.getOrExchange(tupleFor('alice'), undefined, endpoint.exchange);
     expect(next.layer).toBe('miss');
     expect(next.token.accessToken).toBe('issued-2');
-    expect(events.some((e) => e.type === 'evicted')).toBe(true);
+    expect(telemetry.count(MetricName.CacheEvicted)).toBe(1);
   });
 });
 
@@ -230,14 +232,14 @@ describe('exchange cache memory layer keys', () => {
 
 describe('exchange cache single flight', () => {
   it('makes 100 concurrent identical misses share exactly one exchange', async () => {
-    const { cache, events } = memoryCache();
+    const { cache, telemetry } = memoryCache();
     const endpoint = tokenEndpoint();
     const results = await Promise.all(Array.from({ length: 100 }, () => cache.getOrExchange(tupleFor('alice'), undefined, endpoint.exchange)));
     expect(endpoint.calls).toBe(1);
     expect(new Set(results.map((r) => r.token.accessToken))).toEqual(new Set(['issued-1']));
     expect(results.filter((r) => !r.shared)).toHaveLength(1);
     expect(results.filter((r) => r.shared)).toHaveLength(99);
-    expect(events.filter((e) => e.type === 'lookup')).toHaveLength(100);
+    expect(telemetry.count(MetricName.CacheHit)).toBe(100);
   });
 
   it('runs concurrent misses for different keys separately', async () => {
@@ -279,11 +281,11 @@ describe('exchange cache single flight', () => {
 
 describe('exchange cache keys', () => {
   it('exchanges directly, with a warning event, while the key secret cannot be read', async () => {
-    const { cache, events } = memoryCache({ keys: () => Promise.reject(new CacheKeyUnavailableError('secrets manager down')) });
+    const { cache, telemetry } = memoryCache({ keys: () => Promise.reject(new CacheKeyUnavailableError('secrets manager down')) });
     const endpoint = tokenEndpoint();
     const lookup = await cache.getOrExchange(tupleFor('alice'), undefined, endpoint.exchange);
     expect(lookup).toMatchObject({ layer: 'miss', token: { accessToken: 'issued-1' } });
-    expect(events).toContainEqual({ type: 'key_unavailable', error: 'CacheKeyUnavailableError' });
+    expect(telemetry.fieldsOf('cache.key_unavailable')).toContainEqual({ type: 'key_unavailable', error: 'CacheKeyUnavailableError' });
     await expect(cache.evict(tupleFor('alice'))).resolves.toBeUndefined();
   });
 
@@ -310,14 +312,11 @@ describe('exchange cache keys', () => {
     await expect(failing.cache.prepare()).resolves.toBeUndefined();
   });
 
-  it('goes on when its sink throws', async () => {
-    const { cache } = memoryCache({
-      sink: {
-        record: () => {
-          throw new Error('sink broken');
-        },
-      },
-    });
+  it('goes on when its sinks throw', async () => {
+    const broken = () => {
+      throw new Error('sink broken');
+    };
+    const { cache } = memoryCache({ log: { debug: broken, info: broken, warn: broken, error: broken }, metrics: { count: broken, timing: broken, flush: broken } });
     await expect(cache.getOrExchange(tupleFor('alice'), undefined, tokenEndpoint().exchange)).resolves.toMatchObject({ layer: 'miss' });
   });
 });

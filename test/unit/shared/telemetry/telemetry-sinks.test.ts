@@ -50,4 +50,19 @@ describe('powertoolsMetricSink', () => {
     expect(lines[1]!.record).toMatchObject({ Exchanges: [1, 1], UpstreamLatency: 12 });
     expect(lines[1]!.record).not.toHaveProperty('CacheHit');
   });
+
+  it('publishes the stored metrics on flush, and writes nothing when nothing is stored', () => {
+    const metrics = new Metrics({ namespace: 'gatepass', serviceName: 'gatepass-authorizer' });
+    const sink = powertoolsMetricSink(metrics);
+    sink.flush();
+    expect(output.records()).toEqual([]);
+    sink.count('JwksFetchFailed');
+    sink.flush();
+    const lines = emf();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.dimensions).toEqual([['service']]);
+    expect(lines[0]!.record).toMatchObject({ service: 'gatepass-authorizer', JwksFetchFailed: 1 });
+    sink.flush();
+    expect(emf()).toHaveLength(1);
+  });
 });

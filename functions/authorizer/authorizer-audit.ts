@@ -1,0 +1,64 @@
+import type { AuthorizerAction } from '../shared/contracts/authorizer-context.js';
+import type { ErrorCode } from '../shared/errors.js';
+import { MetricDimension, MetricName } from '../shared/contracts/metric-names.js';
+import type { LogSink, MetricSink } from '../shared/telemetry/telemetry-sinks.js';
+import { jwtFailurePhrase } from './jwt-errors.js';
+
+/** One authorizer decision, as logged and counted (a type, not an interface: it is a log sink's fields). */
+export type Decision = {
+  readonly outcome: 'allow' | ErrorCode;
+  /** The status the caller receives (403 for every refusal on an HTTP API), not the code's own. */
+  readonly status: number;
+  readonly format: string;
+  readonly route?: string;
+  readonly issuer?: string;
+  readonly action?: AuthorizerAction;
+  readonly tokenId?: string;
+  readonly subject?: string;
+  /** Where the validation came from: jwt, memo, introspection, introspection-cache. */
+  readonly via?: string;
+  /** Why, as a short stable phrase for operators (see jwt-errors.ts); never contains the token. */
+  readonly reason?: string;
+};
+
+export const DECISION_EVENT = 'authorizer.decision';
+
+/**
+ * What the authorizer logs and counts, through the shared sinks: one `authorizer.decision`
+ * line per request, `Allowed` by action and `Denied` by code, and its dependencies'
+ * failures. Alarms use these, never the Lambda `Errors` metric, which counts every REST
+ * 401 (docs/design.md "Operations notes").
+ */
+export class AuthorizerAudit {
+  constructor(
+    private readonly log: LogSink,
+    private readonly metrics: MetricSink,
+  ) {}
+
+  /** Call exactly once per request, last: it also publishes the request's stored metrics. */
+  decision(decision: Decision): void {
+    if (decision.outcome === 'allow') {
+      this.log.info(DECISION_EVENT, decision);
+      this.metrics.count(MetricName.Allowed, { [MetricDimension.Action]: decision.action ?? 'unknown' });
+    } else {
+      this.log.warn(DECISION_EVENT, decision);
+      this.metrics.count(MetricName.Denied, { [MetricDimension.Code]: decision.outcome });
+    }
+    this.metrics.flush();
+  }
+
+  jwksFetched(uri: string, keys: number, ignored: number): void {
+    this.log.info('jwks.fetched', { jwksUri: uri, keys, ignoredKeys: ignored });
+  }
+
+  jwksFailed(uri: string, error: Error): void {
+    // aws-jwt-verify's errors have no name of their own: `error` says what failed, `reason` the detail.
+    this.log.error('jwks.fetch_failed', { jwksUri: uri, error: jwtFailurePhrase(error), reason: error.message });
+    this.metrics.count(MetricName.JwksFetchFailed);
+  }
+
+  introspectionFailed(issuer: string, error: Error): void {
+    this.log.error('introspection.failed', { issuer, error: error.name, reason: error.message });
+    this.metrics.count(MetricName.IntrospectionFailed);
+  }
+}
