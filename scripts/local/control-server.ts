@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DEMO_ISSUERS, type DemoIssuer, type DemoToken, type DemoTokenRequest } from './demo-tokens.js';
+import { closeServer, listenOnLoopback } from './loopback-server.js';
 
 /**
  * The local stack's control endpoint (127.0.0.1 only; not part of the API): what a second
@@ -32,22 +32,12 @@ export class ControlServer {
   }
 
   async start(port = 0): Promise<string> {
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(port, '127.0.0.1', () => {
-        this.#server.off('error', reject);
-        resolve();
-      });
-    });
-    this.#url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    this.#url = await listenOnLoopback(this.#server, port);
     return this.#url;
   }
 
   stop(): Promise<void> {
-    return new Promise((resolve) => {
-      this.#server.closeAllConnections();
-      this.#server.close(() => resolve());
-    });
+    return closeServer(this.#server);
   }
 
   async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {

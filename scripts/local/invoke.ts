@@ -9,12 +9,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { DemoToken } from './demo-tokens.js';
+import { requestDemoToken } from './control-client.js';
 import { refreshEventTokens } from './event-tokens.js';
 import { FunctionLogs } from './function-logs.js';
 import { LocalFunction } from './lambda-environment.js';
 import { LambdaFunction } from './lambda-function.js';
-import { LocalStateError, NoLocalStackError, readState, stateFilePath } from './local-state.js';
+import { LocalStateError, readState, stateFilePath } from './local-state.js';
 
 const USAGE = `usage: npm run invoke -- <authorizer|exchange> <event file> [--quiet]
   e.g. npm run invoke -- authorizer events/authorizer.http-api-v2.json
@@ -67,18 +67,10 @@ async function main(): Promise<number> {
   const event = readEvent(file);
   const state = readState(stateFilePath());
   const { event: refreshed, minted } = await refreshEventTokens(event, async (request) => {
-    const query = new URLSearchParams({ issuer: request.issuer, scope: request.scope.join(' ') });
-    if (request.subject !== undefined) query.set('sub', request.subject);
-    if (request.expired) query.set('expired', 'true');
-    let response: Response;
-    try {
-      response = await fetch(`${state.control}/token?${query}`);
-    } catch {
-      throw new NoLocalStackError(stateFilePath());
-    }
-    const answer = (await response.json()) as { access_token: string; issuer: DemoToken['issuer']; expires_at: number; how: DemoToken['how']; error?: string };
-    if (!response.ok) throw new InvokeInputError(`the local stack refused a token: ${answer.error ?? response.status}`);
-    return { token: answer.access_token, issuer: answer.issuer, expiresAt: answer.expires_at, how: answer.how };
+    const result = await requestDemoToken(request);
+    if (!result.ok) throw new InvokeInputError(`the local stack refused a token: ${result.error}`);
+    const { access_token: token, issuer, expires_at: expiresAt, how } = result.answer;
+    return { token, issuer, expiresAt, how };
   });
   if (minted.length > 0) console.error(`[invoke] ${minted.length} fresh token(s): ${minted.map((t) => `${t.issuer} (${t.how})`).join(', ')}`);
 

@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { GatepassConfig } from '../../functions/shared/config/config-schema.js';
 import { RouteMatcher } from '../../functions/shared/route-matcher.js';
 import { AuthorizerResultCache } from './authorizer-result-cache.js';
@@ -20,6 +19,7 @@ import {
   type GatewayRequest,
 } from './gateway-events.js';
 import type { FunctionInvoker, InvokeOutcome } from './lambda-function.js';
+import { closeServer, listenOnLoopback } from './loopback-server.js';
 
 /**
  * A local API Gateway for the gatepass routes of one configuration, on 127.0.0.1: the
@@ -121,22 +121,12 @@ export class LocalGateway {
   }
 
   async start(): Promise<string> {
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(this.#options.port ?? 0, '127.0.0.1', () => {
-        this.#server.off('error', reject);
-        resolve();
-      });
-    });
-    this.#url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    this.#url = await listenOnLoopback(this.#server, this.#options.port ?? 0);
     return this.#url;
   }
 
   stop(): Promise<void> {
-    return new Promise((resolve) => {
-      this.#server.closeAllConnections();
-      this.#server.close(() => resolve());
-    });
+    return closeServer(this.#server);
   }
 
   async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {

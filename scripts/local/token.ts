@@ -4,7 +4,8 @@
  * `TOKEN=$(npm run -s token -- ...)` works. See demo-tokens.ts for the options.
  */
 import { parseTokenArgs, TOKEN_USAGE, TokenArgsError } from './demo-tokens.js';
-import { LocalStateError, NoLocalStackError, readState, stateFilePath } from './local-state.js';
+import { requestDemoToken } from './control-client.js';
+import { LocalStateError } from './local-state.js';
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
@@ -22,23 +23,12 @@ async function main(): Promise<number> {
     }
     throw error;
   }
-  const state = readState(stateFilePath());
-  const query = new URLSearchParams({ issuer: request.issuer });
-  if (request.scope.length > 0) query.set('scope', request.scope.join(' '));
-  if (request.subject !== undefined) query.set('sub', request.subject);
-  if (request.expired) query.set('expired', 'true');
-  let response: Response;
-  try {
-    response = await fetch(`${state.control}/token?${query}`);
-  } catch {
-    throw new NoLocalStackError(stateFilePath());
-  }
-  const answer = (await response.json()) as { access_token?: string; error?: string };
-  if (!response.ok || !answer.access_token) {
-    console.error(`the local stack refused: ${answer.error ?? response.status}`);
+  const result = await requestDemoToken(request);
+  if (!result.ok) {
+    console.error(`the local stack refused: ${result.error}`);
     return 1;
   }
-  console.log(request.json ? JSON.stringify(answer) : answer.access_token);
+  console.log(request.json ? JSON.stringify(result.answer) : result.answer.access_token);
   return 0;
 }
 

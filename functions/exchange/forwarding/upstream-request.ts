@@ -1,7 +1,7 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { RouteConfig } from '../../shared/config/config-schema.js';
 import { ErrorCode, GatepassError } from '../../shared/errors.js';
-import type { ProxyRequest } from '../proxy/proxy-event.js';
+import { decodeOnce, type ProxyRequest } from '../proxy/proxy-event.js';
 
 /**
  * What goes upstream, decided without any I/O: the URL (the route's configured base and
@@ -74,14 +74,6 @@ const SEGMENT_PARAM = /^\{([A-Za-z_][A-Za-z0-9_]*)(\+?)\}$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\x00-\x1f\x7f]/;
 
-function safeDecode(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
-}
-
 /**
  * True when a value, as is or after up to three rounds of percent-decoding, holds a `.`
  * or `..` segment (with `/` or `\` as separators), also with whitespace or control
@@ -93,7 +85,7 @@ export function hasDotSegment(value: string): boolean {
   let current = value;
   for (let round = 0; round < 4; round++) {
     if (current.split(/[/\\]/).some(isDotSegment)) return true;
-    const next = safeDecode(current);
+    const next = decodeOnce(current);
     if (next === current) return false;
     current = next;
   }

@@ -115,7 +115,8 @@ function queryStringOf(single: unknown, multi: unknown): string {
   return pairs.join('&');
 }
 
-function decodeOnce(value: string): string {
+/** One round of percent-decoding; a malformed escape leaves the text as it is (never throws). */
+export function decodeOnce(value: string): string {
   try {
     return decodeURIComponent(value);
   } catch {

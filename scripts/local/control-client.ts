@@ -1,0 +1,35 @@
+import type { DemoToken, DemoTokenRequest } from './demo-tokens.js';
+import { NoLocalStackError, readState, stateFilePath } from './local-state.js';
+
+/** What the control endpoint's `GET /token` answers (control-server.ts). */
+export interface ControlTokenAnswer {
+  readonly access_token: string;
+  readonly token_type: 'Bearer';
+  readonly issuer: DemoToken['issuer'];
+  readonly expires_at: number;
+  readonly how: DemoToken['how'];
+}
+
+export type ControlTokenResult = { readonly ok: true; readonly answer: ControlTokenAnswer } | { readonly ok: false; readonly error: string };
+
+/**
+ * Asks the running local stack (found through its state file) for a fresh demo token: the
+ * one client of the control endpoint's `/token`, for `npm run token` and `npm run invoke`.
+ * No stack answering is a NoLocalStackError; a refusal is `{ ok: false }` with its reason.
+ */
+export async function requestDemoToken(request: DemoTokenRequest): Promise<ControlTokenResult> {
+  const state = readState(stateFilePath());
+  const query = new URLSearchParams({ issuer: request.issuer });
+  if (request.scope.length > 0) query.set('scope', request.scope.join(' '));
+  if (request.subject !== undefined) query.set('sub', request.subject);
+  if (request.expired) query.set('expired', 'true');
+  let response: Response;
+  try {
+    response = await fetch(`${state.control}/token?${query}`);
+  } catch {
+    throw new NoLocalStackError(stateFilePath());
+  }
+  const answer = (await response.json()) as Partial<ControlTokenAnswer> & { readonly error?: string };
+  if (!response.ok || !answer.access_token) return { ok: false, error: String(answer.error ?? response.status) };
+  return { ok: true, answer: answer as ControlTokenAnswer };
+}
