@@ -58,6 +58,11 @@ export const differentialTriage: Readonly<Record<string, Triage>> = {
     explanation:
       'Padding, standard-base64 characters or non-zero trailing bits. jose decodes leniently (two encodings of one token both verify); gatepass accepts only canonical unpadded base64url (RFC 7515 §2, RFC 8725 §2.6).',
   },
+  'context-uncarriable-claim': {
+    direction: 'gatepass-refuses',
+    explanation:
+      'A `sub` or `client_id` over 2,048 characters, a scope entry holding whitespace, or an `exp` beyond twelve digits (after the year 33658). jose sets no such bounds; gatepass refuses a token whose claims the authorizer context cannot carry exactly to the exchange Lambda, which would otherwise refuse the request with a 500.',
+  },
   'invalid-utf8': {
     direction: 'gatepass-refuses',
     explanation: 'A header or payload that is not valid UTF-8. jose decodes with replacement characters; gatepass refuses (RFC 8725 §3.7, RFC 8259 §8.1).',
@@ -79,6 +84,7 @@ export function triageOf(input: { gatepassAllows: boolean; gatepassReason: strin
     [/b64token/, 'not-b64token'],
     [/canonical|not base64url/, 'non-canonical-encoding'],
     [/UTF-8/, 'invalid-utf8'],
+    [/cannot be carried in the authorizer context/, 'context-uncarriable-claim'],
   ];
   for (const [pattern, category] of rules) if (pattern.test(reason)) return category;
   if (!hasStringKid(input.token)) return 'no-usable-kid';

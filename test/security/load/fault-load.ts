@@ -266,6 +266,9 @@ export async function runFaultLoad(options: FaultLoadOptions): Promise<FaultLoad
       connections: options.connections,
       duration: options.durationSeconds,
       maxOverallRequests: options.maxRequests,
+      // Paced so the request cap spreads over the whole run: on a fast machine an unpaced run
+      // spent its cap before the circuit breakers closed, and the recovery was never measured.
+      overallRate: Math.max(1, Math.floor(options.maxRequests / options.durationSeconds)),
       timeout: 10,
       requests: [
         {
