@@ -79,7 +79,7 @@ export class GatepassCacheTable extends Construct {
       id: 'AwsSolutions-SMG4',
       reason:
         'The cache key has no rotation Lambda: replacing it only turns every cached exchange into a miss, ' +
-        'so operators rotate it by putting a new random value (README "Operations"); entries live minutes, not months.',
+        'so operators rotate it by putting a new random value (docs/deploy.md "Roll back and remove"); entries live minutes, not months.',
     });
   }
 }

@@ -136,7 +136,7 @@ export class GatepassRestApi extends Construct {
       },
       {
         id: 'AwsSolutions-APIG3',
-        reason: 'A WAF web ACL is a per-organisation choice; associate one with the stage outside gatepass (README "Deploy").',
+        reason: 'A WAF web ACL is a per-organisation choice; associate one with the stage outside gatepass (docs/deploy.md "Choose HTTP API or REST API").',
       },
       {
         id: 'AwsSolutions-COG4',

@@ -9,7 +9,7 @@ import { reportFigures, runsFor } from './support/campaign-report.js';
 
 /**
  * Cache-key properties at campaign scale (issue #7 part 2), beyond the canonical-form proofs
- * of test/unit/exchange/cache-key.test.ts: tuples built the way the exchange handler builds
+ * of test/unit/exchange/cache/cache-key.test.ts: tuples built the way the exchange handler builds
  * them (actor identities included) never share a pk, and the cache itself never answers one
  * tuple with the token issued for another, whatever the order and repetition of lookups.
  */

@@ -228,7 +228,7 @@ export const threatCatalogue: readonly Threat[] = [
     ['AUTHZ-JWKS-007', 'JWKS endpoint answers 404 with a valid JWKS body', refuse('token_invalid'), 'RFC 7517 §5'],
     ['AUTHZ-JWKS-008', 'JWKS endpoint resets the connection', refuse('token_invalid'), 'RFC 8725 §3.10'],
     ['AUTHZ-JWKS-009', 'a key removed at the IdP stops verifying after jwks.maxAgeSeconds', refuse('token_invalid'), 'RFC 7517 §5; RFC 8725 §3.10'],
-    ['AUTHZ-JWKS-010', 'JWKS refresh fails after maxAge: the cached keys keep serving (availability), refresh retried after the penalty', allow, 'gatepass design (README "What it checks" 5)'],
+    ['AUTHZ-JWKS-010', 'JWKS refresh fails after maxAge: the cached keys keep serving (availability), refresh retried after the penalty', allow, 'gatepass design (docs/design.md "Request path")'],
   ]),
   ...family(Family.CachedPolicy, [
     ['AUTHZ-CACHE-001', 'REST allow policy names only the matched route (method and template), never "*"', allow, 'RFC 9700 §2.3 (privilege restriction)'],
@@ -238,7 +238,7 @@ export const threatCatalogue: readonly Threat[] = [
     ['AUTHZ-CACHE-005', 'a cached allow whose tokenId does not match the token the request carries', refuse('token_invalid'), 'RFC 9700 §4.10'],
     ['AUTHZ-CACHE-006', 'a cached allow that outlived the token (context expiresAt past)', refuse('token_expired'), 'RFC 7519 §4.1.4'],
     ['AUTHZ-CACHE-007', 'TOKEN authorizer allow for GET /orders/{id} replayed from cache on the nested route GET /orders/{id}/items: the policy wildcard covers it, the exchange Lambda refuses', refuse('gateway_misconfigured'), 'RFC 9700 §2.3'],
-    ['AUTHZ-CACHE-008', 'a request without an authorizer context at all (authorizer detached from the route)', refuse('gateway_misconfigured'), 'gatepass design (README "What is checked before anything is forwarded")'],
+    ['AUTHZ-CACHE-008', 'a request without an authorizer context at all (authorizer detached from the route)', refuse('gateway_misconfigured'), 'gatepass design (docs/design.md "Request path")'],
   ]),
   ...family(Family.TokenResponse, [
     ['EXCH-RESP-001', 'token endpoint answers 200 with a body that is not JSON', refuse('exchange_bad_response'), 'RFC 6749 §5.1'],
@@ -370,14 +370,14 @@ export const threatCatalogue: readonly Threat[] = [
     ['LOG-008', 'canary client secrets on rotation and rejection (exchange.client_rejected)', noLeak, 'RFC 6749 §2.3.1'],
   ]),
   ...family(Family.OutOfScope, [
-    ['OOS-001', 'a compromised issuer or authorization server signing key', refuse('token_invalid'), 'RFC 8725 §2; README "Security model"', { reason: 'trusted by design: gatepass validates against the keys an issuer publishes; a stolen signing key makes valid tokens' }],
+    ['OOS-001', 'a compromised issuer or authorization server signing key', refuse('token_invalid'), 'RFC 8725 §2; docs/security-model.md "Trust boundaries"', { reason: 'trusted by design: gatepass validates against the keys an issuer publishes; a stolen signing key makes valid tokens' }],
     ['OOS-002', 'replay of a stolen, still-valid bearer token', refuse('token_invalid'), 'RFC 6750 §5.2; RFC 9449', { reason: 'bearer tokens are replayable by definition (RFC 6750); sender-constrained tokens (DPoP, mTLS) are not supported' }],
     ['OOS-003', 'revocation of a JWT before its exp', refuse('token_invalid'), 'RFC 7009', { reason: 'a JWT cannot be checked for revocation without a call; bounded by exp, the memo age and the API Gateway authorizer cache TTL (documented)' }],
     ['OOS-004', 'TLS certificate validation of configured https endpoints', refuse('exchange_unavailable'), 'RFC 9110 §4.3.4', { reason: 'all servers here are loopback http; Node verifies certificates by default and the configuration refuses http outside loopback (test/unit/shared/config-validator.test.ts)' }],
     ['OOS-005', 'DNS rebinding of a configured hostname to an internal address', refuse('token_invalid'), 'RFC 8725 §2.9', { reason: 'needs a resolver under test control; gatepass only resolves hostnames an operator configured' }],
     ['OOS-006', 'timing side channels in signature or HMAC comparison', refuse('token_invalid'), 'RFC 8725 §2.1', { reason: 'comparisons happen in OpenSSL (node:crypto); measuring them needs timed assertions, which these suites never make' }],
-    ['OOS-007', 'API Gateway\'s own authorizer result cache (TTL, identity sources) in AWS', allow, 'README "Authorizer result caching"', { reason: 'needs AWS; the CDK template\'s identity sources are asserted in test/infra, and AUTHZ-CACHE-00x cover what gatepass decides' }],
-    ['OOS-008', 'an upstream that accepts tokens without validating them', forward(), 'RFC 9068 §4', { reason: 'outside gatepass: the upstream is trusted to validate the token it receives (README "Security model")' }],
+    ['OOS-007', 'API Gateway\'s own authorizer result cache (TTL, identity sources) in AWS', allow, 'docs/deploy.md "The authorizer cache TTL"', { reason: 'needs AWS; the CDK template\'s identity sources are asserted in test/infra, and AUTHZ-CACHE-00x cover what gatepass decides' }],
+    ['OOS-008', 'an upstream that accepts tokens without validating them', forward(), 'RFC 9068 §4', { reason: 'outside gatepass: the upstream is trusted to validate the token it receives (docs/security-model.md "Trust boundaries")' }],
   ]),
 ];
 

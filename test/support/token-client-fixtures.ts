@@ -1,5 +1,5 @@
 /**
- * Fixtures for tests of the token endpoint client (functions/exchange/token-endpoint-client.ts):
+ * Fixtures for tests of the token endpoint client (functions/exchange/token-endpoint/token-endpoint-client.ts):
  * a valid configuration around given authorization servers, an in-memory client secret
  * source with Powertools-like caching, and a clock tests can move forward. Telemetry is
  * recorded with RecordingSinks (recording-sinks.ts).

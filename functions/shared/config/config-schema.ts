@@ -112,7 +112,7 @@ const RouteSchema = v.strictObject({
   exchange: v.optional(ExchangeSchema),
 });
 
-/** Tunables with safe defaults (README "Configuration reference" documents each). */
+/** Tunables with safe defaults (docs/configuration.md "settings" documents each). */
 const SettingsSchema = v.strictObject({
   /** Allowed clock difference for `exp`, `nbf` and `iat`. */
   clockSkewSeconds: int(0, 60, 30),

@@ -26,7 +26,7 @@ function issuesOf(document: unknown): string[] {
 }
 
 describe('configuration schema', () => {
-  it('accepts the example configuration the README walks through', () => {
+  it('accepts infra/gatepass.config.example.json, the file the README checks with config:check', () => {
     expect(issuesOf(example)).toEqual([]);
   });
 
