@@ -38,8 +38,9 @@ const DEFAULT_RETRY_AFTER_MS = 10_000;
 /**
  * Reads the key material through the shared reader, so a rotated secret takes effect within
  * settings.exchange.secretMaxAgeSeconds; keys are derived again only when the text changed.
- * A key change is a cache flush (every `pk` changes with the HMAC key, old items are never
- * found again and expire by TTL), which is what a rotation asks for.
+ * A key change flushes the table (every `pk` changes with the HMAC key, old items are never
+ * found again and expire by TTL); a warm container's memory layer, keyed without key
+ * material, keeps its entries until they expire or the container is replaced.
  *
  * Once a container has good keys, a failed re-read (Secrets Manager, or a bad new value)
  * keeps them: availability, as for a JWKS that cannot be refetched. Without keys, the
