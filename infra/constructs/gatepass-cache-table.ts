@@ -78,7 +78,7 @@ export class GatepassCacheTable extends Construct {
     Validations.of(this.cacheKeySecret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
-        'The cache key has no rotation Lambda: replacing it only turns the table's cached exchanges into misses, ' +
+        'The cache key has no rotation Lambda: replacing it only turns the cached exchanges in the table into misses, ' +
         'so operators rotate it by putting a new random value (docs/deploy.md "Roll back and remove"); entries live minutes, not months.',
     });
   }
