@@ -9,12 +9,13 @@
  *   3. exchange path: memory hit, table hit, miss; 100 concurrent identical requests
  *   4. end to end through the local stack (scripts/local) with autocannon
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCommandLine } from '../../scripts/command-line.js';
+import { findLambdaNode, LAMBDA_NODE_MAJOR } from '../../scripts/lambda-node.js';
 import type { WarmPathResult } from './authorizer-warm-path.js';
 import { runInChild } from './bench-child.js';
 import { BENCH_ALGS } from './bench-fixtures.js';
@@ -30,6 +31,19 @@ const USAGE = `usage: npm run bench
   BENCH_QUICK=1 npm run bench   smaller runs for a quick look (the published figures use the full plan)`;
 
 parseCommandLine(USAGE, { options: {} });
+
+// The figures are for the runtime users get (Lambda nodejs24.x): on another Node, run the whole bench again on
+// Node 24 (scripts/lambda-node.ts; its children inherit process.execPath), or fail loudly, never measure the wrong one.
+if (process.versions.node.split('.')[0] !== String(LAMBDA_NODE_MAJOR)) {
+  const lookup = await findLambdaNode();
+  if (!lookup.ok) {
+    console.error(`npm run bench measures on Node ${LAMBDA_NODE_MAJOR}, as Lambda runs, and cannot get it: ${lookup.reason}`);
+    process.exit(1);
+  }
+  process.stderr.write(`[bench] this is Node ${process.version}; measuring on ${lookup.node.version} (${lookup.node.execPath})\n`);
+  const rerun = spawnSync(lookup.node.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(rerun.status ?? 1);
+}
 // Loaded after the command line: importing the servers starts oidc-provider's runtime warning and takes a second.
 const { startBenchServers } = await import('./bench-servers.js');
 const { measureColdStarts } = await import('./cold-start.js');
@@ -311,6 +325,7 @@ const machine = {
 };
 const versions = {
   node: process.version,
+  lambdaRuntime: `nodejs${LAMBDA_NODE_MAJOR}.x`,
   gatepassCommit: gitCommit(),
   ...Object.fromEntries(
     [
