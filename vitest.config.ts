@@ -14,6 +14,8 @@ export default defineConfig({
     env: {
       AWS_EC2_METADATA_DISABLED: 'true',
       POWERTOOLS_DEV: 'false',
+      // npm start's containers run on the Node that runs the tests (scripts/lambda-node.ts): no 50 MB download in a test.
+      GATEPASS_LAMBDA_NODE: 'current',
     },
   },
 });

@@ -23,6 +23,8 @@ export interface LambdaFunctionOptions {
   readonly taskRoot: string;
   /** The compiled lambda-runtime.mjs. */
   readonly runtimeFile: string;
+  /** The Node.js binary the containers run (npm start: Node 24, as Lambda's nodejs24.x); default this process's. */
+  readonly nodeExecPath?: string;
   /** The container's whole environment. */
   readonly environment: Readonly<Record<string, string>>;
   /** Invocation timeout (the function's configured timeout). */
@@ -59,6 +61,7 @@ class Container {
     this.child = fork(options.runtimeFile, [], {
       cwd: options.taskRoot,
       env: { ...options.environment },
+      execPath: options.nodeExecPath ?? process.execPath,
       execArgv: [],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',

@@ -42,6 +42,8 @@ export interface LocalStackOptions {
   readonly authorizerCacheTtlSeconds?: number;
   /** Containers per function at most; default 4. */
   readonly maxContainers?: number;
+  /** The Node.js binary the functions' containers run; default this process's (start.ts passes Node 24). */
+  readonly functionNodeExecPath?: string;
   /** Written when given, removed at stop: how `npm run token` finds this stack. */
   readonly stateFile?: string;
   /** Mirror the functions' log lines to this stream (they always go to workDir/logs/). */
@@ -202,6 +204,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           cacheKeySecretId: DEMO.secrets.cacheKey,
         }),
         timeoutSeconds: FUNCTION_SETTINGS[fn].timeoutSeconds,
+        ...(options.functionNodeExecPath !== undefined ? { nodeExecPath: options.functionNodeExecPath } : {}),
         logs: logs[fn],
         ...(options.maxContainers !== undefined ? { maxContainers: options.maxContainers } : {}),
       });
@@ -297,6 +300,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 }
 
 function pick(fn: LambdaFunction) {
-  const { taskRoot, runtimeFile, environment, timeoutSeconds } = fn.options;
-  return { taskRoot, runtimeFile, environment, timeoutSeconds };
+  const { taskRoot, runtimeFile, nodeExecPath, environment, timeoutSeconds } = fn.options;
+  return { taskRoot, runtimeFile, ...(nodeExecPath !== undefined ? { nodeExecPath } : {}), environment, timeoutSeconds };
 }

@@ -21,6 +21,8 @@ export interface LocalFunctionState {
   readonly name: string;
   readonly taskRoot: string;
   readonly runtimeFile: string;
+  /** The Node.js binary the stack's containers run, so npm run invoke uses the same. */
+  readonly nodeExecPath?: string;
   readonly environment: Readonly<Record<string, string>>;
   readonly timeoutSeconds: number;
 }

@@ -9,6 +9,7 @@
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LOCAL_STATE_FILE_ENV } from '../../functions/shared/contracts/environment-variables.js';
+import { findLambdaNode, LAMBDA_NODE_MAJOR, type LambdaNode } from '../lambda-node.js';
 import { DEFAULT_LOCAL_DIR } from './local-state.js';
 import { startLocalStack, type LocalStack } from './local-stack.js';
 import { PortInUseError } from './port-reservation.js';
@@ -55,7 +56,15 @@ function options() {
   };
 }
 
-function banner(stack: LocalStack, seconds: number): string {
+/** Lambda's major version for the containers (scripts/lambda-node.ts); this Node, with a warning, when it cannot be had. */
+async function functionNode(): Promise<LambdaNode> {
+  const lookup = await findLambdaNode();
+  if (lookup.ok) return lookup.node;
+  console.error(`warning: the functions run on this Node ${process.version}, not Lambda's Node ${LAMBDA_NODE_MAJOR}: ${lookup.reason}`);
+  return { execPath: process.execPath, version: process.version };
+}
+
+function banner(stack: LocalStack, seconds: number, node: LambdaNode): string {
   const show = (path: string) => relative(process.cwd(), path) || path;
   const api = stack.flavour === 'rest' ? 'REST API, payload 1.0 events, REQUEST authorizer' : 'HTTP API, payload 2.0 events, simple-response authorizer';
   const ttl = stack.gateway.authorizerCacheTtlSeconds;
@@ -72,6 +81,7 @@ function banner(stack: LocalStack, seconds: number): string {
   const width = Math.max(...rows.map(([name]) => name.length));
   return [
     `gatepass local stack is up in ${seconds.toFixed(1)} s (${api}; authorizer cache ${ttl === 0 ? 'off' : `${ttl} s`})`,
+    `the functions' containers run Node ${node.version} (Lambda: nodejs${LAMBDA_NODE_MAJOR}.x)`,
     '',
     ...rows.map(([name, url, what]) => `  ${name.padEnd(width)}  ${url.padEnd(22)}  ${what}`),
     `  ${'configuration'.padEnd(width)}  ${show(stack.configFile)}`,
@@ -95,10 +105,12 @@ async function main(): Promise<void> {
     return;
   }
   let printAccess = false;
+  const node = await functionNode();
   let stack: LocalStack;
   try {
     stack = await startLocalStack({
       workDir: opts.dir,
+      functionNodeExecPath: node.execPath,
       flavour: opts.flavour,
       gatewayPort: opts.port,
       controlPort: opts.controlPort,
@@ -151,7 +163,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const walkthrough = renderWalkthrough(stack, results);
-  console.log(banner(stack, performance.now() / 1000));
+  console.log(banner(stack, performance.now() / 1000, node));
   console.log('Walkthrough: paste these into a second terminal, in this folder. Each step was just run;');
   console.log('the arrow shows what came back (curl -i prints the status line, the headers and the body).\n');
   console.log(walkthrough.text);

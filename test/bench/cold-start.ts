@@ -43,6 +43,8 @@ export interface BundleFigures {
   readonly outcomes: readonly string[];
   /** Median import ms with NODE_OPTIONS empty (source maps off): what the stack's --enable-source-maps costs. */
   readonly importMsWithoutSourceMaps?: number;
+  /** Median import ms on the older Node the bench was started with (the `engines` floor), source maps on, when there was one. */
+  readonly importMsOnFloorNode?: number;
   readonly note?: string;
 }
 
@@ -84,15 +86,16 @@ function largestInputs(metafile: Metafile): { name: string; bytes: number }[] {
     .map(([name, bytes]) => ({ name, bytes }));
 }
 
-function runProbe(bundle: string, env: Record<string, string>, event: unknown, nodeOptions = STACK_NODE_OPTIONS): Promise<ProbeAnswer> {
+function runProbe(bundle: string, env: Record<string, string>, event: unknown, nodeOptions = STACK_NODE_OPTIONS, execPath = process.execPath): Promise<ProbeAnswer> {
   return new Promise((resolve, reject) => {
     const child = fork(probe, [], {
+      execPath,
       execArgv: [],
       env: {
         PATH: process.env['PATH'] ?? '',
         HOME: process.env['HOME'] ?? '',
         NODE_OPTIONS: nodeOptions,
-        // The SDK warns on Node < 22 (this machine, not Lambda): the warning's own cost stays out of the figure.
+        // The SDK warns on Node < 22 (the floor-Node comparison, not Lambda): the warning's own cost stays out of the figure.
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         ...env,
       },
@@ -119,6 +122,8 @@ function runProbe(bundle: string, env: Record<string, string>, event: unknown, n
 export interface ColdStartOptions {
   /** Fresh processes per bundle (≥ 21 for the figures the issue asks for). */
   readonly processes: number;
+  /** Another Node binary (the engines floor) to import the deployed bundles with as well, for comparison. */
+  readonly floorNodeExecPath?: string;
 }
 
 export async function measureColdStarts(servers: BenchServers, options: ColdStartOptions): Promise<BundleFigures[]> {
@@ -200,6 +205,7 @@ export async function measureColdStarts(servers: BenchServers, options: ColdStar
 
   const samples = new Map<string, ProbeAnswer[]>(specs.map((spec) => [spec.name, []]));
   const withoutSourceMaps = new Map<string, number[]>();
+  const onFloorNode = new Map<string, number[]>();
   for (let round = 0; round < options.processes; round += 1) {
     for (const spec of specs) {
       const { dir, bundle } = built.get(spec.name)!;
@@ -207,6 +213,10 @@ export async function measureColdStarts(servers: BenchServers, options: ColdStar
       if (spec.alsoWithoutSourceMaps && round % 2 === 0) {
         const answer = await runProbe(bundle, { ...spec.env(), ...configEnv(dir) }, null, '');
         withoutSourceMaps.set(spec.name, [...(withoutSourceMaps.get(spec.name) ?? []), answer.importMs]);
+      }
+      if (options.floorNodeExecPath && spec.alsoWithoutSourceMaps && round % 2 === 1) {
+        const answer = await runProbe(bundle, { ...spec.env(), ...configEnv(dir) }, null, STACK_NODE_OPTIONS, options.floorNodeExecPath);
+        onFloorNode.set(spec.name, [...(onFloorNode.get(spec.name) ?? []), answer.importMs]);
       }
     }
   }
@@ -231,6 +241,7 @@ export async function measureColdStarts(servers: BenchServers, options: ColdStar
       firstInvoke: spec.firstInvoke,
       outcomes: [...new Set(runs.map((r) => String(r.outcome)))],
       ...(withoutSourceMaps.has(spec.name) ? { importMsWithoutSourceMaps: median(withoutSourceMaps.get(spec.name)!) } : {}),
+      ...(onFloorNode.has(spec.name) ? { importMsOnFloorNode: median(onFloorNode.get(spec.name)!) } : {}),
       ...(spec.note ? { note: spec.note } : {}),
     };
   });

@@ -9,12 +9,13 @@
  *   3. exchange path: memory hit, table hit, miss; 100 concurrent identical requests
  *   4. end to end through the local stack (scripts/local) with autocannon
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCommandLine } from '../../scripts/command-line.js';
+import { findLambdaNode, LAMBDA_NODE_MAJOR } from '../../scripts/lambda-node.js';
 import type { WarmPathResult } from './authorizer-warm-path.js';
 import { runInChild } from './bench-child.js';
 import { BENCH_ALGS } from './bench-fixtures.js';
@@ -30,6 +31,24 @@ const USAGE = `usage: npm run bench
   BENCH_QUICK=1 npm run bench   smaller runs for a quick look (the published figures use the full plan)`;
 
 parseCommandLine(USAGE, { options: {} });
+
+// The figures are for the runtime users get (Lambda nodejs24.x): on another Node, run the whole bench again on
+// Node 24 (scripts/lambda-node.ts; its children inherit process.execPath), or fail loudly, never measure the wrong one.
+const FLOOR_NODE_ENV = 'GATEPASS_BENCH_FLOOR_NODE';
+if (process.versions.node.split('.')[0] !== String(LAMBDA_NODE_MAJOR)) {
+  const lookup = await findLambdaNode();
+  if (!lookup.ok) {
+    console.error(`npm run bench measures on Node ${LAMBDA_NODE_MAJOR}, as Lambda runs, and cannot get it: ${lookup.reason}`);
+    process.exit(1);
+  }
+  process.stderr.write(`[bench] this is Node ${process.version}; measuring on ${lookup.node.version} (${lookup.node.execPath})\n`);
+  const rerun = spawnSync(lookup.node.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    // This Node (the engines floor) still imports the deployed bundles, for the cold-start comparison column.
+    env: { ...process.env, [FLOOR_NODE_ENV]: process.execPath },
+  });
+  process.exit(rerun.status ?? 1);
+}
 // Loaded after the command line: importing the servers starts oidc-provider's runtime warning and takes a second.
 const { startBenchServers } = await import('./bench-servers.js');
 const { measureColdStarts } = await import('./cold-start.js');
@@ -51,6 +70,8 @@ const CACHE_PLAN: BatchPlan = quick ? { batches: 5, perBatch: 500 } : { batches:
 const HANDLER_HIT_PLAN: BatchPlan = quick ? { batches: 4, perBatch: 25 } : { batches: 12, perBatch: 50 };
 const HANDLER_MISS_PLAN: BatchPlan = quick ? { batches: 3, perBatch: 10, warmupBatches: 1 } : { batches: 10, perBatch: 20, warmupBatches: 1 };
 const COLD_START_PROCESSES = quick ? 5 : 21;
+const floorNodeExecPath = process.env[FLOOR_NODE_ENV];
+const floorNodeVersion = floorNodeExecPath ? execFileSync(floorNodeExecPath, ['--version'], { encoding: 'utf8' }).trim() : undefined;
 const CONCURRENT_REQUESTS = 100;
 
 function packageVersion(name: string): string {
@@ -90,7 +111,7 @@ let concurrency: ConcurrencyPhaseResult & { tokenEndpointCalls: number };
 let upstreamReuse: { requests: number; connections: number };
 try {
   progress(`2. cold starts: bundling, then ${COLD_START_PROCESSES} fresh processes per bundle`);
-  coldStarts = await measureColdStarts(servers, { processes: COLD_START_PROCESSES });
+  coldStarts = await measureColdStarts(servers, { processes: COLD_START_PROCESSES, ...(floorNodeExecPath ? { floorNodeExecPath } : {}) });
 
   const exchangeChild = <T>(input: ExchangePathInput) => runInChild<T>(new URL('./exchange-path.ts', import.meta.url), input, { env: servers.exchangeEnv });
   progress('3. exchange path: cache layers');
@@ -150,12 +171,15 @@ const authorizerSection: Section = {
 
 const coldSection: Section = {
   title: `2. Cold-start proxies (bundled with infra/bundling-options.ts; median of ${COLD_START_PROCESSES} fresh processes, NODE_OPTIONS=--enable-source-maps as the stack sets)`,
-  header: ['bundle', 'KB min', 'KB gzip', 'import ms', 'import p90', 'import cpu ms', 'no source maps', 'first invoke ms'],
+  header: ['bundle', 'KB min', 'KB gzip', 'import ms', 'import p90', 'import cpu ms', 'no source maps', `on Node ${floorNodeVersion ?? 'floor'}`, 'first invoke ms'],
   rows: coldStarts.map((b) => ({
     label: b.name,
-    cells: [fmt.kb(b.bytes), fmt.kb(b.gzipBytes), fmt.ms(b.importMs), fmt.ms(b.importP90Ms), fmt.ms(b.importCpuMs), fmt.ms(b.importMsWithoutSourceMaps), fmt.ms(b.firstInvokeMs)],
+    cells: [fmt.kb(b.bytes), fmt.kb(b.gzipBytes), fmt.ms(b.importMs), fmt.ms(b.importP90Ms), fmt.ms(b.importCpuMs), fmt.ms(b.importMsWithoutSourceMaps), fmt.ms(b.importMsOnFloorNode), fmt.ms(b.firstInvokeMs)],
   })),
-  notes: coldStarts.filter((b) => b.note).map((b) => `${b.name}: ${b.note}`),
+  notes: [
+    `measured on Node ${process.version}, Lambda's major version (nodejs${LAMBDA_NODE_MAJOR}.x); "on Node ${floorNodeVersion ?? 'floor'}": the same import, source maps on, on the Node that started the bench (the engines floor), for comparison only${floorNodeVersion ? '' : ' (not measured: the bench was started on Node 24)'}`,
+    ...coldStarts.filter((b) => b.note).map((b) => `${b.name}: ${b.note}`),
+  ],
 };
 
 const exchangeSection: Section = {
@@ -311,6 +335,9 @@ const machine = {
 };
 const versions = {
   node: process.version,
+  lambdaRuntime: `nodejs${LAMBDA_NODE_MAJOR}.x`,
+  /** The older Node of the coldStart[].importMsOnFloorNode comparison, if the bench was started on one. */
+  floorNode: floorNodeVersion ?? null,
   gatepassCommit: gitCommit(),
   ...Object.fromEntries(
     [
@@ -346,7 +373,7 @@ const document = {
     perRequest: 'batches of calls timed as a whole (performance.now, process.cpuUsage of the whole process: worker threads included), divided by the batch size; figure = median over batches; variants interleaved batch by batch',
     ratios: 'CPU ratios of side-by-side variants (gatepass/floor, peer/gatepass) are the median of per-round ratios, so load that comes and goes cancels out',
     telemetry: 'gatepass figures are the real handler modules with Powertools Logger and Metrics writing to stdout = /dev/null (child process); "noTelemetry" figures drop telemetry',
-    coldStart: 'each bundle built with infra/bundling-options.ts (esbuildOptionsFor), loaded with import() in a fresh node process with the stack environment (NODE_OPTIONS=--enable-source-maps), invoked once',
+    coldStart: 'each bundle built with infra/bundling-options.ts (esbuildOptionsFor), loaded with import() in a fresh node process (versions.node, Lambda\'s major version) with the stack environment (NODE_OPTIONS=--enable-source-maps), invoked once; importMsOnFloorNode: the same import on versions.floorNode, every other round',
     exchangeExternalSdk: 'the "external" exchange bundle loads @aws-sdk/* from this repository node_modules (CommonJS builds), a stand-in for the runtime-provided copy; the deployed stack bundles the SDK (bundling-options.ts: faster import, pinned version)',
     plans: { warmPath: WARM_PATH_PLAN, cache: CACHE_PLAN, handlerHit: HANDLER_HIT_PLAN, handlerMiss: HANDLER_MISS_PLAN, coldStartProcesses: COLD_START_PROCESSES },
   },
@@ -376,6 +403,7 @@ const document = {
     importP90Ms: round(b.importP90Ms),
     importCpuMs: round(b.importCpuMs),
     ...(b.importMsWithoutSourceMaps !== undefined ? { importMsWithoutSourceMaps: round(b.importMsWithoutSourceMaps) } : {}),
+    ...(b.importMsOnFloorNode !== undefined ? { importMsOnFloorNode: round(b.importMsOnFloorNode) } : {}),
     firstInvokeMs: b.firstInvokeMs === null ? null : round(b.firstInvokeMs),
   })),
   exchange: {
