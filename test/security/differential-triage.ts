@@ -51,7 +51,8 @@ export const differentialTriage: Readonly<Record<string, Triage>> = {
   },
   'not-b64token': {
     direction: 'gatepass-refuses',
-    explanation: 'A character outside RFC 6750 §2.1 b64token in the token. jose decodes what it can; gatepass refuses the Authorization value before decoding anything.',
+    explanation:
+      'A character outside RFC 6750 §2.1 b64token in the token. jose decodes what it can; gatepass refuses the Authorization value before decoding anything, and reads whitespace right after the scheme as the separator HTTP allows (RFC 9110 §11.4), so a signature made over that whitespace no longer verifies.',
   },
   'non-canonical-encoding': {
     direction: 'gatepass-refuses',
@@ -87,6 +88,8 @@ export function triageOf(input: { gatepassAllows: boolean; gatepassReason: strin
     [/cannot be carried in the authorizer context/, 'context-uncarriable-claim'],
   ];
   for (const [pattern, category] of rules) if (pattern.test(reason)) return category;
+  // A token jose verified over whitespace or other non-b64token characters (RFC 6750 §2.1) that gatepass never reads as part of it.
+  if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(input.token)) return 'not-b64token';
   if (!hasStringKid(input.token)) return 'no-usable-kid';
   return `untriaged: gatepass refuses (${reason}), jose allows`;
 }
