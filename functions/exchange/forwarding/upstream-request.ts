@@ -175,8 +175,9 @@ export function upstreamUrl(route: Pick<RouteConfig, 'upstream' | 'path'>, reque
  * `client, …, CloudFront edge` and `sourceIp` is the client, already in it; on an HTTP API
  * the chain ends with `sourceIp`. The REST console's Test button reports
  * `test-invoke-source-ip` and samples show `192.168.0.1/32`: neither is an address, neither
- * is forwarded. (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-mapping-template-reference.html
- * `$context.identity.sourceIp`; docs/design.md "Forwarding".)
+ * is forwarded. Sources: the Powertools captures in test/fixtures/aws-events/, and
+ * https://repost.aws/questions/QU-xMNlCuTT5m6fL60GYEcgg (CloudFront appends itself, a Regional
+ * endpoint does not; not in the developer guide); docs/design.md "Forwarding".
  */
 function forwardedFor(incoming: readonly string[] | undefined, sourceIp: string): string {
   const chain = (incoming ?? []).flatMap((value) => value.split(',')).map((ip) => ip.trim()).filter((ip) => isIP(ip) !== 0);
