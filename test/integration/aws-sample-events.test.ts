@@ -135,6 +135,38 @@ describe('AWS-published events through both handlers (issue #16)', () => {
     expect(echo.requests.at(-1)!.path).toBe('/svc/lambda');
   });
 
+  it('never allows a forged or missing token in any AWS authorizer event, and never fails with a 500', async () => {
+    const valid = await token();
+    const forged = `${valid.slice(0, -4)}AAAA`;
+    const authorizerEvents = [
+      'powertools.rest.authorizer-request.json',
+      'powertools.rest.authorizer-token.json',
+      'powertools.http.authorizer-request.json',
+      'aws-lambda-go.apigw-custom-auth-request.json',
+      'aws-lambda-go.apigw-v2-custom-authorizer-v1-request.json',
+      'aws-lambda-go.apigw-v2-custom-authorizer-v2-request.json',
+    ];
+    for (const name of authorizerEvents) {
+      for (const authorization of [`Bearer ${forged}`, undefined]) {
+        const event = fixture(name);
+        if (event['type'] === 'TOKEN') event['authorizationToken'] = authorization ?? '';
+        else {
+          for (const map of ['headers', 'multiValueHeaders']) {
+            if (!event[map]) continue;
+            event[map] = Object.fromEntries(Object.entries(event[map] as Json).filter(([key]) => key.toLowerCase() !== 'authorization'));
+            if (authorization) event[map]['Authorization'] = map === 'headers' ? authorization : [authorization];
+          }
+        }
+        const outcome: Json = await authorizer(event).then(
+          (result) => result as Json,
+          (error: Error) => ({ thrown: error.message }),
+        );
+        // A refusal is `isAuthorized: false`, a Deny, or the REST "Unauthorized" signal (401); nothing else.
+        expect([outcome['isAuthorized'], outcome['policyDocument']?.Statement?.[0]?.Effect, outcome['thrown']].some((v) => v === false || v === 'Deny' || v === 'Unauthorized'), `${name}: ${JSON.stringify(outcome)}`).toBe(true);
+      }
+    }
+  });
+
   // Point 1. https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html
   // (path variables); that API Gateway routes `/orders/42/` to `/orders/{id}` and reports the
   // slash in `path`/`rawPath` is what issue #16 observed: it could not be confirmed here without an AWS account.
