@@ -5,10 +5,17 @@ import type {
 } from 'aws-lambda';
 import type { RouteConfig } from '../shared/config/config-schema.js';
 import type { RouteMatcher } from '../shared/route-matcher.js';
+import { eventHeaderValues } from '../shared/http-headers.js';
 
 export const EventFormat = {
   RestRequest: 'rest-request',
   RestToken: 'rest-token',
+  /**
+   * An HTTP API authorizer with payload format 1.0: a REST-like REQUEST event with
+   * `version: "1.0"`, answered with an IAM policy, never with a simple response.
+   * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html
+   */
+  HttpApiV1: 'http-v1',
   HttpApiV2: 'http-v2',
 } as const;
 export type EventFormat = (typeof EventFormat)[keyof typeof EventFormat];
@@ -23,17 +30,24 @@ export interface AuthorizerRequest {
   readonly authorization: readonly string[];
   /** True when the query string carries an `access_token` (RFC 6750 §2.3), which gatepass refuses. */
   readonly tokenInQuery: boolean;
-  /** REST only: `arn:...:execute-api:region:account:api/stage`, for the route-scoped policy. */
+  /** IAM-policy formats only: `arn:...:execute-api:region:account:api/stage`, for the route-scoped Allow. */
   readonly arnPrefix: string | undefined;
+  /** IAM-policy formats only: the called method's ARN, the one resource a Deny covers. */
+  readonly methodArn: string | undefined;
+  /** True for an HTTP API `$default` route, which gatepass does not serve (docs/configuration.md). */
+  readonly defaultRoute: boolean;
 }
 
 /** The event matched none of the formats: a deployment mistake, not a client one. */
 class UnsupportedEventError extends Error {
   constructor() {
-    super('unsupported authorizer event: expected a REST REQUEST/TOKEN event or an HTTP API payload 2.0 event');
+    super('unsupported authorizer event: expected a REST REQUEST/TOKEN event or an HTTP API payload 1.0 or 2.0 event');
     this.name = 'UnsupportedEventError';
   }
 }
+
+/** HTTP APIs' catch-all route key. */
+const DEFAULT_ROUTE_KEY = '$default';
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 
@@ -41,6 +55,8 @@ export function detectFormat(event: unknown): EventFormat {
   if (!isObject(event)) throw new UnsupportedEventError();
   if (event['version'] === '2.0' && event['type'] === 'REQUEST' && typeof event['routeKey'] === 'string') return EventFormat.HttpApiV2;
   if (typeof event['methodArn'] === 'string') {
+    // REST events have no `version`; an HTTP API payload 1.0 event says "1.0".
+    if (event['version'] === '1.0' && event['type'] === 'REQUEST') return EventFormat.HttpApiV1;
     if (event['type'] === 'TOKEN') return EventFormat.RestToken;
     if (event['type'] === 'REQUEST') return EventFormat.RestRequest;
   }
@@ -52,32 +68,6 @@ function splitMethodArn(methodArn: string): { prefix: string; method: string; pa
   const parts = methodArn.split('/');
   if (parts.length < 3 || !parts[0]!.startsWith('arn:')) return undefined;
   return { prefix: `${parts[0]}/${parts[1]}`, method: parts[2]!, path: `/${parts.slice(3).join('/')}` };
-}
-
-/** Every value of header `name` (lower case), whatever the case of the event's keys. */
-function headerValues(
-  headers: Record<string, string | undefined> | null | undefined,
-  multi: Record<string, string[] | undefined> | null | undefined,
-  name: string,
-): string[] {
-  // Keys of another length cannot match: most headers are skipped without lower-casing.
-  const values: string[] = [];
-  if (multi) {
-    for (const key of Object.keys(multi)) {
-      const list = multi[key];
-      if (key.length === name.length && key.toLowerCase() === name && Array.isArray(list)) {
-        for (const value of list) if (typeof value === 'string') values.push(value);
-      }
-    }
-    if (values.length > 0) return values;
-  }
-  if (headers) {
-    for (const key of Object.keys(headers)) {
-      const value = headers[key];
-      if (key.length === name.length && key.toLowerCase() === name && typeof value === 'string') values.push(value);
-    }
-  }
-  return values;
 }
 
 function hasQueryToken(params: Record<string, unknown> | null | undefined): boolean {
@@ -95,22 +85,28 @@ export function parseAuthorizerEvent(event: unknown, matcher: RouteMatcher): Aut
       return {
         format,
         route: matcher.byRouteKey(e.routeKey),
-        authorization: headerValues(e.headers, undefined, 'authorization'),
+        authorization: eventHeaderValues(e.headers, undefined, 'authorization'),
         tokenInQuery: hasQueryToken(e.queryStringParameters) || /(^|&)access_token=/i.test(raw),
         arnPrefix: undefined,
+        methodArn: undefined,
+        defaultRoute: e.routeKey === DEFAULT_ROUTE_KEY,
       };
     }
+    case EventFormat.HttpApiV1:
     case EventFormat.RestRequest: {
-      const e = event as APIGatewayRequestAuthorizerEvent;
+      const e = event as APIGatewayRequestAuthorizerEvent & { routeKey?: unknown };
       const arn = splitMethodArn(e.methodArn);
       const resource = e.resource ?? e.requestContext?.resourcePath;
       const method = e.httpMethod ?? e.requestContext?.httpMethod ?? arn?.method;
+      const defaultRoute = resource === DEFAULT_ROUTE_KEY || e.routeKey === DEFAULT_ROUTE_KEY;
       return {
         format,
-        route: resource && method ? matcher.byTemplate(method, resource) : undefined,
-        authorization: headerValues(e.headers, e.multiValueHeaders, 'authorization'),
+        route: resource && method && !defaultRoute ? matcher.byTemplate(method, resource) : undefined,
+        authorization: eventHeaderValues(e.headers, e.multiValueHeaders, 'authorization'),
         tokenInQuery: hasQueryToken(e.queryStringParameters) || hasQueryToken(e.multiValueQueryStringParameters),
         arnPrefix: arn?.prefix,
+        methodArn: e.methodArn,
+        defaultRoute,
       };
     }
     case EventFormat.RestToken: {
@@ -123,6 +119,8 @@ export function parseAuthorizerEvent(event: unknown, matcher: RouteMatcher): Aut
         authorization: typeof e.authorizationToken === 'string' ? [e.authorizationToken] : [],
         tokenInQuery: false,
         arnPrefix: arn?.prefix,
+        methodArn: e.methodArn,
+        defaultRoute: false,
       };
     }
   }

@@ -69,7 +69,14 @@ export class Authorizer {
     let via: string | undefined;
     try {
       const matched = request.route;
-      if (!matched) throw new GatepassError(ErrorCode.GatewayMisconfigured, 'the request matches no configured route');
+      if (!matched) {
+        throw new GatepassError(
+          ErrorCode.GatewayMisconfigured,
+          request.defaultRoute
+            ? 'the HTTP API $default route is not supported: configure the routes gatepass protects (ANY /{proxy+} catches every path), see docs/configuration.md'
+            : 'the request matches no configured route',
+        );
+      }
       route = matched.id;
       if (request.tokenInQuery) throw new GatepassError(ErrorCode.TokenMalformed, 'access_token in the query string is refused (RFC 6750 §2.3)');
       const token = extractBearerToken(request.authorization, this.config.settings.maxTokenLength);

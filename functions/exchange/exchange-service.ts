@@ -76,6 +76,8 @@ export class ExchangeService {
         // A bug or an unexpected library failure: the name and message, never the error object (it may hold a request).
         this.parts.log?.error('exchange.internal_error', { error: (error as Error).name, reason: (error as Error).message });
       }
+      // A deployment mistake is the operator's to fix: the line says which one.
+      if (code === ErrorCode.GatewayMisconfigured && error instanceof GatepassError) audit = { ...audit, reason: error.message };
       this.record(audit, code, result.statusCode ?? 500, started);
       return result;
     } finally {

@@ -40,6 +40,8 @@ export interface ExchangeDecision {
   readonly flow?: string;
   readonly owner?: string;
   readonly justification?: string;
+  /** gateway_misconfigured only: what the deployment got wrong, in gatepass's words (never request data). */
+  readonly reason?: string;
 }
 
 /**
@@ -114,6 +116,7 @@ export class ExchangeAudit {
       flow: decision.flow,
       owner: decision.owner,
       justification: decision.justification,
+      reason: decision.reason,
     };
     const fields = Object.fromEntries(Object.entries(all).filter(([, value]) => value !== undefined));
 

@@ -1,4 +1,5 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
+import { isIP } from 'node:net';
 import type { RouteConfig } from '../../shared/config/config-schema.js';
 import { ErrorCode, GatepassError } from '../../shared/errors.js';
 import { decodeOnce, type ProxyRequest } from '../proxy/proxy-event.js';
@@ -113,11 +114,14 @@ function invalidPath(detail: string): GatepassError {
  * The concrete path of a route template with the request's (decoded) path parameters:
  * `/orders/{id}` + {id: "42"} → `/orders/42`; `/files/{proxy+}` + {proxy: "a/b"} →
  * `/files/a/b`. Every value is percent-encoded per segment, so a `{param}` never adds a
- * segment; dot segments and control characters are refused (request_invalid, 400). A
- * template parameter without a value means API Gateway and the configuration disagree
- * (gateway_misconfigured, 500).
+ * segment; dot segments, control characters and empty segments inside a greedy value
+ * (`a//b`, `/a`: a request-target must never start with `//`, which parsers read as an
+ * authority) are refused (request_invalid, 400). The client's trailing slash is kept:
+ * `trailingSlash` (the path API Gateway reports ends with `/`), or a greedy value ending
+ * with `/`. A template parameter without a value means API Gateway and the configuration
+ * disagree (gateway_misconfigured, 500).
  */
-export function concretePath(template: string, params: Readonly<Record<string, string>>): string {
+export function concretePath(template: string, params: Readonly<Record<string, string>>, trailingSlash = false): string {
   const out: string[] = [];
   for (const segment of template.split('/').filter((s) => s !== '')) {
     const match = SEGMENT_PARAM.exec(segment);
@@ -132,9 +136,17 @@ export function concretePath(template: string, params: Readonly<Record<string, s
     }
     if (CONTROL_CHARS.test(value)) throw invalidPath(`parameter "${name}" holds a control character`);
     if (hasDotSegment(value)) throw invalidPath(`parameter "${name}" holds a dot segment`);
-    out.push(greedy === '' ? encodeSegment(value) : value.split('/').map(encodeSegment).join('/'));
+    if (greedy === '') {
+      out.push(encodeSegment(value));
+      continue;
+    }
+    const segments = value.endsWith('/') ? value.slice(0, -1).split('/') : value.split('/');
+    if (segments.some((part) => part === '')) throw invalidPath(`parameter "${name}" holds an empty segment`);
+    out.push(segments.map(encodeSegment).join('/'));
+    if (value.endsWith('/')) trailingSlash = true;
   }
-  return `/${out.join('/')}`;
+  const path = `/${out.join('/')}`;
+  return trailingSlash && path !== '/' ? `${path}/` : path;
 }
 
 /** Percent-encodes what may not appear raw in a query; existing escapes are kept as they are. */
@@ -145,22 +157,31 @@ export function sanitizeQuery(raw: string): string {
 }
 
 /** The upstream URL: the route's base URL (its path as a prefix) plus the concrete path and query. */
-export function upstreamUrl(route: Pick<RouteConfig, 'upstream' | 'path'>, request: Pick<ProxyRequest, 'pathParameters' | 'rawQueryString'>): URL {
+export function upstreamUrl(route: Pick<RouteConfig, 'upstream' | 'path'>, request: Pick<ProxyRequest, 'pathParameters' | 'rawQueryString' | 'path'>): URL {
   const base = new URL(route.upstream);
   const url = new URL(base.origin);
   const basePath = base.pathname.replace(/\/+$/, '');
   // Assigning `pathname` re-parses it; the path holds no dot segments and only escaped
   // specials, so the parse keeps it as is.
-  url.pathname = `${basePath}${concretePath(route.path, request.pathParameters)}`;
+  url.pathname = `${basePath}${concretePath(route.path, request.pathParameters, request.path.length > 1 && request.path.endsWith('/'))}`;
   const query = [base.search.slice(1), sanitizeQuery(request.rawQueryString)].filter((q) => q !== '').join('&');
   url.search = query === '' ? '' : `?${query}`;
   return url;
 }
 
-/** X-Forwarded-For: the incoming chain (API Gateway already appends the client's address) ending with the source IP. */
+/**
+ * X-Forwarded-For: the chain API Gateway passed, with the caller's address added only when
+ * the chain does not hold it yet, and only IP addresses in it. On a REST API the chain is
+ * `client, …, CloudFront edge` and `sourceIp` is the client, already in it; on an HTTP API
+ * the chain ends with `sourceIp`. The REST console's Test button reports
+ * `test-invoke-source-ip` and samples show `192.168.0.1/32`: neither is an address, neither
+ * is forwarded. Sources: the Powertools captures in test/fixtures/aws-events/, and
+ * https://repost.aws/questions/QU-xMNlCuTT5m6fL60GYEcgg (CloudFront appends itself, a Regional
+ * endpoint does not; not in the developer guide); docs/design.md "Forwarding".
+ */
 function forwardedFor(incoming: readonly string[] | undefined, sourceIp: string): string {
-  const chain = (incoming ?? []).flatMap((value) => value.split(',')).map((ip) => ip.trim()).filter((ip) => ip !== '');
-  if (sourceIp !== '' && chain.at(-1) !== sourceIp) chain.push(sourceIp);
+  const chain = (incoming ?? []).flatMap((value) => value.split(',')).map((ip) => ip.trim()).filter((ip) => isIP(ip) !== 0);
+  if (isIP(sourceIp) !== 0 && !chain.includes(sourceIp)) chain.push(sourceIp);
   return chain.join(', ');
 }
 

@@ -4,6 +4,7 @@ import { ErrorCode, GatepassError } from '../../shared/errors.js';
 import { tokenIdOf } from '../../shared/token-id.js';
 import { parseAuthorizerContext, type AuthorizerContext } from '../../shared/contracts/authorizer-context.js';
 import { markSensitive } from '../../shared/telemetry/log-redaction.js';
+import { eventHeaders } from '../../shared/http-headers.js';
 
 /**
  * The API Gateway proxy integration event, REST (payload 1.0) or HTTP API (payload 2.0),
@@ -32,14 +33,14 @@ export interface ProxyRequest {
   readonly routeKey: string;
   /** The route's path template (`/orders/{id}`), or '' for the HTTP API `$default` route. */
   readonly resource: string;
-  /** The concrete path as API Gateway reports it (informative: forwarding rebuilds it from the template). */
+  /** The concrete path as API Gateway reports it (forwarding rebuilds it from the template and keeps only its trailing slash). */
   readonly path: string;
   readonly stage: string;
   /** Path parameter values, decoded (REST API values, which arrive percent-encoded, are decoded once). */
   readonly pathParameters: Readonly<Record<string, string>>;
   /** The query string without `?`, percent-encoded, '' when there is none. */
   readonly rawQueryString: string;
-  /** Lower-cased names, every value (multi-value aware); `cookie` is moved to `cookies`. */
+  /** Lower-cased names, every value (functions/shared/http-headers.ts); `cookie` is moved to `cookies`. */
   readonly headers: ReadonlyMap<string, readonly string[]>;
   /** `name=value` pairs from the `Cookie` header (v1) or the event's `cookies` (v2). */
   readonly cookies: readonly string[];
@@ -74,26 +75,6 @@ function misconfigured(detail: string): GatepassError {
  */
 export function proxyEventVersion(event: unknown): ProxyEventVersion {
   return isObject(event) && event['version'] === '2.0' ? ProxyEventVersion.V2 : ProxyEventVersion.V1;
-}
-
-function addHeader(headers: Map<string, string[]>, name: string, value: unknown): void {
-  if (typeof value !== 'string') return;
-  const key = name.toLowerCase();
-  const list = headers.get(key);
-  if (list) list.push(value);
-  else headers.set(key, [value]);
-}
-
-function headersOf(single: unknown, multi: unknown): Map<string, string[]> {
-  const headers = new Map<string, string[]>();
-  if (isObject(multi) && Object.keys(multi).length > 0) {
-    for (const [name, values] of Object.entries(multi)) {
-      if (Array.isArray(values)) for (const value of values) addHeader(headers, name, value);
-    }
-  } else if (isObject(single)) {
-    for (const [name, value] of Object.entries(single)) addHeader(headers, name, value);
-  }
-  return headers;
 }
 
 /** `a=1; b=2` → [`a=1`, `b=2`]. */
@@ -149,7 +130,7 @@ function shapeV2(event: Record<string, unknown>): Shape {
   if (!isObject(rc) || !isObject(http) || typeof http['method'] !== 'string' || typeof event['rawPath'] !== 'string' || typeof event['routeKey'] !== 'string') {
     throw misconfigured('unsupported proxy event: an HTTP API payload 2.0 event needs requestContext.http, rawPath and routeKey');
   }
-  const headers = headersOf(event['headers'], undefined);
+  const headers = eventHeaders(event['headers'], undefined);
   const cookieHeader = headers.get('cookie') ?? [];
   headers.delete('cookie');
   const eventCookies = Array.isArray(event['cookies']) ? event['cookies'].filter((c): c is string => typeof c === 'string') : [];
@@ -186,7 +167,7 @@ function shapeV1(event: Record<string, unknown>): Shape {
   if (!isObject(rc) || typeof event['httpMethod'] !== 'string' || typeof event['resource'] !== 'string' || typeof event['path'] !== 'string') {
     throw misconfigured('unsupported proxy event: expected a REST API proxy event (payload 1.0) or an HTTP API payload 2.0 event');
   }
-  const headers = headersOf(event['headers'], event['multiValueHeaders']);
+  const headers = eventHeaders(event['headers'], event['multiValueHeaders']);
   const cookieHeader = headers.get('cookie') ?? [];
   headers.delete('cookie');
   const method = event['httpMethod'].toUpperCase();
@@ -211,6 +192,20 @@ function shapeV1(event: Record<string, unknown>): Shape {
   };
 }
 
+/** The REST console's Test button invokes the integration on this pseudo-stage, without the authorizer. */
+const CONSOLE_TEST_STAGE = 'test-invoke-stage';
+
+function authorizerContextOf(context: unknown, stage: string): AuthorizerContext {
+  try {
+    return parseAuthorizerContext(context);
+  } catch (error) {
+    if (stage !== CONSOLE_TEST_STAGE || !(error instanceof GatepassError)) throw error;
+    throw misconfigured(
+      "no authorizer context: the API Gateway console's Test button calls the integration without running the authorizer; test through the stage's invoke URL (docs/operations.md)",
+    );
+  }
+}
+
 /**
  * Parses and checks a proxy event. Throws GatepassError:
  * - gateway_misconfigured (500): not a proxy event, or no valid authorizer context (the
@@ -223,7 +218,7 @@ function shapeV1(event: Record<string, unknown>): Shape {
 export function parseProxyEvent(event: unknown, options: ProxyEventOptions): ProxyRequest {
   if (!isObject(event)) throw misconfigured('unsupported proxy event: not an object');
   const { context, ...shape } = proxyEventVersion(event) === ProxyEventVersion.V2 ? shapeV2(event) : shapeV1(event);
-  const authorizer = parseAuthorizerContext(context);
+  const authorizer = authorizerContextOf(context, shape.stage);
   const bearerToken = extractBearerToken(shape.headers.get('authorization') ?? [], options.maxTokenLength);
   // The log redaction net learns the token here, before anything could log it.
   markSensitive(bearerToken);

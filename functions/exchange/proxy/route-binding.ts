@@ -20,6 +20,10 @@ export class RouteBinding {
     const id = request.authorizer.route;
     const route = this.byId.get(id);
     if (!route) throw new GatepassError(ErrorCode.GatewayMisconfigured, `authorizer context names route "${id}", which this configuration does not define`);
+    // An HTTP API `$default` route has no path template to bind (docs/configuration.md).
+    if (request.resource === '') {
+      throw new GatepassError(ErrorCode.GatewayMisconfigured, 'API Gateway invoked the HTTP API $default route, which gatepass does not serve: configure explicit routes (ANY /{proxy+} catches every path)');
+    }
     if (request.resource !== route.path || (route.method !== 'ANY' && route.method !== request.method)) {
       throw new GatepassError(
         ErrorCode.GatewayMisconfigured,

@@ -25,6 +25,13 @@ const SCOPE_TOKEN_PATTERN = /^[\x21\x23-\x5B\x5D-\x7E]{1,256}$/;
 const HEADER_NAME_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/;
 /** API Gateway path: literal segments, {param} segments and a final {param+}. */
 const PATH_PATTERN = /^\/$|^(\/([A-Za-z0-9._~:@!$&'()*,;=-]+|\{[A-Za-z_][A-Za-z0-9_]*\}))*(\/\{[A-Za-z_][A-Za-z0-9_]*\+\})?$/;
+/**
+ * HTTP APIs' catch-all route key. Refused: a catch-all has no path template, so gatepass could
+ * neither bind a decision to one route nor keep the upstream path within one (docs/configuration.md).
+ */
+const DEFAULT_ROUTE_KEY = '$default';
+const DEFAULT_ROUTE_REFUSED =
+  'the HTTP API "$default" route is not supported: gatepass protects explicit routes; use path "/{proxy+}" with method ANY to catch every path (a request to "/" needs a route of its own)';
 /** Secrets Manager secret name or ARN. */
 const SECRET_ID_PATTERN = /^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:)?[A-Za-z0-9/_+=.@-]{1,512}$/;
 
@@ -105,7 +112,11 @@ const ExchangeSchema = v.strictObject({
 const RouteSchema = v.strictObject({
   id: v.pipe(v.string(), v.regex(ROUTE_ID_PATTERN, 'must be 1-64 characters of letters, digits, ".", "_" or "-"')),
   method: v.picklist(HTTP_METHODS, `must be one of ${HTTP_METHODS.join(', ')}`),
-  path: v.pipe(v.string(), v.maxLength(1024), v.regex(PATH_PATTERN, 'must be an API Gateway path such as /orders/{id} or /files/{proxy+}')),
+  path: v.pipe(
+    v.string(),
+    v.maxLength(1024),
+    v.regex(PATH_PATTERN, (issue) => (issue.input === DEFAULT_ROUTE_KEY ? DEFAULT_ROUTE_REFUSED : 'must be an API Gateway path such as /orders/{id} or /files/{proxy+}')),
+  ),
   upstream: urlString,
   acceptedIssuers: v.pipe(uniqueList(v.string()), v.minLength(1, 'must name at least one issuer')),
   requiredScopes: v.optional(scopeList, []),

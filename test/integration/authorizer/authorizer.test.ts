@@ -257,7 +257,8 @@ describe('authorizer: refusals', () => {
     const { authorizer, telemetry } = buildAuthorizer(testConfigDocument(idps));
     for (const claims of [{ scope: 'orders:write' }, { scope: undefined, scp: ['orders:write'] }, { scope: 'orders:reader' }, { scope: undefined, scp: 'orders:read' }]) {
       const token = await partnerToken(partnerRs, claims);
-      const rest = await restOutcome(authorizer, restRequestEvent({ ...ordersRead, authorization: bearer(token) }));
+      const event = restRequestEvent({ ...ordersRead, authorization: bearer(token) });
+      const rest = await restOutcome(authorizer, event);
       // scp as a single string is accepted too; everything else lacks orders:read.
       if (claims.scp === 'orders:read') {
         expect(rest.status).toBe(200);
@@ -265,7 +266,8 @@ describe('authorizer: refusals', () => {
       }
       expect(rest.status).toBe(403);
       expect(rest.result?.context).toEqual({ code: 'insufficient_scope' });
-      expect(rest.result?.policyDocument.Statement[0]).toMatchObject({ Effect: 'Deny', Resource: `${API_ARN_PREFIX}/GET/orders/*` });
+      // The called method only: a cached Deny never refuses the token elsewhere (issue #16).
+      expect(rest.result?.policyDocument.Statement[0]).toMatchObject({ Effect: 'Deny', Resource: event.methodArn });
       expect(telemetry.last?.outcome).toBe('insufficient_scope');
     }
   });

@@ -85,6 +85,13 @@ describe('configuration schema', () => {
     );
   });
 
+  it('refuses the HTTP API $default route at configuration time, saying what to configure instead (issue #16 point 5)', () => {
+    const doc = minimal({ routes: [{ id: 'catch-all', method: 'ANY', path: '$default', upstream: 'https://a.example', acceptedIssuers: ['partner'] }] });
+    expect(issuesOf(doc)).toEqual([
+      'routes[0].path: the HTTP API "$default" route is not supported: gatepass protects explicit routes; use path "/{proxy+}" with method ANY to catch every path (a request to "/" needs a route of its own)',
+    ]);
+  });
+
   it('refuses http URLs, even on loopback, unless insecureLoopbackHttp is set', () => {
     const loopback = minimal({ issuers: { partner: { issuer: 'http://127.0.0.1:9000', jwksUri: 'http://127.0.0.1:9000/jwks' } } });
     expect(issuesOf(loopback)).toEqual([

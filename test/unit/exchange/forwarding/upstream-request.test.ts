@@ -111,7 +111,7 @@ describe('the concrete upstream path', () => {
         const template = greedy ? '/files/{proxy+}' : '/files/{id}';
         let url: URL;
         try {
-          url = upstreamUrl(route({ path: template }), { pathParameters: { proxy: raw, id: raw }, rawQueryString: '' });
+          url = upstreamUrl(route({ path: template }), { path: '', pathParameters: { proxy: raw, id: raw }, rawQueryString: '' });
         } catch (error) {
           return error instanceof GatepassError && (error.code === 'request_invalid' || error.code === 'gateway_misconfigured');
         }
@@ -129,12 +129,12 @@ describe('the concrete upstream path', () => {
 
 describe('the upstream URL', () => {
   it('comes from the route configuration only, under its base path', () => {
-    const url = upstreamUrl(route(), { pathParameters: { proxy: 'a/b' }, rawQueryString: 'x=1&y=%20' });
+    const url = upstreamUrl(route(), { path: '', pathParameters: { proxy: 'a/b' }, rawQueryString: 'x=1&y=%20' });
     expect(url.href).toBe('https://files.internal.example/api/v1/files/a/b?x=1&y=%20');
   });
 
   it('keeps a query of the configured base URL and appends the request query', () => {
-    const url = upstreamUrl(route({ upstream: 'https://files.internal.example/base/?tenant=t1' }), { pathParameters: { proxy: 'a' }, rawQueryString: 'q=1' });
+    const url = upstreamUrl(route({ upstream: 'https://files.internal.example/base/?tenant=t1' }), { path: '', pathParameters: { proxy: 'a' }, rawQueryString: 'q=1' });
     expect(url.pathname).toBe('/base/files/a');
     expect(url.search).toBe('?tenant=t1&q=1');
   });
