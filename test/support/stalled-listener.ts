@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 
 /**
  * A port on 127.0.0.1 where TCP connects hang, for connect-timeout tests without any
@@ -48,11 +49,37 @@ export async function startStalledListener(): Promise<StalledListener> {
   };
 }
 
-/** A loopback port with nothing listening (connection refused). */
+/**
+ * A loopback port with nothing listening (connection refused). It is taken below the
+ * kernel's ephemeral range, so no test server listening on port 0 (and no outgoing
+ * connection) can be handed it while the test runs; a freed ephemeral port could be, and
+ * once was, on a loaded machine.
+ */
 export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  const low = ephemeralRangeStart();
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = 10_000 + Math.floor(Math.random() * (low - 10_000));
+    if (await refuses(port)) return port;
+  }
+  throw new Error(`no closed loopback port found below ${low}`);
+}
+
+function ephemeralRangeStart(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 11_000 ? low : 32_768;
+  } catch {
+    return 32_768; // Linux's default; other systems' ranges start higher
+  }
+}
+
+function refuses(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+  });
 }
