@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
-import { BUNDLE_FILE_NAME, BUNDLED_CONFIG_FILE_NAME, esbuildOptionsFor } from '../../infra/bundling-options.js';
+import { BUNDLE_FILE_NAME, BUNDLED_CONFIG_FILE_NAME, esbuildOptionsFor, type GatepassBundleFeatures } from '../../infra/bundling-options.js';
 import { httpApiEvent } from '../support/authorizer-events.js';
-import { API_AUDIENCE, lambdaEnv, PARTNER_ISSUER, REQUIRED_SCOPE, ROUTE } from './bench-fixtures.js';
+import { API_AUDIENCE, CORP_SECRET_ID, lambdaEnv, PARTNER_ISSUER, REQUIRED_SCOPE, ROUTE } from './bench-fixtures.js';
 import { exchangeEventFor, writeBundledConfig, type BenchServers } from './bench-servers.js';
 import { median, quantile } from './bench-stats.js';
 
@@ -52,6 +52,8 @@ interface BundleSpec {
   readonly name: string;
   readonly description: string;
   readonly entry: string;
+  /** The build-time features the stack derives from a configuration (bundleFeaturesOf); none: everything kept. */
+  readonly features?: GatepassBundleFeatures;
   /** Applied on top of the shared options (never replacing them). */
   readonly extra?: Partial<BuildOptions>;
   readonly env: () => Record<string, string>;
@@ -130,14 +132,14 @@ export async function measureColdStarts(servers: BenchServers, options: ColdStar
   rmSync(outRoot, { recursive: true, force: true });
   const authorizerToken = servers.mint(1)[0]!;
   const authorizerEvent = httpApiEvent({ method: ROUTE.method, path: ROUTE.path, authorization: `Bearer ${authorizerToken}` });
-  const exchangeTokens = servers.mint(options.processes * 2 + 2);
+  const exchangeTokens = servers.mint(options.processes * 4 + 4);
   let nextExchangeToken = 0;
   const configEnv = (dir: string) => ({ GATEPASS_CONFIG_FILE: BUNDLED_CONFIG_FILE_NAME, LAMBDA_TASK_ROOT: dir });
 
   const specs: BundleSpec[] = [
     {
       name: 'authorizer',
-      description: 'gatepass authorizer, as deployed',
+      description: 'gatepass authorizer with introspection (what the stack deploys when an issuer introspects)',
       entry: 'functions/authorizer/handler.ts',
       env: () => lambdaEnv('gatepass-authorizer'),
       event: () => authorizerEvent,
@@ -148,11 +150,11 @@ export async function measureColdStarts(servers: BenchServers, options: ColdStar
       name: 'authorizer-jwt-only',
       description: 'authorizer without introspection code (what the stack deploys when no issuer introspects)',
       entry: 'functions/authorizer/handler.ts',
-      extra: { external: ['@aws-lambda-powertools/parameters', '@aws-lambda-powertools/parameters/*', '@aws-sdk/*'] },
+      features: { introspection: false },
       env: () => lambdaEnv('gatepass-authorizer'),
       event: () => authorizerEvent,
       firstInvoke: 'first request: JWKS fetch (loopback) + full RS256 validation',
-      note: 'the stack deploys this for configurations without introspection (bundleFeaturesOf drops it at build time); measured here by leaving the same modules external, since the bench config has an introspecting issuer',
+      note: 'the stack deploys this for configurations without introspection: built with the same features the stack derives (bundleFeaturesOf), which drop introspection at build time',
     },
     {
       name: 'peer-authorizer',
@@ -194,11 +196,13 @@ export async function measureColdStarts(servers: BenchServers, options: ColdStar
     },
   ];
 
+  specs.push(...anchorSpecs(servers, authorizerEvent, () => exchangeEventFor(exchangeTokens[nextExchangeToken++]!)));
+
   const built = new Map<string, { dir: string; bundle: string; metafile: Metafile }>();
   for (const spec of specs) {
     const dir = join(outRoot, spec.name);
     mkdirSync(dir, { recursive: true });
-    const result = await build({ ...esbuildOptionsFor(join(repoRoot, spec.entry), dir), ...spec.extra, metafile: true, logLevel: 'error' });
+    const result = await build({ ...esbuildOptionsFor(join(repoRoot, spec.entry), dir, spec.features), ...spec.extra, metafile: true, logLevel: 'error' });
     writeBundledConfig(dir, BUNDLED_CONFIG_FILE_NAME, servers.config());
     built.set(spec.name, { dir, bundle: join(dir, BUNDLE_FILE_NAME), metafile: result.metafile });
   }
@@ -245,4 +249,48 @@ export async function measureColdStarts(servers: BenchServers, options: ColdStar
       ...(spec.note ? { note: spec.note } : {}),
     };
   });
+}
+
+/** Environment of the minimal exchange-shaped anchor (test/bench/anchors/minimal-exchange.ts). */
+export function minimalExchangeEnv(servers: Pick<BenchServers, 'exchangeEnv' | 'as' | 'echo'>): Record<string, string> {
+  return {
+    ...servers.exchangeEnv,
+    ANCHOR_SECRET_ID: CORP_SECRET_ID,
+    ANCHOR_TABLE: servers.exchangeEnv['GATEPASS_CACHE_TABLE']!,
+    ANCHOR_TOKEN_ENDPOINT: servers.as.tokenEndpoint,
+    ANCHOR_UPSTREAM: `${servers.echo.url}/orders-svc`,
+  };
+}
+
+/**
+ * The minimal anchors (test/bench/anchors/), bundled with the same options as gatepass:
+ * what any function doing the same job must spend, for the gatepass / anchor ratios.
+ */
+function anchorSpecs(servers: BenchServers, authorizerEvent: unknown, exchangeEvent: () => unknown): BundleSpec[] {
+  return [
+    {
+      name: 'minimal-authorizer',
+      description: 'anchor: aws-jwt-verify REQUEST authorizer, one issuer, no configuration, no logging',
+      entry: 'test/bench/anchors/minimal-authorizer.ts',
+      env: () => ({ ...lambdaEnv('minimal-authorizer'), ANCHOR_ISSUER: PARTNER_ISSUER, ANCHOR_JWKS_URI: servers.idp.jwksUri, ANCHOR_AUDIENCE: API_AUDIENCE, ANCHOR_SCOPE: REQUIRED_SCOPE }),
+      event: () => authorizerEvent,
+      firstInvoke: 'first request: JWKS fetch (loopback) + RS256 verify',
+    },
+    {
+      name: 'minimal-exchange',
+      description: 'anchor: the same SDK clients, one secret read at init; per request GetItem, RFC 8693 exchange, PutItem, forward',
+      entry: 'test/bench/anchors/minimal-exchange.ts',
+      env: () => minimalExchangeEnv(servers),
+      event: exchangeEvent,
+      firstInvoke: 'first request: GetItem, token exchange at oidc-provider, PutItem, forward to the echo upstream',
+    },
+    {
+      name: 'minimal-forwarder',
+      description: 'anchor: node:http keep-alive forward with a fixed bearer token',
+      entry: 'test/bench/anchors/minimal-forwarder.ts',
+      env: () => ({ ANCHOR_UPSTREAM: `${servers.echo.url}/orders-svc`, ANCHOR_BEARER: 'anchor' }),
+      event: exchangeEvent,
+      firstInvoke: 'first request: one forward to the echo upstream (new connection)',
+    },
+  ];
 }

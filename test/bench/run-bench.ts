@@ -51,7 +51,7 @@ if (process.versions.node.split('.')[0] !== String(LAMBDA_NODE_MAJOR)) {
 }
 // Loaded after the command line: importing the servers starts oidc-provider's runtime warning and takes a second.
 const { startBenchServers } = await import('./bench-servers.js');
-const { measureColdStarts } = await import('./cold-start.js');
+const { measureColdStarts, minimalExchangeEnv } = await import('./cold-start.js');
 const { measureEndToEnd } = await import('./end-to-end.js');
 
 // The SDK warns once per process that Node 20 support ends in 2027; the bench knows.
@@ -119,7 +119,15 @@ try {
   progress('3. exchange path: whole handler (memory hit, table hit, miss)');
   const missCount = (HANDLER_MISS_PLAN.batches + (HANDLER_MISS_PLAN.warmupBatches ?? 2)) * HANDLER_MISS_PLAN.perBatch;
   const upstreamBefore = { requests: servers.echo.requests.length, connections: servers.echo.connections };
-  handlerPhase = await exchangeChild<HandlerPhaseResult>({ phase: 'handler', config: servers.config(), hitPlan: HANDLER_HIT_PLAN, missPlan: HANDLER_MISS_PLAN, tokens: servers.mint(missCount + 1) });
+  handlerPhase = await exchangeChild<HandlerPhaseResult>({
+    phase: 'handler',
+    config: servers.config(),
+    hitPlan: HANDLER_HIT_PLAN,
+    missPlan: HANDLER_MISS_PLAN,
+    tokens: servers.mint(missCount + 1),
+    anchorTokens: servers.mint(missCount),
+    anchorEnv: minimalExchangeEnv(servers),
+  });
   upstreamReuse = { requests: servers.echo.requests.length - upstreamBefore.requests, connections: servers.echo.connections - upstreamBefore.connections };
   progress(`3. exchange path: ${CONCURRENT_REQUESTS} concurrent identical requests`);
   const tokenCallsBefore = servers.as.calls.token;
@@ -231,6 +239,54 @@ const firstSeenTarget = (w: WarmPathResult, limit: number): TargetCheck => {
 };
 const exchangeBundle = bundle('exchange');
 const authorizerBundle = bundle('authorizer');
+const jwtOnlyBundle = bundle('authorizer-jwt-only');
+const minimalAuthorizer = bundle('minimal-authorizer');
+const minimalExchange = bundle('minimal-exchange');
+const importRatio = (b: BundleFigures, anchor: BundleFigures) => b.importMs / anchor.importMs;
+const invokeRatio = (b: BundleFigures, anchor: BundleFigures) => (b.firstInvokeMs ?? Number.NaN) / (anchor.firstInvokeMs ?? Number.NaN);
+const warmForwardRatio = cpuRatio(handlerPhase.memoryHit, handlerPhase.minimalForward);
+/** gatepass's own CPU on a miss: the whole handler less the anchor doing the same GetItem, token exchange, PutItem and forward. */
+const missOwnCpuUs = handlerPhase.miss.cpuUs - handlerPhase.minimalMiss.cpuUs;
+const peerOverGatepass = cpuRatio(rs.peerFirstSeen!, rs.gatepassFirstSeen);
+
+/** The figures issue #14 asks for, each a number, under `headline` in latest.json. */
+const headline = {
+  authorizerRs256CpuOverFloor: round(cpuRatio(rs.gatepassFirstSeen, rs.floor)),
+  authorizerEs256CpuOverFloor: round(cpuRatio(es.gatepassFirstSeen, es.floor)),
+  authorizerEddsaCpuOverFloor: round(cpuRatio(ed.gatepassFirstSeen, ed.floor)),
+  memoCpuUs: round(rs.gatepassRepeated.cpuUs),
+  peerOverGatepassCpu: round(peerOverGatepass),
+  authorizerImportOverMinimal: round(importRatio(jwtOnlyBundle, minimalAuthorizer)),
+  authorizerIntrospectionImportOverMinimal: round(importRatio(authorizerBundle, minimalAuthorizer)),
+  exchangeImportOverMinimal: round(importRatio(exchangeBundle, minimalExchange)),
+  warmForwardCpuOverMinimal: round(warmForwardRatio),
+  exchangeBundleKB: round(exchangeBundle.bytes / 1024),
+};
+
+const anchorSection: Section = {
+  title: '5. gatepass against the minimal anchors (test/bench/anchors/, same esbuild options, same run)',
+  header: ['what', 'gatepass', 'minimal', 'gatepass / minimal'],
+  rows: [
+    { label: 'authorizer import ms (JWT-only build)', cells: [fmt.ms(jwtOnlyBundle.importMs), fmt.ms(minimalAuthorizer.importMs), fmt.ratio(importRatio(jwtOnlyBundle, minimalAuthorizer))] },
+    { label: 'authorizer import ms (with introspection)', cells: [fmt.ms(authorizerBundle.importMs), fmt.ms(minimalAuthorizer.importMs), fmt.ratio(importRatio(authorizerBundle, minimalAuthorizer))] },
+    { label: 'exchange import ms (incl. one secret read)', cells: [fmt.ms(exchangeBundle.importMs), fmt.ms(minimalExchange.importMs), fmt.ratio(importRatio(exchangeBundle, minimalExchange))] },
+    { label: 'authorizer first invoke ms (JWT-only build)', cells: [fmt.ms(jwtOnlyBundle.firstInvokeMs), fmt.ms(minimalAuthorizer.firstInvokeMs), fmt.ratio(invokeRatio(jwtOnlyBundle, minimalAuthorizer))] },
+    { label: 'exchange first invoke ms (a miss)', cells: [fmt.ms(exchangeBundle.firstInvokeMs), fmt.ms(minimalExchange.firstInvokeMs), fmt.ratio(invokeRatio(exchangeBundle, minimalExchange))] },
+    ...warmPath.map((w) => ({
+      label: `authorizer ${w.alg} new token, warm cpu µs`,
+      cells: [fmt.us(w.gatepassFirstSeen.cpuUs), fmt.us(w.minimalFirstSeen.cpuUs), fmt.ratio(cpuRatio(w.gatepassFirstSeen, w.minimalFirstSeen))],
+    })),
+    { label: 'exchange memory hit + forward, warm cpu µs', cells: [fmt.us(handlerPhase.memoryHit.cpuUs), fmt.us(handlerPhase.minimalForward.cpuUs), fmt.ratio(warmForwardRatio)] },
+    { label: 'exchange miss, warm cpu µs', cells: [fmt.us(handlerPhase.miss.cpuUs), fmt.us(handlerPhase.minimalMiss.cpuUs), fmt.ratio(cpuRatio(handlerPhase.miss, handlerPhase.minimalMiss))] },
+  ],
+  notes: [
+    'minimal-authorizer: aws-jwt-verify JwtVerifier, one issuer, no configuration, no logging (its warm CPU: the same first-seen tokens, interleaved with gatepass in section 1)',
+    'minimal-exchange: the same two SDK clients, one secret read at init; per request GetItem, RFC 8693 exchange at oidc-provider, PutItem, keep-alive forward (no validation, encryption or logging)',
+    'minimal-forwarder: node:http keep-alive forward to the same echo upstream with a fixed bearer token, interleaved with the memory-hit handler',
+    'import ratios are ratios of the medians over the fresh processes of section 2, which ran interleaved',
+  ],
+};
+
 const targets: TargetCheck[] = [
   firstSeenTarget(rs, 1.5),
   firstSeenTarget(es, 1.3),
@@ -238,34 +294,42 @@ const targets: TargetCheck[] = [
   {
     id: 'authorizer-memo',
     what: 'authorizer, repeated token (memo): CPU per request',
-    target: '≤ 5 µs',
+    target: '≤ 8 µs',
     measured: `${fmt.us(rs.gatepassRepeated.cpuUs)} µs`,
-    met: rs.gatepassRepeated.cpuUs <= 5,
-    context: `${fmt.us(rs.gatepassRepeatedNoTelemetry.cpuUs)} µs without telemetry output (${rs.gatepassRepeatedNoTelemetry.cpuUs <= 5 ? 'met' : 'missed'})`,
+    met: rs.gatepassRepeated.cpuUs <= 8,
+    context: `${fmt.us(rs.gatepassRepeatedNoTelemetry.cpuUs)} µs without telemetry output`,
   },
   {
     id: 'authorizer-vs-peer',
     what: 'authorizer vs jsonwebtoken+jwks-rsa, RS256: peer CPU / gatepass CPU',
-    target: '≥ 4×',
-    measured: fmt.ratio(cpuRatio(rs.peerFirstSeen!, rs.gatepassFirstSeen)),
-    met: cpuRatio(rs.peerFirstSeen!, rs.gatepassFirstSeen) >= 4,
+    target: '≥ 5×',
+    measured: fmt.ratio(peerOverGatepass),
+    met: peerOverGatepass >= 5,
     context: `${fmt.ratio(cpuRatio(rs.peerFirstSeen!, rs.gatepassFirstSeenNoTelemetry))} against gatepass without telemetry output (the peer logs nothing)`,
   },
   {
-    id: 'authorizer-bundle-bytes',
-    what: 'authorizer bundle, minified',
-    target: '≤ 40 KB',
-    measured: `${fmt.kb(authorizerBundle.bytes)} KB`,
-    met: authorizerBundle.bytes <= 40 * 1024,
-    context: `JWT-only build: ${fmt.kb(bundle('authorizer-jwt-only').bytes)} KB`,
+    id: 'authorizer-import',
+    what: 'authorizer import, JWT-only build / minimal authorizer',
+    target: '≤ 1.5×',
+    measured: fmt.ratio(headline.authorizerImportOverMinimal),
+    met: headline.authorizerImportOverMinimal <= 1.5,
+    context: `${fmt.ms(jwtOnlyBundle.importMs)} / ${fmt.ms(minimalAuthorizer.importMs)} ms`,
   },
   {
-    id: 'authorizer-import',
-    what: 'authorizer import (fresh process)',
-    target: '≤ 10 ms',
-    measured: `${fmt.ms(authorizerBundle.importMs)} ms`,
-    met: authorizerBundle.importMs <= 10,
-    context: `JWT-only build: ${fmt.ms(bundle('authorizer-jwt-only').importMs)} ms; peer: ${fmt.ms(bundle('peer-authorizer').importMs)} ms`,
+    id: 'authorizer-introspection-import',
+    what: 'authorizer import, with introspection / minimal authorizer',
+    target: '≤ 2×',
+    measured: fmt.ratio(headline.authorizerIntrospectionImportOverMinimal),
+    met: headline.authorizerIntrospectionImportOverMinimal <= 2,
+    context: `${fmt.ms(authorizerBundle.importMs)} / ${fmt.ms(minimalAuthorizer.importMs)} ms`,
+  },
+  {
+    id: 'exchange-import',
+    what: 'exchange import / minimal exchange-shaped function',
+    target: '≤ 1.5×',
+    measured: fmt.ratio(headline.exchangeImportOverMinimal),
+    met: headline.exchangeImportOverMinimal <= 1.5,
+    context: `${fmt.ms(exchangeBundle.importMs)} / ${fmt.ms(minimalExchange.importMs)} ms, both with one secret read`,
   },
   {
     id: 'exchange-bundle-bytes',
@@ -273,23 +337,23 @@ const targets: TargetCheck[] = [
     target: '≤ 400 KB',
     measured: `${fmt.kb(exchangeBundle.bytes)} KB`,
     met: exchangeBundle.bytes <= 400 * 1024,
-    context: `SDK external: ${fmt.kb(bundle('exchange-sdk-external').bytes)} KB`,
+    context: `minimal exchange: ${fmt.kb(minimalExchange.bytes)} KB`,
   },
   {
-    id: 'exchange-import',
-    what: 'exchange import (fresh process, incl. the key secret read)',
-    target: '≤ 40 ms',
-    measured: `${fmt.ms(exchangeBundle.importMs)} ms`,
-    met: exchangeBundle.importMs <= 40,
-    context: `SDK external (node_modules): ${fmt.ms(bundle('exchange-sdk-external').importMs)} ms`,
+    id: 'warm-forward',
+    what: 'exchange memory hit + forward: CPU / minimal forwarder',
+    target: '≤ 1.3×',
+    measured: fmt.ratio(warmForwardRatio),
+    met: warmForwardRatio <= 1.3,
+    context: `${fmt.us(handlerPhase.memoryHit.cpuUs)} / ${fmt.us(handlerPhase.minimalForward.cpuUs)} µs`,
   },
   {
-    id: 'exchange-memory-hit',
-    what: 'exchange cache memory hit: CPU',
-    target: '≤ 5 µs',
-    measured: `${fmt.us(cachePhase.memoryHit.cpuUs)} µs`,
-    met: cachePhase.memoryHit.cpuUs <= 5,
-    context: `${fmt.us(cachePhase.memoryHitSilentSink.cpuUs)} µs with a silent sink (${cachePhase.memoryHitSilentSink.cpuUs <= 5 ? 'met' : 'missed'})`,
+    id: 'exchange-miss-own-cpu',
+    what: "exchange miss: gatepass's CPU beyond the SDK calls, token endpoint and forward",
+    target: '≤ 1 ms',
+    measured: `${fmt.ms(missOwnCpuUs / 1000)} ms`,
+    met: missOwnCpuUs <= 1000,
+    context: `whole handler ${fmt.ms(handlerPhase.miss.cpuUs / 1000)} ms less the minimal exchange doing the same calls ${fmt.ms(handlerPhase.minimalMiss.cpuUs / 1000)} ms`,
   },
   {
     id: 'exchange-table-hit',
@@ -297,14 +361,6 @@ const targets: TargetCheck[] = [
     target: 'exactly 1 GetItem',
     measured: Object.entries(cachePhase.tableHitCommands).map(([c, n]) => `${n} ${c.replace('Command', '')}`).join(', ') || 'none',
     met: Object.keys(cachePhase.tableHitCommands).length === 1 && cachePhase.tableHitCommands['GetItemCommand'] === 1,
-  },
-  {
-    id: 'exchange-miss-cpu',
-    what: 'exchange miss: client CPU per request (whole handler)',
-    target: '≤ 1.5 ms',
-    measured: `${fmt.ms(handlerPhase.miss.cpuUs / 1000)} ms`,
-    met: handlerPhase.miss.cpuUs <= 1500,
-    context: `of which the SDK's GetItem + PutItem alone: ${fmt.ms((cachePhase.sdkGetItem.cpuUs + cachePhase.sdkPutItem.cpuUs) / 1000)} ms; a memory hit with its forward: ${fmt.ms(handlerPhase.memoryHit.cpuUs / 1000)} ms`,
   },
   {
     id: 'exchange-single-flight',
@@ -322,7 +378,7 @@ const targets: TargetCheck[] = [
   },
 ];
 
-const tables = [authorizerSection, coldSection, exchangeSection, ...(endToEndSection ? [endToEndSection] : [])].map(renderSection);
+const tables = [authorizerSection, coldSection, exchangeSection, ...(endToEndSection ? [endToEndSection] : []), anchorSection].map(renderSection);
 if (endToEnd.status !== 'measured') tables.push(`4. End to end: not measured: ${endToEnd.reason}`);
 const cpu = cpus();
 const machine = {
@@ -361,12 +417,14 @@ console.log(`gatepass bench — ${machine.cpus} × ${machine.cpuModel}, Node ${p
 console.log(`load average (1 min) at start ${machine.loadAverageAtStart[0]}, at end ${machine.loadAverageAtEnd[0]}${Math.max(machine.loadAverageAtStart[0]!, machine.loadAverageAtEnd[0]!) > machine.cpus / 2 ? ': other work shared the CPUs, absolute figures are inflated (ratios less so)' : ''}\n`);
 console.log(tables.join('\n\n'));
 console.log(`\n${renderTargets(targets)}`);
+console.log(`\nheadline (latest.json): ${Object.entries(headline).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 
 const document = {
   schema: 1,
   generatedAt: new Date().toISOString(),
   durationSeconds: round((Date.now() - started) / 1000),
   quick,
+  headline,
   machine,
   versions,
   method: {
@@ -388,7 +446,9 @@ const document = {
         gatepassFirstSeenNoTelemetry: perCallJson(w.gatepassFirstSeenNoTelemetry),
         gatepassRepeatedNoTelemetry: perCallJson(w.gatepassRepeatedNoTelemetry),
         peerFirstSeen: w.peerFirstSeen ? perCallJson(w.peerFirstSeen) : null,
+        minimalFirstSeen: perCallJson(w.minimalFirstSeen),
         ratios: {
+          gatepassOverMinimalCpu: round(cpuRatio(w.gatepassFirstSeen, w.minimalFirstSeen)),
           gatepassOverFloorCpu: round(cpuRatio(w.gatepassFirstSeen, w.floor)),
           gatepassNoTelemetryOverFloorCpu: round(cpuRatio(w.gatepassFirstSeenNoTelemetry, w.floor)),
           peerOverGatepassCpu: w.peerFirstSeen ? round(cpuRatio(w.peerFirstSeen, w.gatepassFirstSeen)) : null,
@@ -408,7 +468,15 @@ const document = {
   })),
   exchange: {
     cache: Object.fromEntries(Object.entries(cachePhase).map(([k, v]) => [k, k === 'tableHitCommands' ? v : perCallJson(v as PerCall)])),
-    handler: { memoryHit: perCallJson(handlerPhase.memoryHit), tableHit: perCallJson(handlerPhase.tableHit), miss: perCallJson(handlerPhase.miss), statuses: handlerPhase.statuses },
+    handler: {
+      memoryHit: perCallJson(handlerPhase.memoryHit),
+      tableHit: perCallJson(handlerPhase.tableHit),
+      miss: perCallJson(handlerPhase.miss),
+      minimalForward: perCallJson(handlerPhase.minimalForward),
+      minimalMiss: perCallJson(handlerPhase.minimalMiss),
+      missOwnCpuUs: round(missOwnCpuUs),
+      statuses: handlerPhase.statuses,
+    },
     concurrency: { ...concurrency, wallMs: round(concurrency.wallMs) },
     upstreamConnectionReuse: upstreamReuse,
   },
