@@ -171,8 +171,8 @@ const authorizerSection: Section = {
     ],
   })),
   notes: [
-    'gatepass = the real handler module with Powertools Logger + Metrics writing one decision line and one EMF line per request to /dev/null; "no-telemetry" = the same Authorizer with a telemetry that drops everything',
-    '"new" = a token never seen before (full validation); "repeated" = the same token again (verified-token memo: no signature check; time, issuer, scope and classification checks still run); "telemetry" = repeated minus its no-telemetry figure: the two Powertools lines',
+    'gatepass = the real handler module with its real telemetry: one decision line per request carrying the audit fields and the EMF metrics, written to /dev/null; "no-telemetry" = the same Authorizer with a telemetry that drops everything',
+    '"new" = a token never seen before (full validation); "repeated" = the same token again (verified-token memo: no signature check; time, issuer, scope and classification checks still run); "telemetry" = repeated minus its no-telemetry figure: the decision line',
     'floor = crypto.verify of the same tokens with a prebuilt KeyObject and pre-decoded inputs; peer = jsonwebtoken + jwks-rsa getKey callback (jsonwebtoken cannot verify EdDSA), logging nothing',
   ],
 };
@@ -196,7 +196,7 @@ const exchangeSection: Section = {
   rows: [
     { label: 'cache: pk derivation (canonical tuple + HMAC, 1 KB token)', cells: [fmt.us(cachePhase.pkDerivation.wallUs), fmt.us(cachePhase.pkDerivation.cpuUs)] },
     { label: 'cache: seal / open (HKDF entry key + AES-256-GCM)', cells: [`${fmt.us(cachePhase.seal.wallUs)} / ${fmt.us(cachePhase.open.wallUs)}`, `${fmt.us(cachePhase.seal.cpuUs)} / ${fmt.us(cachePhase.open.cpuUs)}`] },
-    { label: 'cache: memory hit (Powertools sink, as deployed)', cells: [fmt.us(cachePhase.memoryHit.wallUs), fmt.us(cachePhase.memoryHit.cpuUs)] },
+    { label: 'cache: memory hit (deployed sinks: CacheHit recorded for the decision line)', cells: [fmt.us(cachePhase.memoryHit.wallUs), fmt.us(cachePhase.memoryHit.cpuUs)] },
     { label: 'cache: memory hit (silent sink)', cells: [fmt.us(cachePhase.memoryHitSilentSink.wallUs), fmt.us(cachePhase.memoryHitSilentSink.cpuUs)] },
     { label: `cache: table hit, new container (${Object.entries(cachePhase.tableHitCommands).map(([c, n]) => `${n} ${c.replace('Command', '')}`).join(', ')} per lookup)`, cells: [fmt.us(cachePhase.tableHit.wallUs), fmt.us(cachePhase.tableHit.cpuUs)] },
     { label: 'cache: miss with table write (GetItem, then conditional PutItem)', cells: [fmt.us(cachePhase.tableWrite.wallUs), fmt.us(cachePhase.tableWrite.cpuUs)] },
@@ -430,7 +430,7 @@ const document = {
   method: {
     perRequest: 'batches of calls timed as a whole (performance.now, process.cpuUsage of the whole process: worker threads included), divided by the batch size; figure = median over batches; variants interleaved batch by batch',
     ratios: 'CPU ratios of side-by-side variants (gatepass/floor, peer/gatepass) are the median of per-round ratios, so load that comes and goes cancels out',
-    telemetry: 'gatepass figures are the real handler modules with Powertools Logger and Metrics writing to stdout = /dev/null (child process); "noTelemetry" figures drop telemetry',
+    telemetry: 'gatepass figures are the real handler modules with their decision line (audit fields + EMF) written to stdout = /dev/null (child process); "noTelemetry" figures drop telemetry',
     coldStart: 'each bundle built with infra/bundling-options.ts (esbuildOptionsFor), loaded with import() in a fresh node process (versions.node, Lambda\'s major version) with the stack environment (NODE_OPTIONS=--enable-source-maps), invoked once; importMsOnFloorNode: the same import on versions.floorNode, every other round',
     exchangeExternalSdk: 'the "external" exchange bundle loads @aws-sdk/* from this repository node_modules (CommonJS builds), a stand-in for the runtime-provided copy; the deployed stack bundles the SDK (bundling-options.ts: faster import, pinned version)',
     plans: { warmPath: WARM_PATH_PLAN, cache: CACHE_PLAN, handlerHit: HANDLER_HIT_PLAN, handlerMiss: HANDLER_MISS_PLAN, coldStartProcesses: COLD_START_PROCESSES },
