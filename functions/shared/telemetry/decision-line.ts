@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricDimension } from '../contracts/metric-names.js';
-import { redactingReplacer } from './log-redaction.js';
+import { isSensitiveKey, REDACTED, redactingReplacer, redactText } from './log-redaction.js';
 import { powertoolsLogSink, type DecisionLevel, type LogSink, type MetricDimensions, type MetricSink } from './telemetry-sinks.js';
 
 /**
@@ -101,11 +101,23 @@ export function decisionLineTelemetry(options: DecisionLineOptions): { readonly 
         const root: Record<string, unknown> = { level: LEVEL_NAMES[level], message, timestamp: new Date(timestamp).toISOString(), service: serviceName };
         const traceId = process.env['_X_AMZN_TRACE_ID'];
         if (traceId) root['xray_trace_id'] = traceId.split(';')[0]!.replace('Root=', '');
-        for (const key in fields) if (fields[key] !== undefined && !(key in root)) root[key] = fields[key];
+        // The redaction net applied field by field: a replacer function would take JSON.stringify off its fast path (≈ 1.4 µs a line).
+        let nested = false;
+        for (const key in fields) {
+          const value = fields[key];
+          if (value === undefined || value === null || key in root) continue;
+          if (isSensitiveKey(key)) root[key] = REDACTED;
+          else if (typeof value === 'string') root[key] = redactText(value);
+          else if (Array.isArray(value) && value.every((item) => typeof item === 'string')) root[key] = value.map((item: string) => redactText(item));
+          else {
+            nested ||= typeof value === 'object';
+            root[key] = value;
+          }
+        }
         const metrics = pending;
         pending = [];
         const apart = embed(root, metrics, timestamp);
-        write(`${JSON.stringify(root, replacer)}\n`);
+        write(`${JSON.stringify(root, nested ? replacer : undefined)}\n`);
         emitMetrics(apart);
       },
     },
