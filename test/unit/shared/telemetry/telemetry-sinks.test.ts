@@ -92,10 +92,10 @@ describe('decisionLineTelemetry', () => {
     markSensitive(canary);
     log.info('operational', { detail: 'dropped at ERROR' });
     metrics.count('Exchanges');
-    log.decision('info', 'exchange.decision', { outcome: 'ok', subject: canary });
+    log.decision('info', 'exchange.decision', { outcome: 'ok', subject: canary, audience: ['orders', canary], authorization: 'Basic x', nested: { deeper: [canary] } });
     const records = output.records();
     expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({ level: 'INFO', message: 'exchange.decision', Exchanges: 1 });
+    expect(records[0]).toMatchObject({ level: 'INFO', message: 'exchange.decision', Exchanges: 1, authorization: '[redacted]', audience: ['orders', '[redacted]'] });
     expect(output.text()).not.toContain(canary);
   });
 });
