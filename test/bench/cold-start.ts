@@ -21,8 +21,10 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const outRoot = join(repoRoot, '.bundle', 'bench');
 const probe = fileURLToPath(new URL('./cold-start-probe.mjs', import.meta.url));
 
-/** What the stack sets for both functions (infra/constructs/gatepass-functions.ts). */
-const STACK_NODE_OPTIONS = '--enable-source-maps';
+/** What the stack sets for both functions (infra/constructs/gatepass-functions.ts): nothing since issue #14. */
+const STACK_NODE_OPTIONS = '';
+/** What the stack set before issue #14, measured beside it: the cost of parsing the source map at import. */
+const SOURCE_MAPS_NODE_OPTIONS = '--enable-source-maps';
 
 export interface BundleFigures {
   readonly name: string;
@@ -41,9 +43,9 @@ export interface BundleFigures {
   readonly firstInvokeMs: number | null;
   readonly firstInvoke: string;
   readonly outcomes: readonly string[];
-  /** Median import ms with NODE_OPTIONS empty (source maps off): what the stack's --enable-source-maps costs. */
-  readonly importMsWithoutSourceMaps?: number;
-  /** Median import ms on the older Node the bench was started with (the `engines` floor), source maps on, when there was one. */
+  /** Median import ms with NODE_OPTIONS=--enable-source-maps: what the stack set before issue #14. */
+  readonly importMsWithSourceMaps?: number;
+  /** Median import ms on the older Node the bench was started with (the `engines` floor), with the stack's NODE_OPTIONS, when there was one. */
   readonly importMsOnFloorNode?: number;
   readonly note?: string;
 }
@@ -60,8 +62,8 @@ interface BundleSpec {
   readonly event: (round: number) => unknown;
   readonly firstInvoke: string;
   readonly note?: string;
-  /** Also measured without source maps (the figure that says what --enable-source-maps costs). */
-  readonly alsoWithoutSourceMaps?: boolean;
+  /** Also measured with --enable-source-maps (the figure that says what it costs). */
+  readonly alsoWithSourceMaps?: boolean;
 }
 
 interface ProbeAnswer {
@@ -144,13 +146,14 @@ export async function measureColdStarts(servers: BenchServers, options: ColdStar
       env: () => lambdaEnv('gatepass-authorizer'),
       event: () => authorizerEvent,
       firstInvoke: 'first request: JWKS fetch (loopback) + full RS256 validation',
-      alsoWithoutSourceMaps: true,
+      alsoWithSourceMaps: true,
     },
     {
       name: 'authorizer-jwt-only',
       description: 'authorizer without introspection code (what the stack deploys when no issuer introspects)',
       entry: 'functions/authorizer/handler.ts',
       features: { introspection: false },
+      alsoWithSourceMaps: true,
       env: () => lambdaEnv('gatepass-authorizer'),
       event: () => authorizerEvent,
       firstInvoke: 'first request: JWKS fetch (loopback) + full RS256 validation',
@@ -182,7 +185,7 @@ export async function measureColdStarts(servers: BenchServers, options: ColdStar
       event: () => exchangeEventFor(exchangeTokens[nextExchangeToken++]!),
       firstInvoke: 'first request: cache miss, token exchange at oidc-provider, table write, forward to the echo upstream',
       note: 'import includes Lambda init work: the cache key secret is read from the loopback Secrets Manager (top-level await)',
-      alsoWithoutSourceMaps: true,
+      alsoWithSourceMaps: true,
     },
     {
       name: 'exchange-sdk-external',
@@ -208,17 +211,17 @@ export async function measureColdStarts(servers: BenchServers, options: ColdStar
   }
 
   const samples = new Map<string, ProbeAnswer[]>(specs.map((spec) => [spec.name, []]));
-  const withoutSourceMaps = new Map<string, number[]>();
+  const withSourceMaps = new Map<string, number[]>();
   const onFloorNode = new Map<string, number[]>();
   for (let round = 0; round < options.processes; round += 1) {
     for (const spec of specs) {
       const { dir, bundle } = built.get(spec.name)!;
       samples.get(spec.name)!.push(await runProbe(bundle, { ...spec.env(), ...configEnv(dir) }, spec.event(round)));
-      if (spec.alsoWithoutSourceMaps && round % 2 === 0) {
-        const answer = await runProbe(bundle, { ...spec.env(), ...configEnv(dir) }, null, '');
-        withoutSourceMaps.set(spec.name, [...(withoutSourceMaps.get(spec.name) ?? []), answer.importMs]);
+      if (spec.alsoWithSourceMaps && round % 2 === 0) {
+        const answer = await runProbe(bundle, { ...spec.env(), ...configEnv(dir) }, null, SOURCE_MAPS_NODE_OPTIONS);
+        withSourceMaps.set(spec.name, [...(withSourceMaps.get(spec.name) ?? []), answer.importMs]);
       }
-      if (options.floorNodeExecPath && spec.alsoWithoutSourceMaps && round % 2 === 1) {
+      if (options.floorNodeExecPath && spec.alsoWithSourceMaps && round % 2 === 1) {
         const answer = await runProbe(bundle, { ...spec.env(), ...configEnv(dir) }, null, STACK_NODE_OPTIONS, options.floorNodeExecPath);
         onFloorNode.set(spec.name, [...(onFloorNode.get(spec.name) ?? []), answer.importMs]);
       }
@@ -244,7 +247,7 @@ export async function measureColdStarts(servers: BenchServers, options: ColdStar
       firstInvokeMs: invokes.length ? median(invokes) : null,
       firstInvoke: spec.firstInvoke,
       outcomes: [...new Set(runs.map((r) => String(r.outcome)))],
-      ...(withoutSourceMaps.has(spec.name) ? { importMsWithoutSourceMaps: median(withoutSourceMaps.get(spec.name)!) } : {}),
+      ...(withSourceMaps.has(spec.name) ? { importMsWithSourceMaps: median(withSourceMaps.get(spec.name)!) } : {}),
       ...(onFloorNode.has(spec.name) ? { importMsOnFloorNode: median(onFloorNode.get(spec.name)!) } : {}),
       ...(spec.note ? { note: spec.note } : {}),
     };
