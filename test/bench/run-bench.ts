@@ -19,6 +19,7 @@ import { findLambdaNode, LAMBDA_NODE_MAJOR } from '../../scripts/lambda-node.js'
 import type { WarmPathResult } from './authorizer-warm-path.js';
 import { runInChild } from './bench-child.js';
 import { BENCH_ALGS } from './bench-fixtures.js';
+import { costRow, LAMBDA_ARM_PRICE, MEMORY_SIZES_MB } from './bench-cost.js';
 import { fmt, renderSection, renderTargets, type Section, type TargetCheck } from './bench-report.js';
 import { pairedRatio, round, type BatchPlan, type PerCall } from './bench-stats.js';
 import type { BundleFigures } from './cold-start.js';
@@ -287,6 +288,27 @@ const anchorSection: Section = {
   ],
 };
 
+const costRows = [
+  ...[0, 0.9, 0.99].map((hitRate) => costRow(`authorizer, RS256, API Gateway cache hit rate ${hitRate * 100} % (each invocation a new token)`, rs.gatepassFirstSeen, 1 - hitRate)),
+  costRow('authorizer, one invocation answered by the memo', rs.gatepassRepeated),
+  costRow('minimal authorizer (anchor), one invocation, new token', rs.minimalFirstSeen),
+  costRow('exchange: memory hit + forward', handlerPhase.memoryHit),
+  costRow('exchange: table hit + forward', handlerPhase.tableHit),
+  costRow('exchange: miss (exchange, table write, forward)', handlerPhase.miss),
+  costRow('minimal forwarder (anchor)', handlerPhase.minimalForward),
+  costRow('minimal exchange (anchor) on a miss', handlerPhase.minimalMiss),
+];
+const costSection: Section = {
+  title: `6. Lambda cost per million API requests, Arm (USD, ${LAMBDA_ARM_PRICE.region} prices read ${LAMBDA_ARM_PRICE.readOn}: $${LAMBDA_ARM_PRICE.usdPerMillionRequests}/M requests, $${LAMBDA_ARM_PRICE.usdPerGbSecond}/GB-s)`,
+  header: ['what', ...MEMORY_SIZES_MB.map((mb) => `billed ms @${mb}`), ...MEMORY_SIZES_MB.map((mb) => `$ @${mb} MB`)],
+  rows: costRows.map((r) => ({ label: r.what, cells: [...MEMORY_SIZES_MB.map((mb) => `${r.billedMs[mb]}`), ...MEMORY_SIZES_MB.map((mb) => r.usdPerMillionRequests[mb]!.toFixed(3))] })),
+  notes: [
+    'billed ms = max(measured wall, measured CPU × 1769 / memory MB: Lambda gives one vCPU at 1,769 MB), rounded up to whole ms; x86 CPU figures stand in for Graviton',
+    'wall times hold loopback round trips (dynalite, oidc-provider, the echo upstream): real DynamoDB, token endpoint and upstream latencies add billed ms on AWS',
+    'the authorizer rows at a cache hit rate count Lambda invocations per API request (1 − hit rate); API Gateway and DynamoDB charges are not included',
+  ],
+};
+
 const targets: TargetCheck[] = [
   firstSeenTarget(rs, 1.5),
   firstSeenTarget(es, 1.3),
@@ -378,7 +400,7 @@ const targets: TargetCheck[] = [
   },
 ];
 
-const tables = [authorizerSection, coldSection, exchangeSection, ...(endToEndSection ? [endToEndSection] : []), anchorSection].map(renderSection);
+const tables = [authorizerSection, coldSection, exchangeSection, ...(endToEndSection ? [endToEndSection] : []), anchorSection, costSection].map(renderSection);
 if (endToEnd.status !== 'measured') tables.push(`4. End to end: not measured: ${endToEnd.reason}`);
 const cpu = cpus();
 const machine = {
@@ -481,6 +503,7 @@ const document = {
     upstreamConnectionReuse: upstreamReuse,
   },
   endToEnd,
+  cost: { price: LAMBDA_ARM_PRICE, rows: costRows },
   targets,
 };
 mkdirSync(join(repoRoot, 'test', 'bench', 'results'), { recursive: true });
