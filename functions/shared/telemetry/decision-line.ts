@@ -35,12 +35,30 @@ export interface DecisionLineOptions {
 
 const LEVEL_NAMES: Readonly<Record<DecisionLevel, string>> = { info: 'INFO', warn: 'WARN', error: 'ERROR' };
 
+/**
+ * `new Date(ms).toISOString()` with the text up to the second kept between calls: requests
+ * in the same second only append their milliseconds (≈ 0.5 µs less per line, issue #14).
+ */
+export function isoTimestampFormatter(): (ms: number) => string {
+  let second = Number.NaN;
+  let prefix = '';
+  return (ms) => {
+    const now = Math.floor(ms / 1000);
+    if (now !== second) {
+      second = now;
+      prefix = new Date(now * 1000).toISOString().slice(0, 19);
+    }
+    return `${prefix}.${String(ms - now * 1000).padStart(3, '0')}Z`;
+  };
+}
+
 /** The sinks a handler composes its parts with: `log.decision` writes the request's one line with its metrics. */
 export function decisionLineTelemetry(options: DecisionLineOptions): { readonly log: LogSink; readonly metrics: MetricSink } {
   const { namespace, serviceName } = options;
   const write = options.write ?? ((line: string) => void process.stdout.write(line));
   const now = options.now ?? Date.now;
   const replacer = redactingReplacer();
+  const isoOf = isoTimestampFormatter();
   const operational = powertoolsLogSink(options.logger);
   let pending: Recorded[] = [];
 
@@ -98,7 +116,7 @@ export function decisionLineTelemetry(options: DecisionLineOptions): { readonly 
       // Written at every log level: it carries the request's metrics, which a level must never drop.
       decision: (level, message, fields) => {
         const timestamp = now();
-        const root: Record<string, unknown> = { level: LEVEL_NAMES[level], message, timestamp: new Date(timestamp).toISOString(), service: serviceName };
+        const root: Record<string, unknown> = { level: LEVEL_NAMES[level], message, timestamp: isoOf(timestamp), service: serviceName };
         const traceId = process.env['_X_AMZN_TRACE_ID'];
         if (traceId) root['xray_trace_id'] = traceId.split(';')[0]!.replace('Root=', '');
         // The redaction net applied field by field: a replacer function would take JSON.stringify off its fast path (≈ 1.4 µs a line).

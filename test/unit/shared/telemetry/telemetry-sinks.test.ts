@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decisionLineTelemetry } from '../../../../functions/shared/telemetry/decision-line.js';
+import { decisionLineTelemetry, isoTimestampFormatter } from '../../../../functions/shared/telemetry/decision-line.js';
 import { markSensitive } from '../../../../functions/shared/telemetry/log-redaction.js';
 import { captureOutput, type CapturedOutput } from '../../../support/captured-output.js';
 
@@ -97,5 +97,13 @@ describe('decisionLineTelemetry', () => {
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ level: 'INFO', message: 'exchange.decision', Exchanges: 1, authorization: '[redacted]', audience: ['orders', '[redacted]'] });
     expect(output.text()).not.toContain(canary);
+  });
+
+  it('formats timestamps exactly as Date.prototype.toISOString, within a second and across seconds', () => {
+    const iso = isoTimestampFormatter();
+    const base = Date.UTC(2026, 11, 31, 23, 59, 58, 990);
+    for (const ms of [base, base + 5, base + 9, base + 10, base + 1010, base + 1999, base + 2000, 0, 999, 1000, 1_800_000_000_123, base - 86_400_000]) {
+      expect(iso(ms)).toBe(new Date(ms).toISOString());
+    }
   });
 });
