@@ -117,8 +117,8 @@ export class GatepassFunctions extends Construct {
     };
     const environment = (service: string) => ({
       [CONFIG_FILE_ENV]: BUNDLED_CONFIG_FILE_NAME,
-      // No NODE_OPTIONS=--enable-source-maps: it parses the bundle's map at every cold start (≈ 8–12 ms on
-      // Node 24, docs/performance.md "Cold start"); the .map files stay in the bundle to decode a trace offline.
+      // No NODE_OPTIONS=--enable-source-maps: parsing the map costs 5–12 ms per cold start on Node 24
+      // (docs/performance.md "Cold start: what was kept and what was not"); the .map files stay in the bundle.
       POWERTOOLS_SERVICE_NAME: service,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
