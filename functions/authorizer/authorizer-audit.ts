@@ -25,7 +25,8 @@ export const DECISION_EVENT = 'authorizer.decision';
 
 /**
  * What the authorizer logs and counts, through the shared sinks: one `authorizer.decision`
- * line per request, `Allowed` by action and `Denied` by code, and its dependencies'
+ * line per request that also carries, as EMF, `Allowed` by action or `Denied` by code and
+ * the request's other metrics, and its dependencies'
  * failures. Alarms use these, never the Lambda `Errors` metric, which counts every REST
  * 401 (docs/design.md "Operations notes").
  */
@@ -35,16 +36,15 @@ export class AuthorizerAudit {
     private readonly metrics: MetricSink,
   ) {}
 
-  /** Call exactly once per request, last: it also publishes the request's stored metrics. */
+  /** Call exactly once per request, last: the decision line also carries the request's metrics (decision-line.ts). */
   decision(decision: Decision): void {
     if (decision.outcome === 'allow') {
-      this.log.info(DECISION_EVENT, decision);
       this.metrics.count(MetricName.Allowed, { [MetricDimension.Action]: decision.action ?? 'unknown' });
+      this.log.decision('info', DECISION_EVENT, decision);
     } else {
-      this.log.warn(DECISION_EVENT, decision);
       this.metrics.count(MetricName.Denied, { [MetricDimension.Code]: decision.outcome });
+      this.log.decision('warn', DECISION_EVENT, decision);
     }
-    this.metrics.flush();
   }
 
   jwksFetched(uri: string, keys: number, ignored: number): void {

@@ -117,7 +117,8 @@ export class GatepassFunctions extends Construct {
     };
     const environment = (service: string) => ({
       [CONFIG_FILE_ENV]: BUNDLED_CONFIG_FILE_NAME,
-      NODE_OPTIONS: '--enable-source-maps',
+      // No NODE_OPTIONS=--enable-source-maps: parsing the map costs 5–12 ms per cold start on Node 24
+      // (docs/performance.md "Cold start: what was kept and what was not"); the .map files stay in the bundle.
       POWERTOOLS_SERVICE_NAME: service,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',

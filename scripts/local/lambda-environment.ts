@@ -76,7 +76,6 @@ export function functionEnvironment(input: FunctionEnvironmentInput): Record<str
     ...LOCAL_AWS_CREDENTIALS,
     // set by the stack (GatepassFunctions)
     [CONFIG_FILE_ENV]: BUNDLED_CONFIG_FILE_NAME,
-    NODE_OPTIONS: '--enable-source-maps',
     POWERTOOLS_SERVICE_NAME: settings.service,
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     POWERTOOLS_LOG_LEVEL: input.logLevel ?? 'INFO',

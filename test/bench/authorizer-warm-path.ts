@@ -10,6 +10,8 @@
  *   token: full validation) and on one repeated token (the verified-token memo);
  * - gatepass without telemetry output: the same Authorizer with a telemetry that drops
  *   everything, to separate validation from logging;
+ * - the minimal anchor (test/bench/anchors/minimal-authorizer.ts): aws-jwt-verify alone, one
+ *   issuer, no configuration, no logging, on the same first-seen tokens;
  * - the peer (test/bench/peer): jsonwebtoken + jwks-rsa, on the same first-seen tokens.
  */
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
@@ -37,6 +39,8 @@ export interface WarmPathResult {
   readonly gatepassRepeated: PerCall;
   readonly gatepassFirstSeenNoTelemetry: PerCall;
   readonly gatepassRepeatedNoTelemetry: PerCall;
+  /** The minimal aws-jwt-verify authorizer (test/bench/anchors/minimal-authorizer.ts) on the same first-seen tokens. */
+  readonly minimalFirstSeen: PerCall;
   /** null: the peer's library cannot verify this algorithm (jsonwebtoken has no EdDSA). */
   readonly peerFirstSeen: PerCall | null;
 }
@@ -81,6 +85,11 @@ async function run(input: WarmPathInput): Promise<WarmPathResult> {
   process.env['PEER_AUDIENCE'] = API_AUDIENCE;
   process.env['PEER_ALGORITHMS'] = alg;
   process.env['PEER_REQUIRED_SCOPE'] = REQUIRED_SCOPE;
+  process.env['ANCHOR_ISSUER'] = PARTNER_ISSUER;
+  process.env['ANCHOR_JWKS_URI'] = idp.jwksUri;
+  process.env['ANCHOR_AUDIENCE'] = API_AUDIENCE;
+  process.env['ANCHOR_SCOPE'] = REQUIRED_SCOPE;
+  const minimal = ((await import('./anchors/minimal-authorizer.js')) as { handler: Handler }).handler;
   const peer = alg === 'EdDSA' ? undefined : ((await import('./peer/peer-authorizer.js')) as { handler: Handler }).handler;
 
   // JWKS loaded and code paths warm before anything is timed.
@@ -89,6 +98,7 @@ async function run(input: WarmPathInput): Promise<WarmPathResult> {
     const event = httpApiEvent({ method: ROUTE.method, path: ROUTE.path, authorization: `Bearer ${token}` });
     allowed(await handler(event));
     allowed((await quiet.handle(event)) as { isAuthorized?: boolean });
+    allowed(await minimal(event));
     if (peer) allowed(await peer(event));
   }
 
@@ -101,6 +111,7 @@ async function run(input: WarmPathInput): Promise<WarmPathResult> {
     gatepassRepeated: async () => allowed(await handler(events[0]!)),
     gatepassFirstSeenNoTelemetry: async (i: number) => allowed((await quiet.handle(events[i]!)) as { isAuthorized?: boolean }),
     gatepassRepeatedNoTelemetry: async () => allowed((await quiet.handle(events[0]!)) as { isAuthorized?: boolean }),
+    minimalFirstSeen: async (i: number) => allowed(await minimal(events[i]!)),
     ...(peer ? { peerFirstSeen: async (i: number) => allowed(await peer(events[i]!)) } : {}),
   };
   const measured: Partial<Record<string, PerCall>> = await interleaved(plan, variants);
@@ -114,6 +125,7 @@ async function run(input: WarmPathInput): Promise<WarmPathResult> {
     gatepassRepeated: measured.gatepassRepeated!,
     gatepassFirstSeenNoTelemetry: measured.gatepassFirstSeenNoTelemetry!,
     gatepassRepeatedNoTelemetry: measured.gatepassRepeatedNoTelemetry!,
+    minimalFirstSeen: measured.minimalFirstSeen!,
     peerFirstSeen: measured.peerFirstSeen ?? null,
   };
 }

@@ -1,5 +1,5 @@
 /**
- * The bench's output: the targets of issue #6 checked against the figures, a plain-text
+ * The bench's output: the targets of issue #14 checked against the figures, a plain-text
  * table for stdout, and the JSON document written to test/bench/results/latest.json.
  */
 import { round } from './bench-stats.js';
@@ -58,7 +58,7 @@ export function renderSection(section: Section): string {
 
 export function renderTargets(targets: readonly TargetCheck[]): string {
   const section: Section = {
-    title: 'Targets (issue #6), judged on the as-deployed figure',
+    title: 'Targets (issue #14), judged on the as-deployed figure',
     header: ['target', 'wanted', 'measured', 'met', 'context'],
     rows: targets.map((t) => ({ label: t.what, cells: [t.target, t.measured, t.met === null ? 'n/a' : t.met ? 'yes' : 'NO', t.context ?? ''] })),
   };

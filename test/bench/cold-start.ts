@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
-import { BUNDLE_FILE_NAME, BUNDLED_CONFIG_FILE_NAME, esbuildOptionsFor } from '../../infra/bundling-options.js';
+import { BUNDLE_FILE_NAME, BUNDLED_CONFIG_FILE_NAME, esbuildOptionsFor, type GatepassBundleFeatures } from '../../infra/bundling-options.js';
 import { httpApiEvent } from '../support/authorizer-events.js';
-import { API_AUDIENCE, lambdaEnv, PARTNER_ISSUER, REQUIRED_SCOPE, ROUTE } from './bench-fixtures.js';
+import { API_AUDIENCE, CORP_SECRET_ID, lambdaEnv, PARTNER_ISSUER, REQUIRED_SCOPE, ROUTE } from './bench-fixtures.js';
 import { exchangeEventFor, writeBundledConfig, type BenchServers } from './bench-servers.js';
 import { median, quantile } from './bench-stats.js';
 
@@ -21,8 +21,10 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const outRoot = join(repoRoot, '.bundle', 'bench');
 const probe = fileURLToPath(new URL('./cold-start-probe.mjs', import.meta.url));
 
-/** What the stack sets for both functions (infra/constructs/gatepass-functions.ts). */
-const STACK_NODE_OPTIONS = '--enable-source-maps';
+/** What the stack sets for both functions (infra/constructs/gatepass-functions.ts): nothing since issue #14. */
+const STACK_NODE_OPTIONS = '';
+/** What the stack set before issue #14, measured beside it: the cost of parsing the source map at import. */
+const SOURCE_MAPS_NODE_OPTIONS = '--enable-source-maps';
 
 export interface BundleFigures {
   readonly name: string;
@@ -41,9 +43,9 @@ export interface BundleFigures {
   readonly firstInvokeMs: number | null;
   readonly firstInvoke: string;
   readonly outcomes: readonly string[];
-  /** Median import ms with NODE_OPTIONS empty (source maps off): what the stack's --enable-source-maps costs. */
-  readonly importMsWithoutSourceMaps?: number;
-  /** Median import ms on the older Node the bench was started with (the `engines` floor), source maps on, when there was one. */
+  /** Median import ms with NODE_OPTIONS=--enable-source-maps: what the stack set before issue #14. */
+  readonly importMsWithSourceMaps?: number;
+  /** Median import ms on the older Node the bench was started with (the `engines` floor), with the stack's NODE_OPTIONS, when there was one. */
   readonly importMsOnFloorNode?: number;
   readonly note?: string;
 }
@@ -52,14 +54,16 @@ interface BundleSpec {
   readonly name: string;
   readonly description: string;
   readonly entry: string;
+  /** The build-time features the stack derives from a configuration (bundleFeaturesOf); none: everything kept. */
+  readonly features?: GatepassBundleFeatures;
   /** Applied on top of the shared options (never replacing them). */
   readonly extra?: Partial<BuildOptions>;
   readonly env: () => Record<string, string>;
   readonly event: (round: number) => unknown;
   readonly firstInvoke: string;
   readonly note?: string;
-  /** Also measured without source maps (the figure that says what --enable-source-maps costs). */
-  readonly alsoWithoutSourceMaps?: boolean;
+  /** Also measured with --enable-source-maps (the figure that says what it costs). */
+  readonly alsoWithSourceMaps?: boolean;
 }
 
 interface ProbeAnswer {
@@ -130,29 +134,30 @@ export async function measureColdStarts(servers: BenchServers, options: ColdStar
   rmSync(outRoot, { recursive: true, force: true });
   const authorizerToken = servers.mint(1)[0]!;
   const authorizerEvent = httpApiEvent({ method: ROUTE.method, path: ROUTE.path, authorization: `Bearer ${authorizerToken}` });
-  const exchangeTokens = servers.mint(options.processes * 2 + 2);
+  const exchangeTokens = servers.mint(options.processes * 4 + 4);
   let nextExchangeToken = 0;
   const configEnv = (dir: string) => ({ GATEPASS_CONFIG_FILE: BUNDLED_CONFIG_FILE_NAME, LAMBDA_TASK_ROOT: dir });
 
   const specs: BundleSpec[] = [
     {
       name: 'authorizer',
-      description: 'gatepass authorizer, as deployed',
+      description: 'gatepass authorizer with introspection (what the stack deploys when an issuer introspects)',
       entry: 'functions/authorizer/handler.ts',
       env: () => lambdaEnv('gatepass-authorizer'),
       event: () => authorizerEvent,
       firstInvoke: 'first request: JWKS fetch (loopback) + full RS256 validation',
-      alsoWithoutSourceMaps: true,
+      alsoWithSourceMaps: true,
     },
     {
       name: 'authorizer-jwt-only',
       description: 'authorizer without introspection code (what the stack deploys when no issuer introspects)',
       entry: 'functions/authorizer/handler.ts',
-      extra: { external: ['@aws-lambda-powertools/parameters', '@aws-lambda-powertools/parameters/*', '@aws-sdk/*'] },
+      features: { introspection: false },
+      alsoWithSourceMaps: true,
       env: () => lambdaEnv('gatepass-authorizer'),
       event: () => authorizerEvent,
       firstInvoke: 'first request: JWKS fetch (loopback) + full RS256 validation',
-      note: 'the stack deploys this for configurations without introspection (bundleFeaturesOf drops it at build time); measured here by leaving the same modules external, since the bench config has an introspecting issuer',
+      note: 'the stack deploys this for configurations without introspection: built with the same features the stack derives (bundleFeaturesOf), which drop introspection at build time',
     },
     {
       name: 'peer-authorizer',
@@ -180,7 +185,7 @@ export async function measureColdStarts(servers: BenchServers, options: ColdStar
       event: () => exchangeEventFor(exchangeTokens[nextExchangeToken++]!),
       firstInvoke: 'first request: cache miss, token exchange at oidc-provider, table write, forward to the echo upstream',
       note: 'import includes Lambda init work: the cache key secret is read from the loopback Secrets Manager (top-level await)',
-      alsoWithoutSourceMaps: true,
+      alsoWithSourceMaps: true,
     },
     {
       name: 'exchange-sdk-external',
@@ -194,27 +199,29 @@ export async function measureColdStarts(servers: BenchServers, options: ColdStar
     },
   ];
 
+  specs.push(...anchorSpecs(servers, authorizerEvent, () => exchangeEventFor(exchangeTokens[nextExchangeToken++]!)));
+
   const built = new Map<string, { dir: string; bundle: string; metafile: Metafile }>();
   for (const spec of specs) {
     const dir = join(outRoot, spec.name);
     mkdirSync(dir, { recursive: true });
-    const result = await build({ ...esbuildOptionsFor(join(repoRoot, spec.entry), dir), ...spec.extra, metafile: true, logLevel: 'error' });
+    const result = await build({ ...esbuildOptionsFor(join(repoRoot, spec.entry), dir, spec.features), ...spec.extra, metafile: true, logLevel: 'error' });
     writeBundledConfig(dir, BUNDLED_CONFIG_FILE_NAME, servers.config());
     built.set(spec.name, { dir, bundle: join(dir, BUNDLE_FILE_NAME), metafile: result.metafile });
   }
 
   const samples = new Map<string, ProbeAnswer[]>(specs.map((spec) => [spec.name, []]));
-  const withoutSourceMaps = new Map<string, number[]>();
+  const withSourceMaps = new Map<string, number[]>();
   const onFloorNode = new Map<string, number[]>();
   for (let round = 0; round < options.processes; round += 1) {
     for (const spec of specs) {
       const { dir, bundle } = built.get(spec.name)!;
       samples.get(spec.name)!.push(await runProbe(bundle, { ...spec.env(), ...configEnv(dir) }, spec.event(round)));
-      if (spec.alsoWithoutSourceMaps && round % 2 === 0) {
-        const answer = await runProbe(bundle, { ...spec.env(), ...configEnv(dir) }, null, '');
-        withoutSourceMaps.set(spec.name, [...(withoutSourceMaps.get(spec.name) ?? []), answer.importMs]);
+      if (spec.alsoWithSourceMaps && round % 2 === 0) {
+        const answer = await runProbe(bundle, { ...spec.env(), ...configEnv(dir) }, null, SOURCE_MAPS_NODE_OPTIONS);
+        withSourceMaps.set(spec.name, [...(withSourceMaps.get(spec.name) ?? []), answer.importMs]);
       }
-      if (options.floorNodeExecPath && spec.alsoWithoutSourceMaps && round % 2 === 1) {
+      if (options.floorNodeExecPath && spec.alsoWithSourceMaps && round % 2 === 1) {
         const answer = await runProbe(bundle, { ...spec.env(), ...configEnv(dir) }, null, STACK_NODE_OPTIONS, options.floorNodeExecPath);
         onFloorNode.set(spec.name, [...(onFloorNode.get(spec.name) ?? []), answer.importMs]);
       }
@@ -240,9 +247,53 @@ export async function measureColdStarts(servers: BenchServers, options: ColdStar
       firstInvokeMs: invokes.length ? median(invokes) : null,
       firstInvoke: spec.firstInvoke,
       outcomes: [...new Set(runs.map((r) => String(r.outcome)))],
-      ...(withoutSourceMaps.has(spec.name) ? { importMsWithoutSourceMaps: median(withoutSourceMaps.get(spec.name)!) } : {}),
+      ...(withSourceMaps.has(spec.name) ? { importMsWithSourceMaps: median(withSourceMaps.get(spec.name)!) } : {}),
       ...(onFloorNode.has(spec.name) ? { importMsOnFloorNode: median(onFloorNode.get(spec.name)!) } : {}),
       ...(spec.note ? { note: spec.note } : {}),
     };
   });
+}
+
+/** Environment of the minimal exchange-shaped anchor (test/bench/anchors/minimal-exchange.ts). */
+export function minimalExchangeEnv(servers: Pick<BenchServers, 'exchangeEnv' | 'as' | 'echo'>): Record<string, string> {
+  return {
+    ...servers.exchangeEnv,
+    ANCHOR_SECRET_ID: CORP_SECRET_ID,
+    ANCHOR_TABLE: servers.exchangeEnv['GATEPASS_CACHE_TABLE']!,
+    ANCHOR_TOKEN_ENDPOINT: servers.as.tokenEndpoint,
+    ANCHOR_UPSTREAM: `${servers.echo.url}/orders-svc`,
+  };
+}
+
+/**
+ * The minimal anchors (test/bench/anchors/), bundled with the same options as gatepass:
+ * what any function doing the same job must spend, for the gatepass / anchor ratios.
+ */
+function anchorSpecs(servers: BenchServers, authorizerEvent: unknown, exchangeEvent: () => unknown): BundleSpec[] {
+  return [
+    {
+      name: 'minimal-authorizer',
+      description: 'anchor: aws-jwt-verify REQUEST authorizer, one issuer, no configuration, no logging',
+      entry: 'test/bench/anchors/minimal-authorizer.ts',
+      env: () => ({ ...lambdaEnv('minimal-authorizer'), ANCHOR_ISSUER: PARTNER_ISSUER, ANCHOR_JWKS_URI: servers.idp.jwksUri, ANCHOR_AUDIENCE: API_AUDIENCE, ANCHOR_SCOPE: REQUIRED_SCOPE }),
+      event: () => authorizerEvent,
+      firstInvoke: 'first request: JWKS fetch (loopback) + RS256 verify',
+    },
+    {
+      name: 'minimal-exchange',
+      description: 'anchor: the same SDK clients, one secret read at init; per request GetItem, RFC 8693 exchange, PutItem, forward',
+      entry: 'test/bench/anchors/minimal-exchange.ts',
+      env: () => minimalExchangeEnv(servers),
+      event: exchangeEvent,
+      firstInvoke: 'first request: GetItem, token exchange at oidc-provider, PutItem, forward to the echo upstream',
+    },
+    {
+      name: 'minimal-forwarder',
+      description: 'anchor: node:http keep-alive forward with a fixed bearer token',
+      entry: 'test/bench/anchors/minimal-forwarder.ts',
+      env: () => ({ ANCHOR_UPSTREAM: `${servers.echo.url}/orders-svc`, ANCHOR_BEARER: 'anchor' }),
+      event: exchangeEvent,
+      firstInvoke: 'first request: one forward to the echo upstream (new connection)',
+    },
+  ];
 }

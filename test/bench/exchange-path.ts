@@ -38,6 +38,10 @@ export type ExchangePathInput =
       readonly hitPlan: BatchPlan;
       readonly missPlan: BatchPlan;
       readonly tokens: readonly string[];
+      /** Fresh tokens for the minimal exchange anchor's misses (as many as `tokens` less one). */
+      readonly anchorTokens: readonly string[];
+      /** Environment of the anchors (minimalExchangeEnv in cold-start.ts). */
+      readonly anchorEnv: Readonly<Record<string, string>>;
     }
   | { readonly phase: 'concurrency'; readonly config: Record<string, unknown>; readonly token: string; readonly requests: number };
 
@@ -58,6 +62,10 @@ export interface CachePhaseResult {
 
 export interface HandlerPhaseResult {
   readonly memoryHit: PerCall;
+  /** The minimal forwarder anchor (test/bench/anchors/minimal-forwarder.ts), interleaved with memoryHit. */
+  readonly minimalForward: PerCall;
+  /** The minimal exchange anchor on a miss (GetItem, token exchange, PutItem, forward), interleaved with miss. */
+  readonly minimalMiss: PerCall;
   readonly tableHit: PerCall;
   readonly miss: PerCall;
   readonly statuses: readonly number[];
@@ -213,12 +221,20 @@ async function handlerPhase(input: Extract<ExchangePathInput, { phase: 'handler'
   const [hotToken, ...missTokens] = input.tokens;
   await call(withMemory, hotToken!); // miss: exchange and table write
   await call(tableOnly, hotToken!); // table hit from now on
+  Object.assign(process.env, input.anchorEnv);
+  const minimalForwarder = ((await import('./anchors/minimal-forwarder.js')) as { handler: Handler }).handler;
+  const minimalExchange = ((await import('./anchors/minimal-exchange.js')) as { handler: Handler }).handler;
+  await call(minimalForwarder, hotToken!);
   const hits = await interleaved(input.hitPlan, {
     memoryHit: () => call(withMemory, hotToken!),
     tableHit: () => call(tableOnly, hotToken!),
+    minimalForward: () => call(minimalForwarder, hotToken!),
   });
-  const miss = await perCall(input.missPlan, (i) => call(withMemory, missTokens[i]!));
-  return { memoryHit: hits.memoryHit, tableHit: hits.tableHit, miss, statuses: [...statuses] };
+  const misses = await interleaved(input.missPlan, {
+    miss: (i: number) => call(withMemory, missTokens[i]!),
+    minimalMiss: (i: number) => call(minimalExchange, input.anchorTokens[i]!),
+  });
+  return { memoryHit: hits.memoryHit, tableHit: hits.tableHit, minimalForward: hits.minimalForward, miss: misses.miss, minimalMiss: misses.minimalMiss, statuses: [...statuses] };
 }
 
 async function concurrencyPhase(input: Extract<ExchangePathInput, { phase: 'concurrency' }>): Promise<ConcurrencyPhaseResult> {

@@ -19,6 +19,7 @@ import { findLambdaNode, LAMBDA_NODE_MAJOR } from '../../scripts/lambda-node.js'
 import type { WarmPathResult } from './authorizer-warm-path.js';
 import { runInChild } from './bench-child.js';
 import { BENCH_ALGS } from './bench-fixtures.js';
+import { costRow, LAMBDA_ARM_PRICE, MEMORY_SIZES_MB } from './bench-cost.js';
 import { fmt, renderSection, renderTargets, type Section, type TargetCheck } from './bench-report.js';
 import { pairedRatio, round, type BatchPlan, type PerCall } from './bench-stats.js';
 import type { BundleFigures } from './cold-start.js';
@@ -51,7 +52,7 @@ if (process.versions.node.split('.')[0] !== String(LAMBDA_NODE_MAJOR)) {
 }
 // Loaded after the command line: importing the servers starts oidc-provider's runtime warning and takes a second.
 const { startBenchServers } = await import('./bench-servers.js');
-const { measureColdStarts } = await import('./cold-start.js');
+const { measureColdStarts, minimalExchangeEnv } = await import('./cold-start.js');
 const { measureEndToEnd } = await import('./end-to-end.js');
 
 // The SDK warns once per process that Node 20 support ends in 2027; the bench knows.
@@ -119,7 +120,15 @@ try {
   progress('3. exchange path: whole handler (memory hit, table hit, miss)');
   const missCount = (HANDLER_MISS_PLAN.batches + (HANDLER_MISS_PLAN.warmupBatches ?? 2)) * HANDLER_MISS_PLAN.perBatch;
   const upstreamBefore = { requests: servers.echo.requests.length, connections: servers.echo.connections };
-  handlerPhase = await exchangeChild<HandlerPhaseResult>({ phase: 'handler', config: servers.config(), hitPlan: HANDLER_HIT_PLAN, missPlan: HANDLER_MISS_PLAN, tokens: servers.mint(missCount + 1) });
+  handlerPhase = await exchangeChild<HandlerPhaseResult>({
+    phase: 'handler',
+    config: servers.config(),
+    hitPlan: HANDLER_HIT_PLAN,
+    missPlan: HANDLER_MISS_PLAN,
+    tokens: servers.mint(missCount + 1),
+    anchorTokens: servers.mint(missCount),
+    anchorEnv: minimalExchangeEnv(servers),
+  });
   upstreamReuse = { requests: servers.echo.requests.length - upstreamBefore.requests, connections: servers.echo.connections - upstreamBefore.connections };
   progress(`3. exchange path: ${CONCURRENT_REQUESTS} concurrent identical requests`);
   const tokenCallsBefore = servers.as.calls.token;
@@ -163,21 +172,21 @@ const authorizerSection: Section = {
     ],
   })),
   notes: [
-    'gatepass = the real handler module with Powertools Logger + Metrics writing one decision line and one EMF line per request to /dev/null; "no-telemetry" = the same Authorizer with a telemetry that drops everything',
-    '"new" = a token never seen before (full validation); "repeated" = the same token again (verified-token memo: no signature check; time, issuer, scope and classification checks still run); "telemetry" = repeated minus its no-telemetry figure: the two Powertools lines',
+    'gatepass = the real handler module with its real telemetry: one decision line per request carrying the audit fields and the EMF metrics, written to /dev/null; "no-telemetry" = the same Authorizer with a telemetry that drops everything',
+    '"new" = a token never seen before (full validation); "repeated" = the same token again (verified-token memo: no signature check; time, issuer, scope and classification checks still run); "telemetry" = repeated minus its no-telemetry figure: the decision line',
     'floor = crypto.verify of the same tokens with a prebuilt KeyObject and pre-decoded inputs; peer = jsonwebtoken + jwks-rsa getKey callback (jsonwebtoken cannot verify EdDSA), logging nothing',
   ],
 };
 
 const coldSection: Section = {
-  title: `2. Cold-start proxies (bundled with infra/bundling-options.ts; median of ${COLD_START_PROCESSES} fresh processes, NODE_OPTIONS=--enable-source-maps as the stack sets)`,
-  header: ['bundle', 'KB min', 'KB gzip', 'import ms', 'import p90', 'import cpu ms', 'no source maps', `on Node ${floorNodeVersion ?? 'floor'}`, 'first invoke ms'],
+  title: `2. Cold-start proxies (bundled with infra/bundling-options.ts; median of ${COLD_START_PROCESSES} fresh processes, no NODE_OPTIONS, as the stack sets)`,
+  header: ['bundle', 'KB min', 'KB gzip', 'import ms', 'import p90', 'import cpu ms', '--enable-source-maps', `on Node ${floorNodeVersion ?? 'floor'}`, 'first invoke ms'],
   rows: coldStarts.map((b) => ({
     label: b.name,
-    cells: [fmt.kb(b.bytes), fmt.kb(b.gzipBytes), fmt.ms(b.importMs), fmt.ms(b.importP90Ms), fmt.ms(b.importCpuMs), fmt.ms(b.importMsWithoutSourceMaps), fmt.ms(b.importMsOnFloorNode), fmt.ms(b.firstInvokeMs)],
+    cells: [fmt.kb(b.bytes), fmt.kb(b.gzipBytes), fmt.ms(b.importMs), fmt.ms(b.importP90Ms), fmt.ms(b.importCpuMs), fmt.ms(b.importMsWithSourceMaps), fmt.ms(b.importMsOnFloorNode), fmt.ms(b.firstInvokeMs)],
   })),
   notes: [
-    `measured on Node ${process.version}, Lambda's major version (nodejs${LAMBDA_NODE_MAJOR}.x); "on Node ${floorNodeVersion ?? 'floor'}": the same import, source maps on, on the Node that started the bench (the engines floor), for comparison only${floorNodeVersion ? '' : ' (not measured: the bench was started on Node 24)'}`,
+    `measured on Node ${process.version}, Lambda's major version (nodejs${LAMBDA_NODE_MAJOR}.x); "on Node ${floorNodeVersion ?? 'floor'}": the same import on the Node that started the bench (the engines floor), for comparison only${floorNodeVersion ? '' : ' (not measured: the bench was started on Node 24)'}`,
     ...coldStarts.filter((b) => b.note).map((b) => `${b.name}: ${b.note}`),
   ],
 };
@@ -188,7 +197,7 @@ const exchangeSection: Section = {
   rows: [
     { label: 'cache: pk derivation (canonical tuple + HMAC, 1 KB token)', cells: [fmt.us(cachePhase.pkDerivation.wallUs), fmt.us(cachePhase.pkDerivation.cpuUs)] },
     { label: 'cache: seal / open (HKDF entry key + AES-256-GCM)', cells: [`${fmt.us(cachePhase.seal.wallUs)} / ${fmt.us(cachePhase.open.wallUs)}`, `${fmt.us(cachePhase.seal.cpuUs)} / ${fmt.us(cachePhase.open.cpuUs)}`] },
-    { label: 'cache: memory hit (Powertools sink, as deployed)', cells: [fmt.us(cachePhase.memoryHit.wallUs), fmt.us(cachePhase.memoryHit.cpuUs)] },
+    { label: 'cache: memory hit (deployed sinks: CacheHit recorded for the decision line)', cells: [fmt.us(cachePhase.memoryHit.wallUs), fmt.us(cachePhase.memoryHit.cpuUs)] },
     { label: 'cache: memory hit (silent sink)', cells: [fmt.us(cachePhase.memoryHitSilentSink.wallUs), fmt.us(cachePhase.memoryHitSilentSink.cpuUs)] },
     { label: `cache: table hit, new container (${Object.entries(cachePhase.tableHitCommands).map(([c, n]) => `${n} ${c.replace('Command', '')}`).join(', ')} per lookup)`, cells: [fmt.us(cachePhase.tableHit.wallUs), fmt.us(cachePhase.tableHit.cpuUs)] },
     { label: 'cache: miss with table write (GetItem, then conditional PutItem)', cells: [fmt.us(cachePhase.tableWrite.wallUs), fmt.us(cachePhase.tableWrite.cpuUs)] },
@@ -231,6 +240,75 @@ const firstSeenTarget = (w: WarmPathResult, limit: number): TargetCheck => {
 };
 const exchangeBundle = bundle('exchange');
 const authorizerBundle = bundle('authorizer');
+const jwtOnlyBundle = bundle('authorizer-jwt-only');
+const minimalAuthorizer = bundle('minimal-authorizer');
+const minimalExchange = bundle('minimal-exchange');
+const importRatio = (b: BundleFigures, anchor: BundleFigures) => b.importMs / anchor.importMs;
+const invokeRatio = (b: BundleFigures, anchor: BundleFigures) => (b.firstInvokeMs ?? Number.NaN) / (anchor.firstInvokeMs ?? Number.NaN);
+const warmForwardRatio = cpuRatio(handlerPhase.memoryHit, handlerPhase.minimalForward);
+/** gatepass's own CPU on a miss: the whole handler less the anchor doing the same GetItem, token exchange, PutItem and forward. */
+const missOwnCpuUs = handlerPhase.miss.cpuUs - handlerPhase.minimalMiss.cpuUs;
+const peerOverGatepass = cpuRatio(rs.peerFirstSeen!, rs.gatepassFirstSeen);
+
+/** The figures issue #14 asks for, each a number, under `headline` in latest.json. */
+const headline = {
+  authorizerRs256CpuOverFloor: round(cpuRatio(rs.gatepassFirstSeen, rs.floor)),
+  authorizerEs256CpuOverFloor: round(cpuRatio(es.gatepassFirstSeen, es.floor)),
+  authorizerEddsaCpuOverFloor: round(cpuRatio(ed.gatepassFirstSeen, ed.floor)),
+  memoCpuUs: round(rs.gatepassRepeated.cpuUs),
+  peerOverGatepassCpu: round(peerOverGatepass),
+  authorizerImportOverMinimal: round(importRatio(jwtOnlyBundle, minimalAuthorizer)),
+  authorizerIntrospectionImportOverMinimal: round(importRatio(authorizerBundle, minimalAuthorizer)),
+  exchangeImportOverMinimal: round(importRatio(exchangeBundle, minimalExchange)),
+  warmForwardCpuOverMinimal: round(warmForwardRatio),
+  exchangeBundleKB: round(exchangeBundle.bytes / 1024),
+};
+
+const anchorSection: Section = {
+  title: '5. gatepass against the minimal anchors (test/bench/anchors/, same esbuild options, same run)',
+  header: ['what', 'gatepass', 'minimal', 'gatepass / minimal'],
+  rows: [
+    { label: 'authorizer import ms (JWT-only build)', cells: [fmt.ms(jwtOnlyBundle.importMs), fmt.ms(minimalAuthorizer.importMs), fmt.ratio(importRatio(jwtOnlyBundle, minimalAuthorizer))] },
+    { label: 'authorizer import ms (with introspection)', cells: [fmt.ms(authorizerBundle.importMs), fmt.ms(minimalAuthorizer.importMs), fmt.ratio(importRatio(authorizerBundle, minimalAuthorizer))] },
+    { label: 'exchange import ms (incl. one secret read)', cells: [fmt.ms(exchangeBundle.importMs), fmt.ms(minimalExchange.importMs), fmt.ratio(importRatio(exchangeBundle, minimalExchange))] },
+    { label: 'authorizer first invoke ms (JWT-only build)', cells: [fmt.ms(jwtOnlyBundle.firstInvokeMs), fmt.ms(minimalAuthorizer.firstInvokeMs), fmt.ratio(invokeRatio(jwtOnlyBundle, minimalAuthorizer))] },
+    { label: 'exchange first invoke ms (a miss)', cells: [fmt.ms(exchangeBundle.firstInvokeMs), fmt.ms(minimalExchange.firstInvokeMs), fmt.ratio(invokeRatio(exchangeBundle, minimalExchange))] },
+    ...warmPath.map((w) => ({
+      label: `authorizer ${w.alg} new token, warm cpu µs`,
+      cells: [fmt.us(w.gatepassFirstSeen.cpuUs), fmt.us(w.minimalFirstSeen.cpuUs), fmt.ratio(cpuRatio(w.gatepassFirstSeen, w.minimalFirstSeen))],
+    })),
+    { label: 'exchange memory hit + forward, warm cpu µs', cells: [fmt.us(handlerPhase.memoryHit.cpuUs), fmt.us(handlerPhase.minimalForward.cpuUs), fmt.ratio(warmForwardRatio)] },
+    { label: 'exchange miss, warm cpu µs', cells: [fmt.us(handlerPhase.miss.cpuUs), fmt.us(handlerPhase.minimalMiss.cpuUs), fmt.ratio(cpuRatio(handlerPhase.miss, handlerPhase.minimalMiss))] },
+  ],
+  notes: [
+    'minimal-authorizer: aws-jwt-verify JwtVerifier, one issuer, no configuration, no logging (its warm CPU: the same first-seen tokens, interleaved with gatepass in section 1)',
+    'minimal-exchange: the same two SDK clients, one secret read at init; per request GetItem, RFC 8693 exchange at oidc-provider, PutItem, keep-alive forward (no validation, encryption or logging)',
+    'minimal-forwarder: node:http keep-alive forward to the same echo upstream with a fixed bearer token, interleaved with the memory-hit handler',
+    'import ratios are ratios of the medians over the fresh processes of section 2, which ran interleaved',
+  ],
+};
+
+const costRows = [
+  ...[0, 0.9, 0.99].map((hitRate) => costRow(`authorizer, RS256, API Gateway cache hit rate ${hitRate * 100} % (each invocation a new token)`, rs.gatepassFirstSeen, 1 - hitRate)),
+  costRow('authorizer, one invocation answered by the memo', rs.gatepassRepeated),
+  costRow('minimal authorizer (anchor), one invocation, new token', rs.minimalFirstSeen),
+  costRow('exchange: memory hit + forward', handlerPhase.memoryHit),
+  costRow('exchange: table hit + forward', handlerPhase.tableHit),
+  costRow('exchange: miss (exchange, table write, forward)', handlerPhase.miss),
+  costRow('minimal forwarder (anchor)', handlerPhase.minimalForward),
+  costRow('minimal exchange (anchor) on a miss', handlerPhase.minimalMiss),
+];
+const costSection: Section = {
+  title: `6. Lambda cost per million API requests, Arm (USD, ${LAMBDA_ARM_PRICE.region} prices read ${LAMBDA_ARM_PRICE.readOn}: $${LAMBDA_ARM_PRICE.usdPerMillionRequests}/M requests, $${LAMBDA_ARM_PRICE.usdPerGbSecond}/GB-s)`,
+  header: ['what', ...MEMORY_SIZES_MB.map((mb) => `billed ms @${mb}`), ...MEMORY_SIZES_MB.map((mb) => `$ @${mb} MB`)],
+  rows: costRows.map((r) => ({ label: r.what, cells: [...MEMORY_SIZES_MB.map((mb) => `${r.billedMs[mb]}`), ...MEMORY_SIZES_MB.map((mb) => r.usdPerMillionRequests[mb]!.toFixed(3))] })),
+  notes: [
+    'billed ms = max(measured wall, measured CPU × 1769 / memory MB: Lambda gives one vCPU at 1,769 MB), rounded up to whole ms; x86 CPU figures stand in for Graviton',
+    'wall times hold loopback round trips (dynalite, oidc-provider, the echo upstream): real DynamoDB, token endpoint and upstream latencies add billed ms on AWS',
+    'the authorizer rows at a cache hit rate count Lambda invocations per API request (1 − hit rate); API Gateway and DynamoDB charges are not included',
+  ],
+};
+
 const targets: TargetCheck[] = [
   firstSeenTarget(rs, 1.5),
   firstSeenTarget(es, 1.3),
@@ -238,34 +316,42 @@ const targets: TargetCheck[] = [
   {
     id: 'authorizer-memo',
     what: 'authorizer, repeated token (memo): CPU per request',
-    target: '≤ 5 µs',
+    target: '≤ 8 µs',
     measured: `${fmt.us(rs.gatepassRepeated.cpuUs)} µs`,
-    met: rs.gatepassRepeated.cpuUs <= 5,
-    context: `${fmt.us(rs.gatepassRepeatedNoTelemetry.cpuUs)} µs without telemetry output (${rs.gatepassRepeatedNoTelemetry.cpuUs <= 5 ? 'met' : 'missed'})`,
+    met: rs.gatepassRepeated.cpuUs <= 8,
+    context: `${fmt.us(rs.gatepassRepeatedNoTelemetry.cpuUs)} µs without telemetry output`,
   },
   {
     id: 'authorizer-vs-peer',
     what: 'authorizer vs jsonwebtoken+jwks-rsa, RS256: peer CPU / gatepass CPU',
-    target: '≥ 4×',
-    measured: fmt.ratio(cpuRatio(rs.peerFirstSeen!, rs.gatepassFirstSeen)),
-    met: cpuRatio(rs.peerFirstSeen!, rs.gatepassFirstSeen) >= 4,
+    target: '≥ 5×',
+    measured: fmt.ratio(peerOverGatepass),
+    met: peerOverGatepass >= 5,
     context: `${fmt.ratio(cpuRatio(rs.peerFirstSeen!, rs.gatepassFirstSeenNoTelemetry))} against gatepass without telemetry output (the peer logs nothing)`,
   },
   {
-    id: 'authorizer-bundle-bytes',
-    what: 'authorizer bundle, minified',
-    target: '≤ 40 KB',
-    measured: `${fmt.kb(authorizerBundle.bytes)} KB`,
-    met: authorizerBundle.bytes <= 40 * 1024,
-    context: `JWT-only build: ${fmt.kb(bundle('authorizer-jwt-only').bytes)} KB`,
+    id: 'authorizer-import',
+    what: 'authorizer import, JWT-only build / minimal authorizer',
+    target: '≤ 1.5×',
+    measured: fmt.ratio(headline.authorizerImportOverMinimal),
+    met: headline.authorizerImportOverMinimal <= 1.5,
+    context: `${fmt.ms(jwtOnlyBundle.importMs)} / ${fmt.ms(minimalAuthorizer.importMs)} ms`,
   },
   {
-    id: 'authorizer-import',
-    what: 'authorizer import (fresh process)',
-    target: '≤ 10 ms',
-    measured: `${fmt.ms(authorizerBundle.importMs)} ms`,
-    met: authorizerBundle.importMs <= 10,
-    context: `JWT-only build: ${fmt.ms(bundle('authorizer-jwt-only').importMs)} ms; peer: ${fmt.ms(bundle('peer-authorizer').importMs)} ms`,
+    id: 'authorizer-introspection-import',
+    what: 'authorizer import, with introspection / minimal authorizer',
+    target: '≤ 2×',
+    measured: fmt.ratio(headline.authorizerIntrospectionImportOverMinimal),
+    met: headline.authorizerIntrospectionImportOverMinimal <= 2,
+    context: `${fmt.ms(authorizerBundle.importMs)} / ${fmt.ms(minimalAuthorizer.importMs)} ms`,
+  },
+  {
+    id: 'exchange-import',
+    what: 'exchange import / minimal exchange-shaped function',
+    target: '≤ 1.5×',
+    measured: fmt.ratio(headline.exchangeImportOverMinimal),
+    met: headline.exchangeImportOverMinimal <= 1.5,
+    context: `${fmt.ms(exchangeBundle.importMs)} / ${fmt.ms(minimalExchange.importMs)} ms, both with one secret read`,
   },
   {
     id: 'exchange-bundle-bytes',
@@ -273,23 +359,23 @@ const targets: TargetCheck[] = [
     target: '≤ 400 KB',
     measured: `${fmt.kb(exchangeBundle.bytes)} KB`,
     met: exchangeBundle.bytes <= 400 * 1024,
-    context: `SDK external: ${fmt.kb(bundle('exchange-sdk-external').bytes)} KB`,
+    context: `minimal exchange: ${fmt.kb(minimalExchange.bytes)} KB`,
   },
   {
-    id: 'exchange-import',
-    what: 'exchange import (fresh process, incl. the key secret read)',
-    target: '≤ 40 ms',
-    measured: `${fmt.ms(exchangeBundle.importMs)} ms`,
-    met: exchangeBundle.importMs <= 40,
-    context: `SDK external (node_modules): ${fmt.ms(bundle('exchange-sdk-external').importMs)} ms`,
+    id: 'warm-forward',
+    what: 'exchange memory hit + forward: CPU / minimal forwarder',
+    target: '≤ 1.3×',
+    measured: fmt.ratio(warmForwardRatio),
+    met: warmForwardRatio <= 1.3,
+    context: `${fmt.us(handlerPhase.memoryHit.cpuUs)} / ${fmt.us(handlerPhase.minimalForward.cpuUs)} µs`,
   },
   {
-    id: 'exchange-memory-hit',
-    what: 'exchange cache memory hit: CPU',
-    target: '≤ 5 µs',
-    measured: `${fmt.us(cachePhase.memoryHit.cpuUs)} µs`,
-    met: cachePhase.memoryHit.cpuUs <= 5,
-    context: `${fmt.us(cachePhase.memoryHitSilentSink.cpuUs)} µs with a silent sink (${cachePhase.memoryHitSilentSink.cpuUs <= 5 ? 'met' : 'missed'})`,
+    id: 'exchange-miss-own-cpu',
+    what: "exchange miss: gatepass's CPU beyond the SDK calls, token endpoint and forward",
+    target: '≤ 1 ms',
+    measured: `${fmt.ms(missOwnCpuUs / 1000)} ms`,
+    met: missOwnCpuUs <= 1000,
+    context: `whole handler ${fmt.ms(handlerPhase.miss.cpuUs / 1000)} ms less the minimal exchange doing the same calls ${fmt.ms(handlerPhase.minimalMiss.cpuUs / 1000)} ms`,
   },
   {
     id: 'exchange-table-hit',
@@ -297,14 +383,6 @@ const targets: TargetCheck[] = [
     target: 'exactly 1 GetItem',
     measured: Object.entries(cachePhase.tableHitCommands).map(([c, n]) => `${n} ${c.replace('Command', '')}`).join(', ') || 'none',
     met: Object.keys(cachePhase.tableHitCommands).length === 1 && cachePhase.tableHitCommands['GetItemCommand'] === 1,
-  },
-  {
-    id: 'exchange-miss-cpu',
-    what: 'exchange miss: client CPU per request (whole handler)',
-    target: '≤ 1.5 ms',
-    measured: `${fmt.ms(handlerPhase.miss.cpuUs / 1000)} ms`,
-    met: handlerPhase.miss.cpuUs <= 1500,
-    context: `of which the SDK's GetItem + PutItem alone: ${fmt.ms((cachePhase.sdkGetItem.cpuUs + cachePhase.sdkPutItem.cpuUs) / 1000)} ms; a memory hit with its forward: ${fmt.ms(handlerPhase.memoryHit.cpuUs / 1000)} ms`,
   },
   {
     id: 'exchange-single-flight',
@@ -322,7 +400,7 @@ const targets: TargetCheck[] = [
   },
 ];
 
-const tables = [authorizerSection, coldSection, exchangeSection, ...(endToEndSection ? [endToEndSection] : [])].map(renderSection);
+const tables = [authorizerSection, coldSection, exchangeSection, ...(endToEndSection ? [endToEndSection] : []), anchorSection, costSection].map(renderSection);
 if (endToEnd.status !== 'measured') tables.push(`4. End to end: not measured: ${endToEnd.reason}`);
 const cpu = cpus();
 const machine = {
@@ -345,7 +423,6 @@ const versions = {
       'jsonwebtoken',
       'jwks-rsa',
       '@aws-lambda-powertools/logger',
-      '@aws-lambda-powertools/metrics',
       '@aws-lambda-powertools/parameters',
       '@aws-sdk/client-dynamodb',
       '@aws-sdk/client-secrets-manager',
@@ -361,19 +438,21 @@ console.log(`gatepass bench — ${machine.cpus} × ${machine.cpuModel}, Node ${p
 console.log(`load average (1 min) at start ${machine.loadAverageAtStart[0]}, at end ${machine.loadAverageAtEnd[0]}${Math.max(machine.loadAverageAtStart[0]!, machine.loadAverageAtEnd[0]!) > machine.cpus / 2 ? ': other work shared the CPUs, absolute figures are inflated (ratios less so)' : ''}\n`);
 console.log(tables.join('\n\n'));
 console.log(`\n${renderTargets(targets)}`);
+console.log(`\nheadline (latest.json): ${Object.entries(headline).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 
 const document = {
   schema: 1,
   generatedAt: new Date().toISOString(),
   durationSeconds: round((Date.now() - started) / 1000),
   quick,
+  headline,
   machine,
   versions,
   method: {
     perRequest: 'batches of calls timed as a whole (performance.now, process.cpuUsage of the whole process: worker threads included), divided by the batch size; figure = median over batches; variants interleaved batch by batch',
     ratios: 'CPU ratios of side-by-side variants (gatepass/floor, peer/gatepass) are the median of per-round ratios, so load that comes and goes cancels out',
-    telemetry: 'gatepass figures are the real handler modules with Powertools Logger and Metrics writing to stdout = /dev/null (child process); "noTelemetry" figures drop telemetry',
-    coldStart: 'each bundle built with infra/bundling-options.ts (esbuildOptionsFor), loaded with import() in a fresh node process (versions.node, Lambda\'s major version) with the stack environment (NODE_OPTIONS=--enable-source-maps), invoked once; importMsOnFloorNode: the same import on versions.floorNode, every other round',
+    telemetry: 'gatepass figures are the real handler modules with their decision line (audit fields + EMF) written to stdout = /dev/null (child process); "noTelemetry" figures drop telemetry',
+    coldStart: 'each bundle built with infra/bundling-options.ts (esbuildOptionsFor), loaded with import() in a fresh node process (versions.node, Lambda\'s major version) with the stack environment (no NODE_OPTIONS; importMsWithSourceMaps: with --enable-source-maps, as before issue #14), invoked once; importMsOnFloorNode: the same import on versions.floorNode, every other round',
     exchangeExternalSdk: 'the "external" exchange bundle loads @aws-sdk/* from this repository node_modules (CommonJS builds), a stand-in for the runtime-provided copy; the deployed stack bundles the SDK (bundling-options.ts: faster import, pinned version)',
     plans: { warmPath: WARM_PATH_PLAN, cache: CACHE_PLAN, handlerHit: HANDLER_HIT_PLAN, handlerMiss: HANDLER_MISS_PLAN, coldStartProcesses: COLD_START_PROCESSES },
   },
@@ -388,7 +467,9 @@ const document = {
         gatepassFirstSeenNoTelemetry: perCallJson(w.gatepassFirstSeenNoTelemetry),
         gatepassRepeatedNoTelemetry: perCallJson(w.gatepassRepeatedNoTelemetry),
         peerFirstSeen: w.peerFirstSeen ? perCallJson(w.peerFirstSeen) : null,
+        minimalFirstSeen: perCallJson(w.minimalFirstSeen),
         ratios: {
+          gatepassOverMinimalCpu: round(cpuRatio(w.gatepassFirstSeen, w.minimalFirstSeen)),
           gatepassOverFloorCpu: round(cpuRatio(w.gatepassFirstSeen, w.floor)),
           gatepassNoTelemetryOverFloorCpu: round(cpuRatio(w.gatepassFirstSeenNoTelemetry, w.floor)),
           peerOverGatepassCpu: w.peerFirstSeen ? round(cpuRatio(w.peerFirstSeen, w.gatepassFirstSeen)) : null,
@@ -402,17 +483,26 @@ const document = {
     importMs: round(b.importMs),
     importP90Ms: round(b.importP90Ms),
     importCpuMs: round(b.importCpuMs),
-    ...(b.importMsWithoutSourceMaps !== undefined ? { importMsWithoutSourceMaps: round(b.importMsWithoutSourceMaps) } : {}),
+    ...(b.importMsWithSourceMaps !== undefined ? { importMsWithSourceMaps: round(b.importMsWithSourceMaps) } : {}),
     ...(b.importMsOnFloorNode !== undefined ? { importMsOnFloorNode: round(b.importMsOnFloorNode) } : {}),
     firstInvokeMs: b.firstInvokeMs === null ? null : round(b.firstInvokeMs),
   })),
   exchange: {
     cache: Object.fromEntries(Object.entries(cachePhase).map(([k, v]) => [k, k === 'tableHitCommands' ? v : perCallJson(v as PerCall)])),
-    handler: { memoryHit: perCallJson(handlerPhase.memoryHit), tableHit: perCallJson(handlerPhase.tableHit), miss: perCallJson(handlerPhase.miss), statuses: handlerPhase.statuses },
+    handler: {
+      memoryHit: perCallJson(handlerPhase.memoryHit),
+      tableHit: perCallJson(handlerPhase.tableHit),
+      miss: perCallJson(handlerPhase.miss),
+      minimalForward: perCallJson(handlerPhase.minimalForward),
+      minimalMiss: perCallJson(handlerPhase.minimalMiss),
+      missOwnCpuUs: round(missOwnCpuUs),
+      statuses: handlerPhase.statuses,
+    },
     concurrency: { ...concurrency, wallMs: round(concurrency.wallMs) },
     upstreamConnectionReuse: upstreamReuse,
   },
   endToEnd,
+  cost: { price: LAMBDA_ARM_PRICE, rows: costRows },
   targets,
 };
 mkdirSync(join(repoRoot, 'test', 'bench', 'results'), { recursive: true });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -11,6 +11,7 @@ import { build } from 'esbuild';
 import {
   BUNDLED_CONFIG_FILE_NAME,
   GATEPASS_ESBUILD_OPTIONS,
+  SDK_CREDENTIAL_ALIASES,
   bundleFeaturesOf,
   esbuildOptionsFor,
   nodejsBundlingOptions,
@@ -47,12 +48,18 @@ describe('bundling options', () => {
       externalModules: [],
       bundleAwsSDK: true,
       forceDockerBundling: false,
+      esbuildArgs: { '--alias:@aws-sdk/credential-provider-node': SDK_CREDENTIAL_ALIASES['@aws-sdk/credential-provider-node'] },
     });
     expect(cdk.banner).toBeUndefined();
   });
 
   it('writes the esbuild API bundle where NodejsFunction writes it: index.mjs in the output directory', () => {
-    expect(esbuildOptionsFor('/src/handler.ts', '/out')).toMatchObject({ entryPoints: ['/src/handler.ts'], outfile: '/out/index.mjs' });
+    expect(esbuildOptionsFor('/src/handler.ts', '/out')).toMatchObject({ entryPoints: ['/src/handler.ts'], outfile: '/out/index.mjs', alias: SDK_CREDENTIAL_ALIASES });
+  });
+
+  it('replaces the SDK default credential chain with the environment credentials Lambda sets, which exist', () => {
+    expect(Object.keys(SDK_CREDENTIAL_ALIASES)).toEqual(['@aws-sdk/credential-provider-node']);
+    expect(existsSync(SDK_CREDENTIAL_ALIASES['@aws-sdk/credential-provider-node']!)).toBe(true);
   });
 
   it('copies the configuration file into the bundle after bundling, whatever characters its path holds', () => {
@@ -92,4 +99,12 @@ describe('bundle features', () => {
     }
     expect(sizes['false']!).toBeLessThan(sizes['true']! / 2);
   });
+
+  it('leaves the default credential chain and its nested STS/SSO clients out of the exchange bundle, which still signs with environment credentials', async () => {
+    const outdir = join(scratch, 'exchange');
+    const result = await build({ ...esbuildOptionsFor(join(repositoryRoot, 'functions/exchange/handler.ts'), outdir), metafile: true, logLevel: 'silent' });
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.filter((path) => /credential-provider-(node|sso|ini|process|web-identity|http|login)|nested-clients|credential-provider-imds/.test(path))).toEqual([]);
+    expect(inputs.some((path) => path.endsWith('functions/shared/aws/environment-credentials.ts'))).toBe(true);
+  }, 60_000);
 });

@@ -83,7 +83,6 @@ describe('gatepass app with the default context (HTTP API)', () => {
         Environment: {
           Variables: Match.objectEquals({
             GATEPASS_CONFIG_FILE: 'gatepass.config.json',
-            NODE_OPTIONS: '--enable-source-maps',
             POWERTOOLS_SERVICE_NAME: 'gatepass-authorizer',
             POWERTOOLS_METRICS_NAMESPACE: 'gatepass',
             POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -98,7 +97,6 @@ describe('gatepass app with the default context (HTTP API)', () => {
         Environment: {
           Variables: Match.objectEquals({
             GATEPASS_CONFIG_FILE: 'gatepass.config.json',
-            NODE_OPTIONS: '--enable-source-maps',
             POWERTOOLS_SERVICE_NAME: 'gatepass-exchange',
             POWERTOOLS_METRICS_NAMESPACE: 'gatepass',
             POWERTOOLS_LOG_LEVEL: 'INFO',

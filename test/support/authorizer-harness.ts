@@ -25,6 +25,7 @@ export class RecordingTelemetry {
     info: (message, fields) => this.record(message, fields ?? {}),
     warn: (message, fields) => this.record(message, fields ?? {}),
     error: (message, fields) => this.record(message, fields ?? {}),
+    decision: (_level, message, fields) => this.record(message, fields),
   };
 
   readonly metrics: MetricSink = silentMetrics;

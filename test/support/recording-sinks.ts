@@ -24,6 +24,11 @@ export class RecordingSinks {
     info: (message, fields = {}) => void this.lines.push({ level: 'info', message, fields }),
     warn: (message, fields = {}) => void this.lines.push({ level: 'warn', message, fields }),
     error: (message, fields = {}) => void this.lines.push({ level: 'error', message, fields }),
+    // A decision line also publishes the request's metrics (decision-line.ts): counted as a flush.
+    decision: (level, message, fields) => {
+      this.lines.push({ level, message, fields });
+      this.flushes += 1;
+    },
   };
 
   readonly metrics: MetricSink = {

@@ -78,8 +78,8 @@ export function decisionFields(
 const spaced = (list: readonly string[] | undefined): string | undefined => (list === undefined ? undefined : list.join(' '));
 
 /**
- * Writes the audit line of a request, counts it (`Exchanges`; `ExchangeError` by `code`
- * unless the outcome is ok) and publishes the request's stored metrics. Cache lookups are
+ * Writes the audit line of a request, which also carries the request's metrics as EMF:
+ * `Exchanges`, `ExchangeError` by `code` unless the outcome is ok, and what the parts recorded. Cache lookups are
  * counted by the cache itself (`CacheHit` by `layer`), token-endpoint and upstream
  * latencies by the client and the forwarder, so none is counted twice. Call it exactly
  * once per request, last.
@@ -120,13 +120,11 @@ export class ExchangeAudit {
     };
     const fields = Object.fromEntries(Object.entries(all).filter(([, value]) => value !== undefined));
 
-    // A misconfiguration pages someone; other server-side failures warn; everything else is routine.
-    if (decision.outcome === 'gateway_misconfigured') this.log.error(DECISION_EVENT, fields);
-    else if (decision.outcome !== 'ok' && decision.status >= 500) this.log.warn(DECISION_EVENT, fields);
-    else this.log.info(DECISION_EVENT, fields);
-
     this.metrics.count(MetricName.Exchanges);
     if (decision.outcome !== 'ok') this.metrics.count(MetricName.ExchangeError, { [MetricDimension.Code]: decision.outcome });
-    this.metrics.flush();
+    // A misconfiguration pages someone; other server-side failures warn; everything else is routine.
+    // The line also carries the request's metrics (decision-line.ts), so it comes last.
+    const level = decision.outcome === 'gateway_misconfigured' ? 'error' : decision.outcome !== 'ok' && decision.status >= 500 ? 'warn' : 'info';
+    this.log.decision(level, DECISION_EVENT, fields);
   }
 }

@@ -2,10 +2,10 @@
  * CloudWatch EMF metric names and dimensions the functions emit and the CDK alarms and
  * dashboard read. One list, so the two never drift.
  *
- * Every metric carries the Powertools `service` dimension (the function's service name
- * below); metrics "by code" or "by layer" carry one more dimension and are emitted as
- * single metrics (Powertools `singleMetric()`), so their dimension set is exactly
- * { service, <that dimension> }.
+ * Every metric carries the `service` dimension (the function's service name below);
+ * metrics "by code", "by layer" or "by action" carry one more dimension, in an EMF
+ * directive of their own, so their dimension set is exactly { service, <that dimension> }
+ * (functions/shared/telemetry/decision-line.ts).
  */
 export const METRICS_NAMESPACE = 'gatepass';
 

@@ -57,7 +57,8 @@ function normaliseKey(key: string): string {
 const keyVerdicts = new Map<string, boolean>();
 const MAX_REMEMBERED_KEYS = 1024;
 
-function isSensitiveKey(key: string): boolean {
+/** A key whose value is never logged, whatever it holds (a field named like a credential). */
+export function isSensitiveKey(key: string): boolean {
   let verdict = keyVerdicts.get(key);
   if (verdict === undefined) {
     verdict = SENSITIVE_KEYS.has(normaliseKey(key));

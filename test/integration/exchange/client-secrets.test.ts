@@ -1,5 +1,4 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TokenType } from '../../../functions/shared/config/config-schema.js';
 import { ErrorCode, GatepassError } from '../../../functions/shared/errors.js';
@@ -7,7 +6,7 @@ import { ClientSecretsFromReader } from '../../../functions/exchange/token-endpo
 import { ExchangeUnavailableError } from '../../../functions/exchange/token-endpoint/token-endpoint-errors.js';
 import { secretsManagerReader } from '../../../functions/shared/secrets/secrets-manager-reader.js';
 import { MetricName } from '../../../functions/shared/contracts/metric-names.js';
-import { powertoolsLogSink, powertoolsMetricSink } from '../../../functions/shared/telemetry/telemetry-sinks.js';
+import { decisionLineTelemetry } from '../../../functions/shared/telemetry/decision-line.js';
 import { TokenExchangeClient } from '../../../functions/exchange/token-endpoint/token-endpoint-client.js';
 import { JwksServer } from '../../../fakes/jwks-server.js';
 import { startOAuthServer, type OAuthServer } from '../../../fakes/oauth-server/oauth-server.js';
@@ -197,15 +196,10 @@ describe('secret rotation end to end (Secrets Manager, Powertools, oidc-provider
     const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
     try {
       const config = tokenClientConfig({ corp: { issuer: as.issuer, tokenEndpoint: as.tokenEndpoint, clientSecretId: SECRET_ID } });
-      const metrics = new Metrics({ namespace: 'gatepass', serviceName: 'gatepass-exchange' });
-      const client = new TokenExchangeClient({
-        config,
-        secrets: clientSecrets(),
-        log: powertoolsLogSink(new Logger({ serviceName: 'gatepass-exchange' })),
-        metrics: powertoolsMetricSink(metrics),
-      });
+      const { log, metrics } = decisionLineTelemetry({ logger: new Logger({ serviceName: 'gatepass-exchange' }), namespace: 'gatepass', serviceName: 'gatepass-exchange' });
+      const client = new TokenExchangeClient({ config, secrets: clientSecrets(), log, metrics });
       expect(await codeOf(exchange(client))).toBe(ErrorCode.GatewayMisconfigured);
-      metrics.publishStoredMetrics();
+      metrics.flush();
     } finally {
       stdout.mockRestore();
       stderr.mockRestore();

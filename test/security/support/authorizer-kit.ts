@@ -71,6 +71,7 @@ function teeLog(first: LogSink, second: LogSink): LogSink {
     info: (message, fields) => (first.info(message, fields), second.info(message, fields)),
     warn: (message, fields) => (first.warn(message, fields), second.warn(message, fields)),
     error: (message, fields) => (first.error(message, fields), second.error(message, fields)),
+    decision: (level, message, fields) => (first.decision(level, message, fields), second.decision(level, message, fields)),
   };
 }
 

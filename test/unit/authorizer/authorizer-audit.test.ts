@@ -14,14 +14,14 @@ afterEach(() => {
   output.restore();
 });
 
-/** The EMF blobs written so far: the metric names and the one dimension set of each. */
+/** The lines with an EMF block written so far: per directive, its metric names and its one dimension set. */
 function emfLines() {
   return output
     .records()
     .filter((record) => record['_aws'] !== undefined)
     .map((record) => {
-      const directive = (record['_aws'] as { CloudWatchMetrics: { Dimensions: string[][]; Metrics: { Name: string }[] }[] }).CloudWatchMetrics[0]!;
-      return { record, dimensions: directive.Dimensions, names: directive.Metrics.map((m) => m.Name) };
+      const directives = (record['_aws'] as { CloudWatchMetrics: { Dimensions: string[][]; Metrics: { Name: string }[] }[] }).CloudWatchMetrics;
+      return { record, dimensions: directives.map((d) => d.Dimensions), names: directives.map((d) => d.Metrics.map((m) => m.Name)) };
     });
 }
 
@@ -31,9 +31,9 @@ function powertoolsAudit(): AuthorizerAudit {
 }
 
 describe('AuthorizerAudit on the Powertools sinks', () => {
-  it('emits one metric line per decision whose only dimensions are the service and that decision\'s own', () => {
+  it('writes one line per decision: the decision fields and its metrics, whose only dimensions are the service and that decision\'s own', () => {
     const audit = powertoolsAudit();
-    // A dependency failure is stored and published with the request's decision.
+    // A dependency failure is recorded and published in the request's decision line.
     audit.jwksFailed('https://idp.example/jwks', new Error('down'));
     expect(emfLines()).toEqual([]);
     audit.decision({ outcome: 'token_invalid', status: 403, format: 'http-v2' });
@@ -42,15 +42,18 @@ describe('AuthorizerAudit on the Powertools sinks', () => {
     audit.decision({ outcome: 'allow', status: 200, format: 'http-v2', action: 'passthrough' });
 
     const lines = emfLines();
-    expect(lines.map((l) => l.names)).toEqual([['Denied'], ['JwksFetchFailed'], ['Allowed'], ['Denied'], ['Allowed']]);
-    expect(lines.map((l) => l.dimensions)).toEqual([[['service', 'code']], [['service']], [['service', 'action']], [['service', 'code']], [['service', 'action']]]);
-    expect(lines[1]!.record).toMatchObject({ service: 'gatepass-authorizer', JwksFetchFailed: 1 });
+    expect(output.records()).toHaveLength(lines.length + 1); // + jwks.fetch_failed, an operational line
+    expect(lines.every((l) => l.record['message'] === 'authorizer.decision')).toBe(true);
+    expect(lines.map((l) => l.names)).toEqual([[['JwksFetchFailed'], ['Denied']], [['Allowed']], [['Denied']], [['Allowed']]]);
+    expect(lines.map((l) => l.dimensions)).toEqual([[[['service']], [['service', 'code']]], [[['service', 'action']]], [[['service', 'code']]], [[['service', 'action']]]]);
+    expect(lines[0]!.record).toMatchObject({ service: 'gatepass-authorizer', outcome: 'token_invalid', code: 'token_invalid', JwksFetchFailed: 1, Denied: 1 });
+    expect(lines[1]!.record).toMatchObject({ service: 'gatepass-authorizer', outcome: 'allow', action: 'exchange', Allowed: 1 });
     expect(lines[1]!.record).not.toHaveProperty('code');
-    expect(lines[2]!.record).toMatchObject({ service: 'gatepass-authorizer', action: 'exchange', Allowed: 1 });
-    expect(lines[3]!.record).toMatchObject({ code: 'token_expired', Denied: 1 });
-    expect(lines[3]!.record).not.toHaveProperty('action');
-    expect(lines[4]!.record).toMatchObject({ action: 'passthrough', Allowed: 1 });
-    expect(lines[4]!.record).not.toHaveProperty('code');
+    expect(lines[1]!.record).not.toHaveProperty('JwksFetchFailed');
+    expect(lines[2]!.record).toMatchObject({ code: 'token_expired', Denied: 1 });
+    expect(lines[2]!.record).not.toHaveProperty('action');
+    expect(lines[3]!.record).toMatchObject({ action: 'passthrough', Allowed: 1 });
+    expect(lines[3]!.record).not.toHaveProperty('code');
   });
 
   it('writes one decision log line per decision, allows at INFO and refusals at WARN', () => {

@@ -120,10 +120,12 @@ describe('the exchange.decision audit line', () => {
 });
 
 describe('EMF metrics', () => {
-  it('count every request in namespace gatepass with the service dimension', () => {
+  it('count every request in namespace gatepass with the service dimension, in the audit line', () => {
     exchangeAudit.record({ ...decisionFields(route, context), outcome: 'ok', status: 200, latencyMs: 5 });
     const [emf, ...rest] = emfLines();
     expect(rest).toEqual([]);
+    expect(out.records()).toHaveLength(1);
+    expect(emf!['message']).toBe('exchange.decision');
     const directive = emf!._aws.CloudWatchMetrics[0]!;
     expect(directive.Namespace).toBe('gatepass');
     expect(directive.Dimensions).toEqual([['service']]);
@@ -132,22 +134,27 @@ describe('EMF metrics', () => {
     expect(emf!['Exchanges']).toBe(1);
   });
 
-  it('count errors by code on their own line', () => {
+  it('count errors by code in a directive of their own, in the same line', () => {
     exchangeAudit.record({ ...decisionFields(route, context), outcome: 'exchange_denied', status: 403, latencyMs: 5 });
-    const byCode = emfLines().find((e) => e['ExchangeError'] !== undefined);
-    expect(byCode!._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([['service', 'code']]);
-    expect(byCode!['code']).toBe('exchange_denied');
+    const [line, ...rest] = emfLines();
+    expect(rest).toEqual([]);
+    const byCode = line!._aws.CloudWatchMetrics.find((d) => d.Metrics.some((m) => m.Name === 'ExchangeError'));
+    expect(byCode!.Dimensions).toEqual([['service', 'code']]);
+    expect(byCode!.Metrics).toEqual([{ Name: 'ExchangeError', Unit: 'Count' }]);
+    expect(line).toMatchObject({ message: 'exchange.decision', outcome: 'exchange_denied', code: 'exchange_denied', ExchangeError: 1, Exchanges: 1 });
   });
 
   it('publish what the other parts stored during the request with the audit line', () => {
     exchangeMetrics.timing('TokenEndpointLatency', 42);
     exchangeMetrics.count('CacheHit', { layer: 'memory' });
-    exchangeAudit.record({ ...decisionFields(route, context), outcome: 'ok', status: 200, latencyMs: 50 });
-    const emf = emfLines();
-    expect(emf.find((e) => e['TokenEndpointLatency'] === 42)).toBeDefined();
-    const hit = emf.find((e) => e['CacheHit'] !== undefined);
-    expect(hit!._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([['service', 'layer']]);
-    expect(hit!['layer']).toBe('memory');
+    exchangeAudit.record({ ...decisionFields(route, context), outcome: 'ok', status: 200, latencyMs: 50, cacheLayer: 'memory' });
+    const [line, ...rest] = emfLines();
+    expect(rest).toEqual([]);
+    expect(line).toMatchObject({ message: 'exchange.decision', cacheLayer: 'memory', layer: 'memory', CacheHit: 1, TokenEndpointLatency: 42 });
+    const hit = line!._aws.CloudWatchMetrics.find((d) => d.Metrics.some((m) => m.Name === 'CacheHit'));
+    expect(hit!.Dimensions).toEqual([['service', 'layer']]);
+    const plain = line!._aws.CloudWatchMetrics.find((d) => d.Metrics.some((m) => m.Name === 'TokenEndpointLatency'));
+    expect(plain!.Dimensions).toEqual([['service']]);
   });
 
   it('stay silent when there is nothing to publish', () => {

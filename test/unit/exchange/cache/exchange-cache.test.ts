@@ -316,7 +316,7 @@ describe('exchange cache keys', () => {
     const broken = () => {
       throw new Error('sink broken');
     };
-    const { cache } = memoryCache({ log: { debug: broken, info: broken, warn: broken, error: broken }, metrics: { count: broken, timing: broken, flush: broken } });
+    const { cache } = memoryCache({ log: { debug: broken, info: broken, warn: broken, error: broken, decision: broken }, metrics: { count: broken, timing: broken, flush: broken } });
     await expect(cache.getOrExchange(tupleFor('alice'), undefined, tokenEndpoint().exchange)).resolves.toMatchObject({ layer: 'miss' });
   });
 });
