@@ -1,5 +1,7 @@
 import { Duration, Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { ConfigError } from '../functions/shared/config/config-validator.js';
+import { deployabilityIssues } from './deployable-config.js';
 import { readDeploymentSettings, type DeploymentSettings } from './deployment-settings.js';
 import { loadGatepassConfig, type GatepassConfigSource } from './gatepass-config-source.js';
 import { ApiStack } from './stacks/api-stack.js';
@@ -14,13 +16,16 @@ export interface GatepassApp {
 
 /**
  * Build gatepass into `app` from its CDK context: validate the deployment settings and the
- * configuration file (a `ConfigError` names every offending field), create the state and
+ * configuration file (a `ConfigError` names every offending field, local-only settings
+ * included: docs/deploy.md "Write the configuration"), create the state and
  * API stacks, and run cdk-nag's AWS Solutions checks on the whole app at synth.
  * The stacks have no `env` and do no lookups: synth needs no credentials.
  */
 export function buildGatepassApp(app: App): GatepassApp {
-  const settings = readDeploymentSettings((key) => app.node.tryGetContext(key));
+  const settings = readDeploymentSettings(app.node.getAllContext() as Record<string, unknown>);
   const config = loadGatepassConfig(settings.configFile);
+  const undeployable = deployabilityIssues(config.config);
+  if (undeployable.length > 0) throw new ConfigError(undeployable, `configuration file ${config.file} for a deployment`);
 
   const state = new StateStack(app, `${settings.stackPrefix}State`, {
     description: 'gatepass state: exchange cache table, its KMS key and the cache key secret (retained)',

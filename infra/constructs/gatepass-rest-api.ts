@@ -16,8 +16,8 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { RouteConfig } from '../../functions/shared/config/config-schema.js';
-import { ConfigError, type ConfigIssue } from '../../functions/shared/config/config-validator.js';
 import { GATEWAY_PROBLEM_RESPONSES, PROBLEM_CONTENT_TYPE } from '../gateway-problem-responses.js';
+import { assertRestPaths } from '../rest-api-paths.js';
 import { DEFAULT_STAGE_THROTTLE, type StageThrottle } from './gatepass-http-api.js';
 
 /**
@@ -175,42 +175,6 @@ export class GatepassRestApi extends Construct {
     );
     this.url = this.api.url;
   }
-}
-
-/**
- * REST APIs build a resource tree, and one level may hold only one variable part:
- * `/orders/{id}` and `/orders/{orderId}/items` cannot both exist. Reported at synth,
- * with the routes' field paths, rather than as a failed deployment.
- */
-export function restPathIssues(routes: readonly RouteConfig[]): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  const variableAt = new Map<string, { name: string; index: number }>();
-  routes.forEach((route, index) => {
-    const segments = route.path.split('/').filter(Boolean);
-    let parent = '';
-    for (const segment of segments) {
-      if (segment.startsWith('{')) {
-        const seen = variableAt.get(parent);
-        if (seen === undefined) {
-          variableAt.set(parent, { name: segment, index });
-        } else if (seen.name !== segment) {
-          issues.push({
-            path: `routes[${index}].path`,
-            message: `REST APIs allow one variable part per level: "${segment}" conflicts with "${seen.name}" of routes[${seen.index}] under "${parent || '/'}"`,
-          });
-          return;
-        }
-      }
-      parent = `${parent}/${segment}`;
-    }
-  });
-  return issues;
-}
-
-/** Throw a `ConfigError` naming every route whose path a REST API cannot hold. */
-export function assertRestPaths(routes: readonly RouteConfig[]): void {
-  const issues = restPathIssues(routes);
-  if (issues.length > 0) throw new ConfigError(issues, 'configuration for a REST API');
 }
 
 /** Access log line: who, which route, what the authorizer decided, how long. Never a token. */

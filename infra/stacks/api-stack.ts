@@ -13,7 +13,8 @@ import { GatepassAlarms } from '../constructs/gatepass-alarms.js';
 import { GatepassDashboard } from '../constructs/gatepass-dashboard.js';
 import { GatepassFunctions, type GatepassFunctionsProps, type LogLevel } from '../constructs/gatepass-functions.js';
 import { GatepassHttpApi, type StageThrottle } from '../constructs/gatepass-http-api.js';
-import { GatepassRestApi, assertRestPaths } from '../constructs/gatepass-rest-api.js';
+import { GatepassRestApi } from '../constructs/gatepass-rest-api.js';
+import { assertRestPaths } from '../rest-api-paths.js';
 
 export interface ApiStackProps extends StackProps {
   /** The validated configuration: routes, issuers, authorization servers. */

@@ -47,7 +47,21 @@ const scopeList = uniqueList(v.pipe(v.string(), v.regex(SCOPE_TOKEN_PATTERN, 'mu
 const stringList = uniqueList(nonEmptyString(1024));
 const int = (min: number, max: number, fallback: number) =>
   v.optional(v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max)), fallback);
-const secretId = v.pipe(v.string(), v.regex(SECRET_ID_PATTERN, 'must be a Secrets Manager secret name or ARN'));
+/**
+ * A secret's ARN ends in `-` and six random characters Secrets Manager adds at creation
+ * (https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/secretsmanager/aws.sdk.kotlin.services.secretsmanager.model/-create-secret-response/arn.html).
+ * An ARN without them may still read at run time as a partial ARN, but the IAM policy names
+ * it exactly and can never match, so every read is denied: refused here, with the fix.
+ */
+const SECRET_ARN_SUFFIX = /:secret:.+-[A-Za-z0-9]{6}$/;
+const SECRET_ARN_WITHOUT_SUFFIX =
+  'a secret ARN must be the full ARN, ending in the "-" and 6 characters Secrets Manager adds (…:secret:gatepass/corp-AbCdEf): ' +
+  'copy it from `aws secretsmanager describe-secret --secret-id <name> --query ARN`, or give the secret name instead';
+const secretId = v.pipe(
+  v.string(),
+  v.regex(SECRET_ID_PATTERN, 'must be a Secrets Manager secret name or ARN'),
+  v.check((id) => !id.startsWith('arn:') || SECRET_ARN_SUFFIX.test(id), SECRET_ARN_WITHOUT_SUFFIX),
+);
 const clientAuth = v.picklist(['client_secret_basic', 'client_secret_post', 'private_key_jwt']);
 
 const IntrospectionSchema = v.strictObject({
