@@ -401,5 +401,22 @@ describe('gatepass app with the default context (HTTP API)', () => {
       gatepass.apiTemplate.hasOutput('ApiType', { Value: 'http' });
       gatepass.stateTemplate.hasOutput('CacheTableName', Match.anyValue());
     });
+
+    it('outputs what an operator needs without the console: each log group, the dashboard URL, the table name (issue #13 point 3)', () => {
+      const logGroups = gatepass.apiTemplate.findResources('AWS::Logs::LogGroup');
+      const refTo = (prefix: string) => {
+        const id = Object.keys(logGroups).find((logicalId) => logicalId.startsWith(prefix));
+        expect(id, `a log group ${prefix}*`).toBeDefined();
+        return { Ref: id };
+      };
+      gatepass.apiTemplate.hasOutput('AuthorizerLogGroupName', { Value: refTo('FunctionsAuthorizerLogs') });
+      gatepass.apiTemplate.hasOutput('ExchangeLogGroupName', { Value: refTo('FunctionsExchangeLogs') });
+      gatepass.apiTemplate.hasOutput('AccessLogGroupName', { Value: refTo('HttpApiAccessLogs') });
+      gatepass.apiTemplate.hasOutput('CacheTableName', { Value: Match.objectLike({ 'Fn::GetStackOutput': Match.objectLike({ StackName: 'GatepassState' }) }) });
+      const dashboardUrl = JSON.stringify(gatepass.apiTemplate.toJSON()['Outputs']['DashboardUrl']['Value']);
+      expect(dashboardUrl).toContain('.console.aws.amazon.com/cloudwatch/home?region=');
+      expect(dashboardUrl).toContain('#dashboards:name=');
+      expect(dashboardUrl).toContain('{"Ref":"AWS::Region"}');
+    });
   });
 });
