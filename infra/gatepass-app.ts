@@ -1,7 +1,5 @@
 import { Duration, Validations, type App } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ConfigError } from '../functions/shared/config/config-validator.js';
-import { deployabilityIssues } from './deployable-config.js';
 import { readDeploymentSettings, type DeploymentSettings } from './deployment-settings.js';
 import { loadGatepassConfig, type GatepassConfigSource } from './gatepass-config-source.js';
 import { ApiStack } from './stacks/api-stack.js';
@@ -24,8 +22,6 @@ export interface GatepassApp {
 export function buildGatepassApp(app: App): GatepassApp {
   const settings = readDeploymentSettings(app.node.getAllContext() as Record<string, unknown>);
   const config = loadGatepassConfig(settings.configFile);
-  const undeployable = deployabilityIssues(config.config);
-  if (undeployable.length > 0) throw new ConfigError(undeployable, `configuration file ${config.file} for a deployment`);
 
   const state = new StateStack(app, `${settings.stackPrefix}State`, {
     description: 'gatepass state: exchange cache table, its KMS key and the cache key secret (retained)',

@@ -1,34 +1,23 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Validations, type Duration } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
-  AuthorizationType,
   EndpointType,
-  IdentitySource,
-  LambdaIntegration,
   LogGroupLogDestination,
   MethodLoggingLevel,
-  RequestAuthorizer,
   RestApi,
   type GatewayResponse,
+  type LambdaIntegration,
   type Method,
+  type RequestAuthorizer,
 } from 'aws-cdk-lib/aws-apigateway';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { RouteConfig } from '../../functions/shared/config/config-schema.js';
-import { GATEWAY_PROBLEM_RESPONSES, PROBLEM_CONTENT_TYPE } from '../gateway-problem-responses.js';
+import { GATEWAY_PROBLEM_RESPONSES } from '../gateway-problem-responses.js';
 import { assertRestPaths } from '../rest-api-paths.js';
 import { DEFAULT_STAGE_THROTTLE, type StageThrottle } from './gatepass-http-api.js';
-
-/**
- * The authorizer's cache key: the token, the resource and the method. Without the route,
- * a decision for one route would be reused on another that requires different scopes.
- */
-const REST_AUTHORIZER_IDENTITY_SOURCES = [
-  IdentitySource.header('Authorization'),
-  IdentitySource.context('resourcePath'),
-  IdentitySource.context('httpMethod'),
-] as const;
+import { problemResponseOptions, wireRestRoutes } from './gatepass-rest-routes.js';
 
 export interface GatepassRestApiProps {
   /** One API method per configured route. */
@@ -144,35 +133,14 @@ export class GatepassRestApi extends Construct {
       },
     );
 
-    this.authorizer = new RequestAuthorizer(this, 'Authorizer', {
-      authorizerName: 'gatepass',
-      handler: props.authorizerFunction,
-      identitySources: [...REST_AUTHORIZER_IDENTITY_SOURCES],
-      resultsCacheTtl: props.authorizerCacheTtl ?? Duration.seconds(60),
-    });
-    // One API-wide invoke permission instead of one per method: a function's resource
-    // policy is limited to 20 KB, which a few dozen method-scoped statements exhaust.
-    this.integration = new LambdaIntegration(props.exchangeFunction, { proxy: true, scopePermissionToMethod: false });
-
-    const methods: Record<string, Method> = {};
-    for (const route of props.routes) {
-      methods[route.id] = this.api.root.resourceForPath(route.path).addMethod(route.method, this.integration, {
-        authorizer: this.authorizer,
-        authorizationType: AuthorizationType.CUSTOM,
-      });
-    }
-    this.methods = methods;
-
-    this.gatewayResponses = GATEWAY_PROBLEM_RESPONSES.map((response) =>
-      this.api.addGatewayResponse(response.id, {
-        type: response.type,
-        ...(response.statusCode === undefined ? {} : { statusCode: response.statusCode }),
-        responseHeaders: Object.fromEntries(
-          Object.entries({ 'Content-Type': PROBLEM_CONTENT_TYPE, ...response.headers }).map(([name, value]) => [name, `'${value}'`]),
-        ),
-        templates: { 'application/json': response.body },
-      }),
-    );
+    ({ authorizer: this.authorizer, integration: this.integration, methods: this.methods } = wireRestRoutes(this, {
+      restApi: this.api,
+      routes: props.routes,
+      authorizerFunction: props.authorizerFunction,
+      exchangeFunction: props.exchangeFunction,
+      ...(props.authorizerCacheTtl === undefined ? {} : { authorizerCacheTtl: props.authorizerCacheTtl }),
+    }));
+    this.gatewayResponses = GATEWAY_PROBLEM_RESPONSES.map((response) => this.api.addGatewayResponse(response.id, problemResponseOptions(response)));
     this.url = this.api.url;
   }
 }

@@ -6,7 +6,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE_FILE_NAME, BUNDLED_CONFIG_FILE_NAME, esbuildOptionsFor } from '../../infra/bundling-options.js';
 import { DEFAULT_HANDLER_ENTRIES } from '../../infra/constructs/gatepass-functions.js';
-import { HTTP_AUTHORIZER_IDENTITY_SOURCES } from '../../infra/constructs/gatepass-http-api.js';
+import { HTTP_AUTHORIZER_IDENTITY_SOURCES } from '../../infra/constructs/gatepass-http-routes.js';
 import { repositoryRoot, synthGatepass, type SynthesizedGatepass } from './support/gatepass-synth.js';
 
 const exampleConfigFile = join(repositoryRoot, 'infra/gatepass.config.example.json');
