@@ -1,6 +1,6 @@
 /**
- * What a CDK app of your own imports to add gatepass to it (docs/deploy.md "Add gatepass to
- * an API you already have"): an explicit list, no `export *`.
+ * What a CDK app of your own imports to add gatepass to it: an explicit list, no `export *`.
+ * Guide: docs/deploy.md "Add gatepass to an API you already have".
  */
 export { loadGatepassConfig, type GatepassConfigSource } from './gatepass-config-source.js';
 export { GatepassCacheTable, type GatepassCacheTableProps } from './constructs/gatepass-cache-table.js';
@@ -12,3 +12,4 @@ export { GatepassRestApi, type GatepassRestApiProps } from './constructs/gatepas
 export { GatepassAlarms } from './constructs/gatepass-alarms.js';
 export { GatepassDashboard } from './constructs/gatepass-dashboard.js';
 export { deployabilityIssues } from './deployable-config.js';
+export { httpCorsPreflight } from './cors-preflight.js';

@@ -7,6 +7,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { RouteConfig } from '../../functions/shared/config/config-schema.js';
+import { httpCorsPreflight } from '../cors-preflight.js';
 import { wireHttpRoutes } from './gatepass-http-routes.js';
 
 export interface StageThrottle {
@@ -67,10 +68,12 @@ export class GatepassHttpApi extends Construct {
     super(scope, id);
     const throttle = props.throttle ?? DEFAULT_STAGE_THROTTLE;
 
+    const corsPreflight = httpCorsPreflight(props.routes);
     this.api = new HttpApi(this, 'Api', {
       apiName: props.apiName ?? 'gatepass',
       description: 'gatepass: token exchange at the edge',
       createDefaultStage: false,
+      ...(corsPreflight === undefined ? {} : { corsPreflight }),
     });
     this.accessLogGroup = new LogGroup(this, 'AccessLogs', { retention: props.accessLogRetention ?? RetentionDays.ONE_MONTH });
     this.stage = new HttpStage(this, 'DefaultStage', {

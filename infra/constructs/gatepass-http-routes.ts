@@ -1,10 +1,11 @@
-import { Duration } from 'aws-cdk-lib';
+import { Annotations, Duration } from 'aws-cdk-lib';
 import { HttpMethod, HttpRoute, HttpRouteKey, PayloadFormatVersion, type IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { RouteConfig } from '../../functions/shared/config/config-schema.js';
+import { httpCorsPreflight } from '../cors-preflight.js';
 
 /**
  * The authorizer's cache key: the token and the route. Without the route, a decision for
@@ -51,6 +52,13 @@ export class GatepassHttpRoutes extends Construct implements HttpRouteWiring {
 
   constructor(scope: Construct, id: string, props: GatepassHttpRoutesProps) {
     super(scope, id);
+    // An HTTP API's CORS configuration is the API's, not gatepass's: the team sets it.
+    if (httpCorsPreflight(props.routes) !== undefined) {
+      Annotations.of(this).addWarningV2(
+        'gatepass:cors',
+        'routes have a cors block: pass `corsPreflight: httpCorsPreflight(routes)` (infra/index.ts) to your HttpApi, whose CORS configuration answers preflights for all its routes',
+      );
+    }
     ({ authorizer: this.authorizer, integration: this.integration, routes: this.routes } = wireHttpRoutes(this, props));
   }
 }

@@ -73,6 +73,8 @@ export class GatepassRestApi extends Construct {
   public readonly integration: LambdaIntegration;
   /** The API methods by configured route id. */
   public readonly methods: Readonly<Record<string, Method>>;
+  /** The `OPTIONS` methods answering browser preflights, by path (routes with a `cors` block). */
+  public readonly preflights: Readonly<Record<string, Method>>;
   public readonly gatewayResponses: readonly GatewayResponse[];
   public readonly accessLogGroup: LogGroup;
   /** The invoke URL of the stage. */
@@ -133,7 +135,7 @@ export class GatepassRestApi extends Construct {
       },
     );
 
-    ({ authorizer: this.authorizer, integration: this.integration, methods: this.methods } = wireRestRoutes(this, {
+    ({ authorizer: this.authorizer, integration: this.integration, methods: this.methods, preflights: this.preflights } = wireRestRoutes(this, {
       restApi: this.api,
       routes: props.routes,
       authorizerFunction: props.authorizerFunction,

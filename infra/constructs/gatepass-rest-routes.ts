@@ -14,6 +14,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { RouteConfig } from '../../functions/shared/config/config-schema.js';
 import { GATEWAY_PROBLEM_RESPONSES, PROBLEM_CONTENT_TYPE, type GatewayProblemResponse } from '../gateway-problem-responses.js';
+import { restCorsPreflights } from '../cors-preflight.js';
 import { assertRestPaths } from '../rest-api-paths.js';
 
 /**
@@ -64,6 +65,8 @@ export interface RestRouteWiring {
   readonly authorizer: RequestAuthorizer;
   readonly integration: LambdaIntegration;
   readonly methods: Readonly<Record<string, Method>>;
+  /** The `OPTIONS` methods answering browser preflights, by path (routes with a `cors` block). */
+  readonly preflights: Readonly<Record<string, Method>>;
 }
 
 /**
@@ -78,12 +81,13 @@ export class GatepassRestRoutes extends Construct implements RestRouteWiring {
   public readonly integration: LambdaIntegration;
   /** The API methods by configured route id. */
   public readonly methods: Readonly<Record<string, Method>>;
+  public readonly preflights: Readonly<Record<string, Method>>;
   /** The problem+json gateway responses, when `problemResponses` is on. */
   public readonly gatewayResponses: readonly GatewayResponse[];
 
   constructor(scope: Construct, id: string, props: GatepassRestRoutesProps) {
     super(scope, id);
-    ({ authorizer: this.authorizer, integration: this.integration, methods: this.methods } = wireRestRoutes(this, props));
+    ({ authorizer: this.authorizer, integration: this.integration, methods: this.methods, preflights: this.preflights } = wireRestRoutes(this, props));
     this.gatewayResponses = props.problemResponses
       ? GATEWAY_PROBLEM_RESPONSES.map((response) => new GatewayResponse(this, response.id, { restApi: props.restApi, ...problemResponseOptions(response) }))
       : [];
@@ -102,6 +106,7 @@ export class GatepassRestRoutes extends Construct implements RestRouteWiring {
  */
 export function wireRestRoutes(scope: Construct, props: GatepassRestRoutesProps): RestRouteWiring {
   assertRestPaths(props.routes);
+  const corsPreflights = restCorsPreflights(props.routes);
   const authorizer = new RequestAuthorizer(scope, 'Authorizer', {
     authorizerName: 'gatepass',
     handler: props.authorizerFunction,
@@ -119,7 +124,15 @@ export function wireRestRoutes(scope: Construct, props: GatepassRestRoutesProps)
       authorizationType: AuthorizationType.CUSTOM,
     });
   }
-  return { authorizer, integration, methods };
+  const preflights: Record<string, Method> = {};
+  for (const [path, options] of corsPreflights) {
+    preflights[path] = parent.resourceForPath(path).addCorsPreflight(options);
+    Validations.of(preflights[path]).acknowledge(
+      { id: 'AwsSolutions-APIG4', reason: 'A browser preflight carries no token by design (Fetch standard); API Gateway answers it from a MOCK integration, and the actual request still needs its token.' },
+      { id: 'AwsSolutions-COG4', reason: 'A browser preflight carries no token by design; it never reaches the exchange function or the upstream.' },
+    );
+  }
+  return { authorizer, integration, methods, preflights };
 }
 
 /** A gateway response in problem+json (infra/gateway-problem-responses.ts). */
