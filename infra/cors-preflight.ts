@@ -80,3 +80,15 @@ export function httpCorsPreflight(routes: readonly RouteConfig[]): CorsPreflight
     allowCredentials: false,
   };
 }
+
+/** What a synth for this API type refuses in the routes' `cors` blocks (for `config:check` and early checks). */
+export function corsIssues(routes: readonly RouteConfig[], apiType: 'http' | 'rest'): readonly ConfigIssue[] {
+  try {
+    if (apiType === 'rest') restCorsPreflights(routes);
+    else httpCorsPreflight(routes);
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return error.issues;
+    throw error;
+  }
+}

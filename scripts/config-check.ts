@@ -8,14 +8,17 @@ import { ConfigError, type ConfigIssue } from '../functions/shared/config/config
 import { loadConfigFile } from '../functions/shared/config/config-loader.js';
 import { describeConfig } from '../functions/shared/config/config-inventory.js';
 import { deployabilityIssues, describeRequiredSecrets } from '../infra/deployable-config.js';
+import { corsIssues } from '../infra/cors-preflight.js';
 import { restPathIssues } from '../infra/rest-api-paths.js';
 import { parseCommandLine } from './command-line.js';
 
 const USAGE = `usage: npm run config:check -- [--deploy] [--rest] <config.json>
   validates a gatepass configuration file with the schema the functions use: prints a summary, the
   trust inventory and the secrets to create (exit 0), or every error with its field path (exit 1)
-  --deploy  also judge it as \`cdk synth\` does: no insecureLoopbackHttp, no loopback or http URL
-  --rest    also report the routes a REST API cannot hold (gatepass:apiType=rest)`;
+  --deploy  also judge it as \`cdk synth\` does: no insecureLoopbackHttp, no loopback or http URL, and
+            what an HTTP API (the default gatepass:apiType) refuses, such as cors on an ANY route
+  --rest    also report what a REST API (gatepass:apiType=rest) refuses: variable names at one level,
+            different cors blocks on one path`;
 
 const { positionals, values } = parseCommandLine(
   USAGE,
@@ -25,9 +28,15 @@ const { positionals, values } = parseCommandLine(
 const file = positionals[0]!;
 try {
   const config = loadConfigFile(file);
-  const issues: ConfigIssue[] = [...(values.deploy ? deployabilityIssues(config) : []), ...(values.rest ? restPathIssues(config.routes) : [])];
+  // The API type's own refusals: REST with --rest; HTTP (the default type) with --deploy alone.
+  const apiType = values.rest ? 'rest' : values.deploy ? 'http' : undefined;
+  const issues: ConfigIssue[] = [
+    ...(values.deploy ? deployabilityIssues(config) : []),
+    ...(values.rest ? restPathIssues(config.routes) : []),
+    ...(apiType === undefined ? [] : corsIssues(config.routes, apiType)),
+  ];
   if (issues.length > 0) {
-    const judged = [values.deploy && 'a deployment', values.rest && 'a REST API'].filter(Boolean).join(' and ');
+    const judged = [values.deploy && 'a deployment', apiType && (apiType === 'rest' ? 'a REST API' : 'an HTTP API')].filter(Boolean).join(' to ');
     throw new ConfigError(issues, `configuration file ${file} for ${judged}`);
   }
   console.log(`${describeConfig(config)}\n\n${describeRequiredSecrets(config)}`);

@@ -87,6 +87,11 @@ describe('synth with a bad configuration', () => {
     ]);
   });
 
+  it('fails on a cors block the HTTP API cannot honour, before bundling anything (issue #13 point 4)', () => {
+    const file = configFile('http-cors', (c) => (c.routes[2]!['cors'] = { allowOrigins: ['https://app.example.com'] }));
+    expect(synthError({ 'gatepass:config': file }).issues.map((i) => i.path)).toEqual(['routes[2].cors']);
+  });
+
   it('fails on bad deployment settings, naming each context key', () => {
     const error = synthError({ 'gatepass:apiType': 'soap', 'gatepass:authorizerCacheTtlSeconds': '-1', 'gatepass:logRetentionDays': 31 });
     expect(error.issues.map((i) => i.path)).toEqual([

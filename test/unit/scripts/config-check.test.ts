@@ -65,7 +65,7 @@ describe('npm run config:check', () => {
     expect(spawnSync(tsx, [script, file], { encoding: 'utf8' }).status).toBe(0);
     const run = spawnSync(tsx, [script, '--deploy', file], { encoding: 'utf8' });
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain(`invalid gatepass configuration file ${file} for a deployment:`);
+    expect(run.stderr).toContain(`invalid gatepass configuration file ${file} for a deployment to an HTTP API:`);
     expect(run.stderr).toContain('insecureLoopbackHttp: is for local runs only');
     expect(run.stderr).toContain('routes[1].upstream: names a loopback host (127.0.0.1)');
   });
@@ -78,6 +78,19 @@ describe('npm run config:check', () => {
     const run = spawnSync(tsx, [script, '--rest', file], { encoding: 'utf8' });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('routes[3].path: REST APIs allow one variable part per level: "{orderId}" conflicts with "{id}" of routes[0] under "/orders"');
+  });
+
+  it('reports the cors blocks each API type refuses: HTTP with --deploy, REST with --rest (issue #13 point 4)', () => {
+    const cors = { allowOrigins: ['https://app.example.com'] };
+    const file = exampleWith((doc) => {
+      doc.routes[2]!['cors'] = cors; // ANY /reports/{proxy+}: fine on REST, refused on HTTP
+    });
+    expect(spawnSync(tsx, [script, file], { encoding: 'utf8' }).status).toBe(0);
+    expect(spawnSync(tsx, [script, '--rest', file], { encoding: 'utf8' }).status).toBe(0);
+    const http = spawnSync(tsx, [script, '--deploy', file], { encoding: 'utf8' });
+    expect(http.status).toBe(1);
+    expect(http.stderr).toContain(`invalid gatepass configuration file ${file} for a deployment to an HTTP API:`);
+    expect(http.stderr).toContain('routes[2].cors: an HTTP API hands an ANY route the OPTIONS preflight');
   });
 
   it('answers --help with the flags, and refuses an unknown one with exit 2', () => {
