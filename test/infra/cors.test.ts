@@ -1,11 +1,13 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { RestApi } from 'aws-cdk-lib/aws-apigateway';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type { GatepassConfig } from '../../functions/shared/config/config-schema.js';
 import { ConfigError, parseConfig, validateConfig } from '../../functions/shared/config/config-validator.js';
 import { GatepassHttpApi } from '../../infra/constructs/gatepass-http-api.js';
+import { GatepassHttpRoutes } from '../../infra/constructs/gatepass-http-routes.js';
 import { GatepassRestRoutes } from '../../infra/constructs/gatepass-rest-routes.js';
 
 /**
@@ -127,5 +129,13 @@ describe('HTTP API preflights', () => {
   it('leave an API without cors blocks without a CORS configuration', () => {
     const template = httpTemplate([route('read', 'GET', '/orders/{id}')]);
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.absent() });
+  });
+
+  it('on an HTTP API of the team\'s, leave its CORS configuration to the team, with a synth warning saying how', () => {
+    const stack = new Stack(new App(), 'Team');
+    const httpApi = HttpApi.fromHttpApiAttributes(stack, 'Api', { httpApiId: 'a1b2c3d4e5' });
+    new GatepassHttpRoutes(stack, 'Gatepass', { httpApi, routes: config([route('read', 'GET', '/orders/{id}', { cors })]).routes, ...functions(stack) });
+    Annotations.fromStack(stack).hasWarning('/Team/Gatepass', Match.stringLikeRegexp('pass `corsPreflight: httpCorsPreflight\\(routes\\)`'));
+    Template.fromStack(stack).resourceCountIs('AWS::ApiGatewayV2::Api', 0);
   });
 });
