@@ -46,8 +46,11 @@ export interface DeploymentSettings {
   readonly stackPrefix: string;
 }
 
+/** Shipped to copy from; its hosts are placeholders, so it is never a default (docs/deploy.md "Write the configuration"). */
+export const EXAMPLE_CONFIG_FILE = 'infra/gatepass.config.example.json';
+
+/** Every setting but `configFile`, which must always be given. */
 export const DEFAULT_DEPLOYMENT_SETTINGS = {
-  configFile: 'infra/gatepass.config.example.json',
   apiType: 'http',
   authorizerCacheTtlSeconds: 60,
   tracing: false,
@@ -58,6 +61,9 @@ export const DEFAULT_DEPLOYMENT_SETTINGS = {
   stackPrefix: 'Gatepass',
 } as const satisfies Partial<DeploymentSettings>;
 
+const KNOWN_KEYS: readonly string[] = Object.values(ContextKey);
+const GATEPASS_PREFIX = 'gatepass:';
+
 /** The retention periods CloudWatch Logs accepts. */
 const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 /** API Gateway caches authorizer results for at most an hour. */
@@ -67,16 +73,28 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const STACK_PREFIX = /^[A-Za-z][A-Za-z0-9-]{0,100}$/;
 
 /**
- * Read and check every deployment setting; context given on the command line arrives as
- * strings, so numbers and booleans are accepted in both forms. All problems are reported
- * at once, each under its context key.
+ * Read and check every deployment setting from the whole CDK context (`app.node.getAllContext()`);
+ * context given on the command line arrives as strings, so numbers and booleans are accepted in
+ * both forms. A `gatepass:*` key this function does not read is an error naming the nearest
+ * known key, so a typo never silently falls back to a default. All problems are reported at
+ * once, each under its context key.
  */
-export function readDeploymentSettings(tryGetContext: (key: string) => unknown, cwd = process.cwd()): DeploymentSettings {
+export function readDeploymentSettings(context: Readonly<Record<string, unknown>>, cwd = process.cwd()): DeploymentSettings {
   const issues: ConfigIssue[] = [];
-  const reader = new ContextReader(tryGetContext, issues);
+  const reader = new ContextReader((key) => context[key], issues);
   const d = DEFAULT_DEPLOYMENT_SETTINGS;
 
-  const configFile = reader.string(ContextKey.Config, d.configFile);
+  for (const key of Object.keys(context)) {
+    if (key.startsWith(GATEPASS_PREFIX) && !KNOWN_KEYS.includes(key)) reader.fail(key, unknownKeyMessage(key));
+  }
+  const configFile = reader.optionalString(ContextKey.Config);
+  const rawConfigFile = context[ContextKey.Config];
+  if (configFile === undefined && (rawConfigFile === undefined || rawConfigFile === null || rawConfigFile === '')) {
+    reader.fail(
+      ContextKey.Config,
+      `is required: -c ${ContextKey.Config}=<file> (copy ${EXAMPLE_CONFIG_FILE}, whose hosts are placeholders, and check it with npm run config:check -- --deploy <file>)`,
+    );
+  }
   const apiType = reader.string(ContextKey.ApiType, d.apiType);
   if (apiType !== 'http' && apiType !== 'rest') reader.fail(ContextKey.ApiType, `must be "http" or "rest" (got "${apiType}")`);
   const logRetentionDays = reader.integer(ContextKey.LogRetentionDays, d.logRetentionDays, 1, 3653);
@@ -91,7 +109,7 @@ export function readDeploymentSettings(tryGetContext: (key: string) => unknown, 
   if (!STACK_PREFIX.test(stackPrefix)) reader.fail(ContextKey.StackPrefix, 'must start with a letter: letters, digits and "-"');
 
   const settings: DeploymentSettings = {
-    configFile: resolve(cwd, configFile),
+    configFile: resolve(cwd, configFile ?? ''),
     apiType: apiType === 'rest' ? 'rest' : 'http',
     authorizerCacheTtlSeconds: reader.integer(ContextKey.AuthorizerCacheTtlSeconds, d.authorizerCacheTtlSeconds, 0, MAX_AUTHORIZER_CACHE_TTL),
     tracing: reader.boolean(ContextKey.Tracing, d.tracing),
@@ -105,6 +123,29 @@ export function readDeploymentSettings(tryGetContext: (key: string) => unknown, 
   };
   if (issues.length > 0) throw new ConfigError(issues, 'CDK context');
   return settings;
+}
+
+/** Case-insensitive edit distance picks the suggestion: `gatepass:confg` and `gatepass:apitype` both find theirs. */
+function unknownKeyMessage(key: string): string {
+  const ranked = KNOWN_KEYS.map((known) => ({ known, distance: editDistance(key.toLowerCase(), known.toLowerCase()) })).sort(
+    (a, b) => a.distance - b.distance,
+  );
+  const nearest = ranked[0]!;
+  const hint = nearest.distance <= Math.max(3, Math.floor(key.length / 3)) ? `did you mean ${nearest.known}? ` : '';
+  return `unknown gatepass context key: ${hint}(known keys: ${KNOWN_KEYS.join(', ')})`;
+}
+
+/** Levenshtein distance; hand-written because it is ten lines and no dependency has it. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 class ContextReader {

@@ -14,12 +14,13 @@ export interface GatepassApp {
 
 /**
  * Build gatepass into `app` from its CDK context: validate the deployment settings and the
- * configuration file (a `ConfigError` names every offending field), create the state and
+ * configuration file (a `ConfigError` names every offending field, local-only settings
+ * included: docs/deploy.md "Write the configuration"), create the state and
  * API stacks, and run cdk-nag's AWS Solutions checks on the whole app at synth.
  * The stacks have no `env` and do no lookups: synth needs no credentials.
  */
 export function buildGatepassApp(app: App): GatepassApp {
-  const settings = readDeploymentSettings((key) => app.node.tryGetContext(key));
+  const settings = readDeploymentSettings(app.node.getAllContext() as Record<string, unknown>);
   const config = loadGatepassConfig(settings.configFile);
 
   const state = new StateStack(app, `${settings.stackPrefix}State`, {

@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import type { GatepassConfig } from '../functions/shared/config/config-schema.js';
 import { loadConfigFile } from '../functions/shared/config/config-loader.js';
+import { ConfigError } from '../functions/shared/config/config-validator.js';
+import { deployabilityIssues } from './deployable-config.js';
 
 /**
  * A validated configuration and the file it came from. The stacks read routes, issuers
@@ -14,10 +16,15 @@ export interface GatepassConfigSource {
 }
 
 /**
- * Load and validate a configuration file with the functions' own schema. Throws a
- * `ConfigError` that names the field path of every problem.
+ * Load and validate a configuration file with the functions' own schema, and refuse what
+ * only works locally (`insecureLoopbackHttp`, loopback or plain-http URLs): whatever app
+ * loads it is about to deploy it. Throws a `ConfigError` that names the field path of every
+ * problem.
  */
 export function loadGatepassConfig(file: string): GatepassConfigSource {
   const path = resolve(file);
-  return { file: path, config: loadConfigFile(path) };
+  const config = loadConfigFile(path);
+  const undeployable = deployabilityIssues(config);
+  if (undeployable.length > 0) throw new ConfigError(undeployable, `configuration file ${path} for a deployment`);
+  return { file: path, config };
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm run synth [-- -c gatepass:apiType=rest ...]`: synthesize every gatepass stack
+# `npm run synth -- -c gatepass:config=<file> [-c gatepass:apiType=rest ...]`: synthesize every gatepass stack
 # offline, with no AWS credentials, and print each template. `cdk synth` alone prints
 # nothing when an app has more than one stack, so this synthesizes once into cdk.out and
 # then prints each stack from that cloud assembly (no second run of the app).
@@ -9,10 +9,11 @@ export CDK_DISABLE_VERSION_CHECK=1 AWS_EC2_METADATA_DISABLED=true
 
 usage() {
   cat <<'USAGE'
-usage: npm run synth [-- -c <key>=<value> ...]
+usage: npm run synth -- -c gatepass:config=<file> [-c <key>=<value> ...]
   synthesizes every gatepass stack offline (no AWS credentials) into cdk.out and prints each template
   -c, --context <key>=<value>  CDK context, repeatable: gatepass:config=<file>, gatepass:apiType=rest, ...
-                               (the gatepass:* keys are in infra/deployment-settings.ts)
+                               (the gatepass:* keys are in infra/deployment-settings.ts; gatepass:config is
+                               required: try infra/gatepass.config.example.json; an unknown gatepass:* key fails)
 USAGE
 }
 

@@ -1,23 +1,45 @@
 /**
- * `npm run config:check -- <file>`: validates a configuration file with the schema the
- * functions use. Exit 0 with a summary and the trust inventory; exit 1 with every error.
+ * `npm run config:check -- [--deploy] [--rest] <file>`: validates a configuration file with
+ * the schema the functions use. Exit 0 with a summary, the trust inventory and the secrets
+ * to create; exit 1 with every error. `--deploy` adds what synth refuses (local-only
+ * settings), `--rest` what a REST API cannot hold.
  */
-import { ConfigError } from '../functions/shared/config/config-validator.js';
+import { ConfigError, type ConfigIssue } from '../functions/shared/config/config-validator.js';
 import { loadConfigFile } from '../functions/shared/config/config-loader.js';
 import { describeConfig } from '../functions/shared/config/config-inventory.js';
+import { deployabilityIssues, describeRequiredSecrets } from '../infra/deployable-config.js';
+import { corsIssues } from '../infra/cors-preflight.js';
+import { restPathIssues } from '../infra/rest-api-paths.js';
 import { parseCommandLine } from './command-line.js';
 
-const USAGE = `usage: npm run config:check -- <config.json>
-  validates a gatepass configuration file with the schema the functions use: prints a summary and
-  the trust inventory (exit 0), or every error with its field path (exit 1)`;
+const USAGE = `usage: npm run config:check -- [--deploy] [--rest] <config.json>
+  validates a gatepass configuration file with the schema the functions use: prints a summary, the
+  trust inventory and the secrets to create (exit 0), or every error with its field path (exit 1)
+  --deploy  also judge it as \`cdk synth\` does: no insecureLoopbackHttp, no loopback or http URL, and
+            what an HTTP API (the default gatepass:apiType) refuses, such as cors on an ANY route
+  --rest    also report what a REST API (gatepass:apiType=rest) refuses: variable names at one level,
+            different cors blocks on one path`;
 
-const { positionals } = parseCommandLine(USAGE, { options: {}, allowPositionals: true }, ({ positionals }) =>
-  positionals.length === 1 ? undefined : `expected one configuration file, got ${positionals.length}`,
+const { positionals, values } = parseCommandLine(
+  USAGE,
+  { options: { deploy: { type: 'boolean', default: false }, rest: { type: 'boolean', default: false } }, allowPositionals: true },
+  ({ positionals }) => (positionals.length === 1 ? undefined : `expected one configuration file, got ${positionals.length}`),
 );
 const file = positionals[0]!;
 try {
   const config = loadConfigFile(file);
-  console.log(describeConfig(config));
+  // The API type's own refusals: REST with --rest; HTTP (the default type) with --deploy alone.
+  const apiType = values.rest ? 'rest' : values.deploy ? 'http' : undefined;
+  const issues: ConfigIssue[] = [
+    ...(values.deploy ? deployabilityIssues(config) : []),
+    ...(values.rest ? restPathIssues(config.routes) : []),
+    ...(apiType === undefined ? [] : corsIssues(config.routes, apiType)),
+  ];
+  if (issues.length > 0) {
+    const judged = [values.deploy && 'a deployment', apiType && (apiType === 'rest' ? 'a REST API' : 'an HTTP API')].filter(Boolean).join(' to ');
+    throw new ConfigError(issues, `configuration file ${file} for ${judged}`);
+  }
+  console.log(`${describeConfig(config)}\n\n${describeRequiredSecrets(config)}`);
 } catch (error) {
   if (error instanceof ConfigError) {
     console.error(error.message);

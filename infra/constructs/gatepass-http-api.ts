@@ -1,19 +1,14 @@
-import { Duration } from 'aws-cdk-lib';
+import type { Duration } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, HttpRoute, HttpRouteKey, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { PayloadFormatVersion } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpApi, HttpStage, LogGroupLogDestination, type HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { HttpLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import type { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { RouteConfig } from '../../functions/shared/config/config-schema.js';
-
-/**
- * The authorizer's cache key: the token and the route. Without the route, a decision for
- * one route would be reused on another that requires different scopes.
- */
-export const HTTP_AUTHORIZER_IDENTITY_SOURCES = ['$request.header.Authorization', '$context.routeKey'] as const;
+import { httpCorsPreflight } from '../cors-preflight.js';
+import { wireHttpRoutes } from './gatepass-http-routes.js';
 
 export interface StageThrottle {
   /** Steady-state requests per second. */
@@ -53,8 +48,10 @@ export interface GatepassHttpApiProps {
 }
 
 /**
- * An HTTP API whose every route runs the gatepass authorizer (simple responses) and
- * then the exchange function (payload format 2.0).
+ * A new HTTP API whose every route runs the gatepass authorizer (simple responses) and
+ * then the exchange function (payload format 2.0): the API, its `$default` stage with an
+ * access log, and the routes as `GatepassHttpRoutes` wires them. To add gatepass to an API
+ * you already have, use `GatepassHttpRoutes`.
  */
 export class GatepassHttpApi extends Construct {
   public readonly api: HttpApi;
@@ -71,10 +68,12 @@ export class GatepassHttpApi extends Construct {
     super(scope, id);
     const throttle = props.throttle ?? DEFAULT_STAGE_THROTTLE;
 
+    const corsPreflight = httpCorsPreflight(props.routes);
     this.api = new HttpApi(this, 'Api', {
       apiName: props.apiName ?? 'gatepass',
       description: 'gatepass: token exchange at the edge',
       createDefaultStage: false,
+      ...(corsPreflight === undefined ? {} : { corsPreflight }),
     });
     this.accessLogGroup = new LogGroup(this, 'AccessLogs', { retention: props.accessLogRetention ?? RetentionDays.ONE_MONTH });
     this.stage = new HttpStage(this, 'DefaultStage', {
@@ -88,29 +87,13 @@ export class GatepassHttpApi extends Construct {
       },
     });
 
-    this.authorizer = new HttpLambdaAuthorizer('GatepassAuthorizer', props.authorizerFunction, {
-      authorizerName: 'gatepass',
-      responseTypes: [HttpLambdaResponseType.SIMPLE],
-      identitySource: [...HTTP_AUTHORIZER_IDENTITY_SOURCES],
-      resultsCacheTtl: props.authorizerCacheTtl ?? Duration.seconds(60),
-    });
-    // One API-wide invoke permission instead of one per route: a function's resource
-    // policy is limited to 20 KB, which a few dozen route-scoped statements exhaust.
-    this.integration = new HttpLambdaIntegration('Exchange', props.exchangeFunction, {
-      payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
-      scopePermissionToRoute: false,
-    });
-
-    const routes: Record<string, HttpRoute> = {};
-    for (const route of props.routes) {
-      routes[route.id] = new HttpRoute(this, `Route-${route.id}`, {
-        httpApi: this.api,
-        routeKey: HttpRouteKey.with(route.path, HttpMethod[route.method]),
-        integration: this.integration,
-        authorizer: this.authorizer,
-      });
-    }
-    this.routes = routes;
+    ({ authorizer: this.authorizer, integration: this.integration, routes: this.routes } = wireHttpRoutes(this, {
+      httpApi: this.api,
+      routes: props.routes,
+      authorizerFunction: props.authorizerFunction,
+      exchangeFunction: props.exchangeFunction,
+      ...(props.authorizerCacheTtl === undefined ? {} : { authorizerCacheTtl: props.authorizerCacheTtl }),
+    }));
     this.url = this.stage.url;
   }
 }

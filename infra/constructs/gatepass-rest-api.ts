@@ -1,34 +1,23 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Validations, type Duration } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
-  AuthorizationType,
   EndpointType,
-  IdentitySource,
-  LambdaIntegration,
   LogGroupLogDestination,
   MethodLoggingLevel,
-  RequestAuthorizer,
   RestApi,
   type GatewayResponse,
+  type LambdaIntegration,
   type Method,
+  type RequestAuthorizer,
 } from 'aws-cdk-lib/aws-apigateway';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { RouteConfig } from '../../functions/shared/config/config-schema.js';
-import { ConfigError, type ConfigIssue } from '../../functions/shared/config/config-validator.js';
-import { GATEWAY_PROBLEM_RESPONSES, PROBLEM_CONTENT_TYPE } from '../gateway-problem-responses.js';
+import { GATEWAY_PROBLEM_RESPONSES } from '../gateway-problem-responses.js';
+import { assertRestPaths } from '../rest-api-paths.js';
 import { DEFAULT_STAGE_THROTTLE, type StageThrottle } from './gatepass-http-api.js';
-
-/**
- * The authorizer's cache key: the token, the resource and the method. Without the route,
- * a decision for one route would be reused on another that requires different scopes.
- */
-const REST_AUTHORIZER_IDENTITY_SOURCES = [
-  IdentitySource.header('Authorization'),
-  IdentitySource.context('resourcePath'),
-  IdentitySource.context('httpMethod'),
-] as const;
+import { problemResponseOptions, wireRestRoutes } from './gatepass-rest-routes.js';
 
 export interface GatepassRestApiProps {
   /** One API method per configured route. */
@@ -84,6 +73,8 @@ export class GatepassRestApi extends Construct {
   public readonly integration: LambdaIntegration;
   /** The API methods by configured route id. */
   public readonly methods: Readonly<Record<string, Method>>;
+  /** The `OPTIONS` methods answering browser preflights, by path (routes with a `cors` block). */
+  public readonly preflights: Readonly<Record<string, Method>>;
   public readonly gatewayResponses: readonly GatewayResponse[];
   public readonly accessLogGroup: LogGroup;
   /** The invoke URL of the stage. */
@@ -144,73 +135,16 @@ export class GatepassRestApi extends Construct {
       },
     );
 
-    this.authorizer = new RequestAuthorizer(this, 'Authorizer', {
-      authorizerName: 'gatepass',
-      handler: props.authorizerFunction,
-      identitySources: [...REST_AUTHORIZER_IDENTITY_SOURCES],
-      resultsCacheTtl: props.authorizerCacheTtl ?? Duration.seconds(60),
-    });
-    // One API-wide invoke permission instead of one per method: a function's resource
-    // policy is limited to 20 KB, which a few dozen method-scoped statements exhaust.
-    this.integration = new LambdaIntegration(props.exchangeFunction, { proxy: true, scopePermissionToMethod: false });
-
-    const methods: Record<string, Method> = {};
-    for (const route of props.routes) {
-      methods[route.id] = this.api.root.resourceForPath(route.path).addMethod(route.method, this.integration, {
-        authorizer: this.authorizer,
-        authorizationType: AuthorizationType.CUSTOM,
-      });
-    }
-    this.methods = methods;
-
-    this.gatewayResponses = GATEWAY_PROBLEM_RESPONSES.map((response) =>
-      this.api.addGatewayResponse(response.id, {
-        type: response.type,
-        ...(response.statusCode === undefined ? {} : { statusCode: response.statusCode }),
-        responseHeaders: Object.fromEntries(
-          Object.entries({ 'Content-Type': PROBLEM_CONTENT_TYPE, ...response.headers }).map(([name, value]) => [name, `'${value}'`]),
-        ),
-        templates: { 'application/json': response.body },
-      }),
-    );
+    ({ authorizer: this.authorizer, integration: this.integration, methods: this.methods, preflights: this.preflights } = wireRestRoutes(this, {
+      restApi: this.api,
+      routes: props.routes,
+      authorizerFunction: props.authorizerFunction,
+      exchangeFunction: props.exchangeFunction,
+      ...(props.authorizerCacheTtl === undefined ? {} : { authorizerCacheTtl: props.authorizerCacheTtl }),
+    }));
+    this.gatewayResponses = GATEWAY_PROBLEM_RESPONSES.map((response) => this.api.addGatewayResponse(response.id, problemResponseOptions(response)));
     this.url = this.api.url;
   }
-}
-
-/**
- * REST APIs build a resource tree, and one level may hold only one variable part:
- * `/orders/{id}` and `/orders/{orderId}/items` cannot both exist. Reported at synth,
- * with the routes' field paths, rather than as a failed deployment.
- */
-export function restPathIssues(routes: readonly RouteConfig[]): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  const variableAt = new Map<string, { name: string; index: number }>();
-  routes.forEach((route, index) => {
-    const segments = route.path.split('/').filter(Boolean);
-    let parent = '';
-    for (const segment of segments) {
-      if (segment.startsWith('{')) {
-        const seen = variableAt.get(parent);
-        if (seen === undefined) {
-          variableAt.set(parent, { name: segment, index });
-        } else if (seen.name !== segment) {
-          issues.push({
-            path: `routes[${index}].path`,
-            message: `REST APIs allow one variable part per level: "${segment}" conflicts with "${seen.name}" of routes[${seen.index}] under "${parent || '/'}"`,
-          });
-          return;
-        }
-      }
-      parent = `${parent}/${segment}`;
-    }
-  });
-  return issues;
-}
-
-/** Throw a `ConfigError` naming every route whose path a REST API cannot hold. */
-export function assertRestPaths(routes: readonly RouteConfig[]): void {
-  const issues = restPathIssues(routes);
-  if (issues.length > 0) throw new ConfigError(issues, 'configuration for a REST API');
 }
 
 /** Access log line: who, which route, what the authorizer decided, how long. Never a token. */

@@ -13,7 +13,10 @@ import { GatepassAlarms } from '../constructs/gatepass-alarms.js';
 import { GatepassDashboard } from '../constructs/gatepass-dashboard.js';
 import { GatepassFunctions, type GatepassFunctionsProps, type LogLevel } from '../constructs/gatepass-functions.js';
 import { GatepassHttpApi, type StageThrottle } from '../constructs/gatepass-http-api.js';
-import { GatepassRestApi, assertRestPaths } from '../constructs/gatepass-rest-api.js';
+import { GatepassRestApi } from '../constructs/gatepass-rest-api.js';
+import { ConfigError } from '../../functions/shared/config/config-validator.js';
+import { corsIssues } from '../cors-preflight.js';
+import { assertRestPaths } from '../rest-api-paths.js';
 
 export interface ApiStackProps extends StackProps {
   /** The validated configuration: routes, issuers, authorization servers. */
@@ -87,8 +90,10 @@ export class ApiStack extends Stack {
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
     const apiType = props.apiType ?? 'http';
-    // Checked before anything is bundled, so a bad REST route fails fast.
+    // Checked before anything is bundled, so a bad route fails fast.
     if (apiType === 'rest') assertRestPaths(props.config.config.routes);
+    const badCors = corsIssues(props.config.config.routes, apiType);
+    if (badCors.length > 0) throw new ConfigError(badCors, `configuration for ${apiType === 'rest' ? 'a REST' : 'an HTTP'} API`);
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
 
     this.functions = new GatepassFunctions(this, 'Functions', {
@@ -131,11 +136,17 @@ export class ApiStack extends Stack {
       alarms: this.alarms.all,
     });
 
+    // What an operator needs without the console: docs/operations.md "Find the logs" uses these names.
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: `Invoke URL of the gatepass ${apiType.toUpperCase()} API` });
     new CfnOutput(this, 'ApiType', { value: apiType });
     new CfnOutput(this, 'DashboardName', { value: this.dashboard.dashboard.dashboardName });
+    new CfnOutput(this, 'DashboardUrl', { value: dashboardConsoleUrl(this.region, this.dashboard.dashboard.dashboardName), description: 'CloudWatch console, the gatepass dashboard' });
     new CfnOutput(this, 'AuthorizerFunctionName', { value: this.functions.authorizer.functionName });
     new CfnOutput(this, 'ExchangeFunctionName', { value: this.functions.exchange.functionName });
+    new CfnOutput(this, 'AuthorizerLogGroupName', { value: this.functions.authorizerLogGroup.logGroupName, description: 'authorizer.decision lines' });
+    new CfnOutput(this, 'ExchangeLogGroupName', { value: this.functions.exchangeLogGroup.logGroupName, description: 'exchange.decision lines' });
+    new CfnOutput(this, 'AccessLogGroupName', { value: this.api.accessLogGroup.logGroupName, description: 'API Gateway access log, one line per request' });
+    new CfnOutput(this, 'CacheTableName', { value: props.cache.table.tableName, description: 'DynamoDB table of the exchange cache' });
   }
 
   private alarmTopicFrom(props: ApiStackProps): ITopic | undefined {
@@ -148,4 +159,13 @@ export class ApiStack extends Stack {
     topic.addSubscription(new EmailSubscription(props.alarmEmail));
     return topic;
   }
+}
+
+/**
+ * The address the CloudWatch console itself uses for a dashboard, in the commercial partition.
+ * Not a documented API (no AWS page specifies it), so it could not be confirmed here without
+ * an account; DashboardName is the stable output.
+ */
+function dashboardConsoleUrl(region: string, dashboardName: string): string {
+  return `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards:name=${dashboardName}`;
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../functions/shared/config/config-validator.js';
 import { DEFAULT_DEPLOYMENT_SETTINGS, readDeploymentSettings } from '../../infra/deployment-settings.js';
 
-const read = (context: Record<string, unknown>) => readDeploymentSettings((key) => context[key], '/repo');
+const config = { 'gatepass:config': 'config/prod.json' };
+const read = (context: Record<string, unknown>) => readDeploymentSettings({ ...config, ...context }, '/repo');
 
 function issuesOf(context: Record<string, unknown>): string[] {
   try {
@@ -15,9 +16,9 @@ function issuesOf(context: Record<string, unknown>): string[] {
 }
 
 describe('deployment settings from CDK context', () => {
-  it('defaults to the example configuration behind an HTTP API with a 60 second authorizer cache', () => {
+  it('defaults to an HTTP API with a 60 second authorizer cache', () => {
     expect(read({})).toEqual({
-      configFile: '/repo/infra/gatepass.config.example.json',
+      configFile: '/repo/config/prod.json',
       apiType: 'http',
       authorizerCacheTtlSeconds: 60,
       tracing: false,
@@ -44,6 +45,32 @@ describe('deployment settings from CDK context', () => {
   it('resolves the configuration path against the working directory', () => {
     expect(read({ 'gatepass:config': 'config/prod.json' }).configFile).toBe('/repo/config/prod.json');
     expect(read({ 'gatepass:config': '/etc/gatepass.json' }).configFile).toBe('/etc/gatepass.json');
+  });
+
+  it('never defaults to the example configuration: gatepass:config is required, with how to start one (issue #13 point 2)', () => {
+    for (const absent of [{}, { 'gatepass:config': '' }]) {
+      expect(() => readDeploymentSettings(absent, '/repo')).toThrow(ConfigError);
+      try {
+        readDeploymentSettings(absent, '/repo');
+      } catch (error) {
+        expect((error as ConfigError).issues).toEqual([
+          {
+            path: 'context.gatepass:config',
+            message:
+              'is required: -c gatepass:config=<file> (copy infra/gatepass.config.example.json, whose hosts are placeholders, and check it with npm run config:check -- --deploy <file>)',
+          },
+        ]);
+      }
+    }
+    expect(DEFAULT_DEPLOYMENT_SETTINGS).not.toHaveProperty('configFile');
+  });
+
+  it('refuses an unknown gatepass:* key, naming the nearest known key; other keys are not its business (issue #13 point 2)', () => {
+    const problems = issuesOf({ 'gatepass:confg': 'x.json', 'gatepass:apitype': 'rest', 'gatepass:zzzzzzzzzzzzzzzzzzzzzz': 1, '@aws-cdk/core:whatever': true });
+    expect(problems[0]).toMatch(/^context\.gatepass:confg: unknown gatepass context key: did you mean gatepass:config\? \(known keys: gatepass:config, gatepass:apiType, /);
+    expect(problems[1]).toMatch(/^context\.gatepass:apitype: unknown gatepass context key: did you mean gatepass:apiType\? /);
+    expect(problems[2]).toMatch(/^context\.gatepass:zzzzzzzzzzzzzzzzzzzzzz: unknown gatepass context key: \(known keys: /);
+    expect(problems).toHaveLength(3);
   });
 
   it('passes an alarm topic ARN and an alarm e-mail through', () => {

@@ -6,7 +6,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE_FILE_NAME, BUNDLED_CONFIG_FILE_NAME, esbuildOptionsFor } from '../../infra/bundling-options.js';
 import { DEFAULT_HANDLER_ENTRIES } from '../../infra/constructs/gatepass-functions.js';
-import { HTTP_AUTHORIZER_IDENTITY_SOURCES } from '../../infra/constructs/gatepass-http-api.js';
+import { HTTP_AUTHORIZER_IDENTITY_SOURCES } from '../../infra/constructs/gatepass-http-routes.js';
 import { repositoryRoot, synthGatepass, type SynthesizedGatepass } from './support/gatepass-synth.js';
 
 const exampleConfigFile = join(repositoryRoot, 'infra/gatepass.config.example.json');
@@ -398,6 +398,23 @@ describe('gatepass app with the default context (HTTP API)', () => {
       gatepass.apiTemplate.hasOutput('ApiUrl', { Value: Match.objectLike({ 'Fn::Join': Match.anyValue() }) });
       gatepass.apiTemplate.hasOutput('ApiType', { Value: 'http' });
       gatepass.stateTemplate.hasOutput('CacheTableName', Match.anyValue());
+    });
+
+    it('outputs what an operator needs without the console: each log group, the dashboard URL, the table name (issue #13 point 3)', () => {
+      const logGroups = gatepass.apiTemplate.findResources('AWS::Logs::LogGroup');
+      const refTo = (prefix: string) => {
+        const id = Object.keys(logGroups).find((logicalId) => logicalId.startsWith(prefix));
+        expect(id, `a log group ${prefix}*`).toBeDefined();
+        return { Ref: id };
+      };
+      gatepass.apiTemplate.hasOutput('AuthorizerLogGroupName', { Value: refTo('FunctionsAuthorizerLogs') });
+      gatepass.apiTemplate.hasOutput('ExchangeLogGroupName', { Value: refTo('FunctionsExchangeLogs') });
+      gatepass.apiTemplate.hasOutput('AccessLogGroupName', { Value: refTo('HttpApiAccessLogs') });
+      gatepass.apiTemplate.hasOutput('CacheTableName', { Value: Match.objectLike({ 'Fn::GetStackOutput': Match.objectLike({ StackName: 'GatepassState' }) }) });
+      const dashboardUrl = JSON.stringify(gatepass.apiTemplate.toJSON()['Outputs']['DashboardUrl']['Value']);
+      expect(dashboardUrl).toContain('.console.aws.amazon.com/cloudwatch/home?region=');
+      expect(dashboardUrl).toContain('#dashboards:name=');
+      expect(dashboardUrl).toContain('{"Ref":"AWS::Region"}');
     });
   });
 });

@@ -43,6 +43,7 @@ describe('gatepass app as a REST API with tracing, no authorizer cache and alarm
     // Binary-safe both ways: the exchange function answers binary bodies in base64.
     gatepass.apiTemplate.hasResourceProperties('AWS::ApiGateway::RestApi', { BinaryMediaTypes: ['*/*'] });
     gatepass.apiTemplate.hasOutput('ApiType', { Value: 'rest' });
+    gatepass.apiTemplate.hasOutput('AccessLogGroupName', { Value: { Ref: Match.stringLikeRegexp('^RestApiAccessLogs') } });
   });
 
   it('uses a REQUEST authorizer keyed by token, resource path and method, with its cache off', () => {

@@ -87,6 +87,11 @@ describe('synth with a bad configuration', () => {
     ]);
   });
 
+  it('fails on a cors block the HTTP API cannot honour, before bundling anything (issue #13 point 4)', () => {
+    const file = configFile('http-cors', (c) => (c.routes[2]!['cors'] = { allowOrigins: ['https://app.example.com'] }));
+    expect(synthError({ 'gatepass:config': file }).issues.map((i) => i.path)).toEqual(['routes[2].cors']);
+  });
+
   it('fails on bad deployment settings, naming each context key', () => {
     const error = synthError({ 'gatepass:apiType': 'soap', 'gatepass:authorizerCacheTtlSeconds': '-1', 'gatepass:logRetentionDays': 31 });
     expect(error.issues.map((i) => i.path)).toEqual([
@@ -94,6 +99,62 @@ describe('synth with a bad configuration', () => {
       'context.gatepass:logRetentionDays',
       'context.gatepass:authorizerCacheTtlSeconds',
     ]);
+  });
+
+  it('refuses local-only settings at synth: insecureLoopbackHttp, loopback hosts (issue #13 point 2)', () => {
+    const file = configFile('loopback', (c) => {
+      c['insecureLoopbackHttp'] = true;
+      c.routes[1]!['upstream'] = 'http://127.0.0.1:8080';
+      c.routes[2]!['upstream'] = 'https://localhost:8443';
+    });
+    expect(synthError({ 'gatepass:config': file }).issues).toEqual([
+      { path: 'insecureLoopbackHttp', message: 'is for local runs only: remove it (or set it to false) before deploying' },
+      { path: 'routes[1].upstream', message: 'names a loopback host (127.0.0.1), which a deployed function cannot reach' },
+      { path: 'routes[2].upstream', message: 'names a loopback host (localhost), which a deployed function cannot reach' },
+    ]);
+  });
+
+  it('refuses a secret ARN without its suffix at synth, before any IAM policy names it (issue #13 point 2)', () => {
+    const file = configFile('arn', (c) => {
+      (c['authorizationServers'] as Record<string, Record<string, unknown>>)['corp']!['clientSecretId'] = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:gatepass/corp-exchange';
+    });
+    expect(synthError({ 'gatepass:config': file }).issues.map((i) => i.path)).toEqual(['authorizationServers.corp.clientSecretId']);
+  });
+
+  it('`cdk synth -c gatepass:confg=x.json` fails naming gatepass:config, and synthesizes nothing (issue #13 point 2)', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'gatepass-cdk-'));
+    try {
+      const run = spawnSync(join(repositoryRoot, 'node_modules/.bin/cdk'), ['synth', '--no-notices', '--quiet', '--output', outdir, '-c', 'gatepass:confg=x.json'], {
+        cwd: repositoryRoot,
+        encoding: 'utf8',
+        env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1', AWS_EC2_METADATA_DISABLED: 'true' },
+      });
+      expect(run.status).not.toBe(0);
+      expect(run.stderr).toContain('context.gatepass:confg: unknown gatepass context key: did you mean gatepass:config?');
+      expect(run.stderr).toContain('context.gatepass:config: is required');
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
+  it('prints the configuration file it used and a one-line summary, on stderr, and says when it is the example (issue #13 point 2)', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'gatepass-cdk-'));
+    try {
+      const run = spawnSync(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
+        cwd: repositoryRoot,
+        encoding: 'utf8',
+        env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ 'gatepass:config': 'infra/gatepass.config.example.json' }), CDK_OUTDIR: outdir },
+      });
+      expect(run.status).toBe(0);
+      expect(run.stderr).toContain(
+        'gatepass: configuration infra/gatepass.config.example.json: 3 route(s) (1 exchanging), 3 issuer(s) [partner, corp, legacy], 1 authorization server(s) [corp]',
+      );
+      expect(run.stderr).toContain('gatepass: this is the example configuration');
+      expect(run.stdout).not.toContain('gatepass:');
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
   });
 
   it('makes the CDK app print the field paths and exit 1, without a stack trace', () => {

@@ -33,6 +33,8 @@ describe('lint: module boundaries', () => {
     ['infra/ imports the exchange Lambda', 'infra/probe.ts', "import { CacheLayer } from '../functions/exchange/exchange-model.js';"],
     ['infra/ imports the authorizer', 'infra/constructs/probe.ts', "import type { Decision } from '../../functions/authorizer/authorizer.js';"],
     ['infra/ imports test/', 'infra/probe.ts', "import { gatepassSynth } from '../test/infra/support/gatepass-synth.js';"],
+    ['examples/ import a function', 'examples/existing-http-api/probe.ts', "import { handler } from '../../functions/exchange/handler.js';"],
+    ['examples/ import test/', 'examples/probe.ts', "import { gatepassSynth } from '../test/infra/support/gatepass-synth.js';"],
     ['scripts/ imports test/', 'scripts/local/probe.ts', "import { mintJwt } from '../../test/support/token-minter.js';"],
     ['fakes/ imports test/', 'fakes/probe.ts', "import { mintJwt } from '../test/support/token-minter.js';"],
   ])('reports %s', async (_what, filePath, code) => {
@@ -43,6 +45,7 @@ describe('lint: module boundaries', () => {
     ['the exchange Lambda imports a shared contract', 'functions/exchange/proxy/probe.ts', "import { parseAuthorizerContext } from '../../shared/contracts/authorizer-context.js';"],
     ['the authorizer imports its own module and shared errors', 'functions/authorizer/probe.ts', "import { classify } from './route-policy.js';\nimport { ErrorCode } from '../shared/errors.js';"],
     ['infra/ imports functions/shared', 'infra/constructs/probe.ts', "import { MetricName } from '../../functions/shared/contracts/metric-names.js';"],
+    ['examples/ import infra/ and functions/shared', 'examples/existing-rest-api/probe.ts', "import { GatepassRestRoutes } from '../../infra/index.js';\nimport { MetricName } from '../../functions/shared/contracts/metric-names.js';"],
     ['scripts/ imports infra/, fakes/ and a function', 'scripts/local/probe.ts', "import { esbuildOptionsFor } from '../../infra/bundling-options.js';\nimport { JwksServer } from '../../fakes/jwks-server.js';\nimport { handler } from '../../functions/exchange/handler.js';"],
     ['a test imports test support and any module', 'test/unit/probe.test.ts', "import { mintJwt } from '../support/token-minter.js';\nimport { Authorizer } from '../../functions/authorizer/authorizer.js';\nimport { GatepassApp } from '../../infra/gatepass-app.js';"],
   ])('permits %s', async (_what, filePath, code) => {

@@ -5,12 +5,8 @@ import type { GatepassConfig } from './config-schema.js';
  * exchanges with their flow, owner and justification) for periodic review.
  */
 export function describeConfig(config: GatepassConfig): string {
-  const issuers = Object.keys(config.issuers);
-  const servers = Object.keys(config.authorizationServers);
-  const exchanging = config.routes.filter((r) => r.exchange).length;
   const lines = [
-    `ok: ${config.routes.length} route(s) (${exchanging} exchanging), ${issuers.length} issuer(s) [${issuers.join(', ')}], ` +
-      `${servers.length} authorization server(s) [${servers.join(', ')}]`,
+    `ok: ${configSummary(config)}`,
     '',
     'trusted issuers:',
   ];
@@ -39,4 +35,15 @@ export function describeConfig(config: GatepassConfig): string {
     );
   }
   return lines.join('\n');
+}
+
+/** One line: routes, issuers and authorization servers by name (synth prints it beside the file). */
+export function configSummary(config: GatepassConfig): string {
+  const issuers = Object.keys(config.issuers);
+  const servers = Object.keys(config.authorizationServers);
+  const exchanging = config.routes.filter((r) => r.exchange).length;
+  return (
+    `${config.routes.length} route(s) (${exchanging} exchanging), ${issuers.length} issuer(s) [${issuers.join(', ')}], ` +
+    `${servers.length} authorization server(s) [${servers.join(', ')}]`
+  );
 }

@@ -47,7 +47,21 @@ const scopeList = uniqueList(v.pipe(v.string(), v.regex(SCOPE_TOKEN_PATTERN, 'mu
 const stringList = uniqueList(nonEmptyString(1024));
 const int = (min: number, max: number, fallback: number) =>
   v.optional(v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max)), fallback);
-const secretId = v.pipe(v.string(), v.regex(SECRET_ID_PATTERN, 'must be a Secrets Manager secret name or ARN'));
+/**
+ * A secret's ARN ends in `-` and six random characters Secrets Manager adds at creation
+ * (https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/secretsmanager/aws.sdk.kotlin.services.secretsmanager.model/-create-secret-response/arn.html).
+ * An ARN without them may still read at run time as a partial ARN, but the IAM policy names
+ * it exactly and can never match, so every read is denied: refused here, with the fix.
+ */
+const SECRET_ARN_SUFFIX = /:secret:.+-[A-Za-z0-9]{6}$/;
+const SECRET_ARN_WITHOUT_SUFFIX =
+  'a secret ARN must be the full ARN, ending in the "-" and 6 characters Secrets Manager adds (…:secret:gatepass/corp-AbCdEf): ' +
+  'copy it from `aws secretsmanager describe-secret --secret-id <name> --query ARN`, or give the secret name instead';
+const secretId = v.pipe(
+  v.string(),
+  v.regex(SECRET_ID_PATTERN, 'must be a Secrets Manager secret name or ARN'),
+  v.check((id) => !id.startsWith('arn:') || SECRET_ARN_SUFFIX.test(id), SECRET_ARN_WITHOUT_SUFFIX),
+);
 const clientAuth = v.picklist(['client_secret_basic', 'client_secret_post', 'private_key_jwt']);
 
 const IntrospectionSchema = v.strictObject({
@@ -109,6 +123,25 @@ const ExchangeSchema = v.strictObject({
   justification: v.optional(nonEmptyString(1024)),
 });
 
+/** A browser origin: scheme, host and optional port, nothing else (https only; `*` for any). */
+const ORIGIN_PATTERN = /^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/;
+
+/**
+ * Browser preflights for one route, answered by API Gateway without a token and without
+ * reaching the exchange function or the upstream (docs/configuration.md "routes[].cors"). Strict:
+ * there is no `allowCredentials`, so a preflight answer never allows credentials.
+ */
+const CorsSchema = v.strictObject({
+  allowOrigins: v.pipe(
+    uniqueList(v.pipe(v.string(), v.check((o) => o === '*' || ORIGIN_PATTERN.test(o), 'must be an https origin such as https://app.example.com, or *'))),
+    v.minLength(1, 'must name at least one origin'),
+    v.check((origins) => !origins.includes('*') || origins.length === 1, '"*" stands alone: it cannot be mixed with named origins'),
+  ),
+  allowHeaders: v.optional(uniqueList(v.pipe(v.string(), v.regex(HEADER_NAME_PATTERN, 'must be an HTTP header name'))), ['authorization', 'content-type']),
+  exposeHeaders: v.optional(uniqueList(v.pipe(v.string(), v.regex(HEADER_NAME_PATTERN, 'must be an HTTP header name'))), []),
+  maxAgeSeconds: int(0, 86400, 600),
+});
+
 const RouteSchema = v.strictObject({
   id: v.pipe(v.string(), v.regex(ROUTE_ID_PATTERN, 'must be 1-64 characters of letters, digits, ".", "_" or "-"')),
   method: v.picklist(HTTP_METHODS, `must be one of ${HTTP_METHODS.join(', ')}`),
@@ -121,6 +154,7 @@ const RouteSchema = v.strictObject({
   acceptedIssuers: v.pipe(uniqueList(v.string()), v.minLength(1, 'must name at least one issuer')),
   requiredScopes: v.optional(scopeList, []),
   exchange: v.optional(ExchangeSchema),
+  cors: v.optional(CorsSchema),
 });
 
 /** Tunables with safe defaults (docs/configuration.md "settings" documents each). */
@@ -219,6 +253,7 @@ export type IssuerConfig = GatepassConfig['issuers'][string];
 export type AuthorizationServerConfig = GatepassConfig['authorizationServers'][string];
 export type RouteConfig = GatepassConfig['routes'][number];
 export type ExchangeConfig = NonNullable<RouteConfig['exchange']>;
+export type CorsConfig = NonNullable<RouteConfig['cors']>;
 export type SameIssuerWhen = NonNullable<ExchangeConfig['sameIssuerWhen']>;
 export type ActorConfig = ExchangeConfig['actor'];
 export type Settings = GatepassConfig['settings'];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RouteConfig } from '../../../functions/shared/config/config-schema.js';
-import { restPathIssues } from '../../../infra/constructs/gatepass-rest-api.js';
+import { restPathIssues } from '../../../infra/rest-api-paths.js';
 
 const route = (path: string) => ({ id: path, method: 'GET', path }) as RouteConfig;
 

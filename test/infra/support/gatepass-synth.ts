@@ -8,10 +8,13 @@ import { buildGatepassApp, type GatepassApp } from '../../../infra/gatepass-app.
 
 export const repositoryRoot = new URL('../../../', import.meta.url).pathname;
 
-/** The context `cdk synth` runs with: cdk.json's, with these overrides. */
+/**
+ * The context `cdk synth -c gatepass:config=infra/gatepass.config.example.json` runs with:
+ * cdk.json's, the example configuration named explicitly (it is never a default), and these overrides.
+ */
 function cdkJsonContext(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const cdkJson = JSON.parse(readFileSync(join(repositoryRoot, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
-  return { ...cdkJson.context, ...overrides };
+  return { ...cdkJson.context, 'gatepass:config': join(repositoryRoot, 'infra/gatepass.config.example.json'), ...overrides };
 }
 
 export interface SynthesizedGatepass extends GatepassApp {

@@ -27,4 +27,77 @@ describe('npm run config:check', () => {
     expect(run.stderr).toContain('routes[0].method: must be one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, ANY');
     expect(run.stderr).toContain('routes[0].exchange.authorizationServer: unknown authorization server "crop"');
   });
+
+  type Example = {
+    insecureLoopbackHttp?: boolean;
+    authorizationServers: Record<string, { clientSecretId: string }>;
+    routes: Record<string, unknown>[];
+  };
+  const exampleWith = (edit: (doc: Example) => void): string => {
+    const doc = JSON.parse(readFileSync(join(root, 'infra/gatepass.config.example.json'), 'utf8')) as Example;
+    edit(doc);
+    const file = join(mkdtempSync(join(tmpdir(), 'gatepass-check-')), 'config.json');
+    writeFileSync(file, JSON.stringify(doc));
+    return file;
+  };
+
+  it('lists the secrets to create before the first deploy: id, what it holds, which function reads it (issue #13 point 2)', () => {
+    const out = execFileSync(tsx, [script, join(root, 'infra/gatepass.config.example.json')], { encoding: 'utf8' });
+    expect(out).toContain('secrets to create before the first deploy (the cache key secret is created by the stack):');
+    expect(out).toContain(
+      '  gatepass/legacy-introspection: {"client_id": "…", "client_secret": "…"}, read by the authorizer function (issuers.legacy.introspection.clientSecretId)',
+    );
+    expect(out).toContain('  gatepass/corp-exchange: {"client_id": "…", "client_secret": "…"}, read by the exchange function (authorizationServers.corp.clientSecretId)');
+  });
+
+  it('refuses a secret ARN without its suffix, with the fix (issue #13 point 2)', () => {
+    const file = exampleWith((doc) => (doc.authorizationServers['corp']!.clientSecretId = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:gatepass/corp-exchange'));
+    const run = spawnSync(tsx, [script, file], { encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('authorizationServers.corp.clientSecretId: a secret ARN must be the full ARN');
+  });
+
+  it('with --deploy refuses what synth refuses: insecureLoopbackHttp and loopback URLs; without it they are fine for local runs (issue #13 point 2)', () => {
+    const file = exampleWith((doc) => {
+      doc.insecureLoopbackHttp = true;
+      doc.routes[1]!['upstream'] = 'http://127.0.0.1:8080';
+    });
+    expect(spawnSync(tsx, [script, file], { encoding: 'utf8' }).status).toBe(0);
+    const run = spawnSync(tsx, [script, '--deploy', file], { encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(`invalid gatepass configuration file ${file} for a deployment to an HTTP API:`);
+    expect(run.stderr).toContain('insecureLoopbackHttp: is for local runs only');
+    expect(run.stderr).toContain('routes[1].upstream: names a loopback host (127.0.0.1)');
+  });
+
+  it('with --rest reports what a REST synth refuses (issue #13 point 2)', () => {
+    const file = exampleWith((doc) =>
+      doc.routes.push({ id: 'items', method: 'GET', path: '/orders/{orderId}/items', upstream: 'https://orders.internal.example', acceptedIssuers: ['corp'] }),
+    );
+    expect(spawnSync(tsx, [script, file], { encoding: 'utf8' }).status).toBe(0);
+    const run = spawnSync(tsx, [script, '--rest', file], { encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('routes[3].path: REST APIs allow one variable part per level: "{orderId}" conflicts with "{id}" of routes[0] under "/orders"');
+  });
+
+  it('reports the cors blocks each API type refuses: HTTP with --deploy, REST with --rest (issue #13 point 4)', () => {
+    const cors = { allowOrigins: ['https://app.example.com'] };
+    const file = exampleWith((doc) => {
+      doc.routes[2]!['cors'] = cors; // ANY /reports/{proxy+}: fine on REST, refused on HTTP
+    });
+    expect(spawnSync(tsx, [script, file], { encoding: 'utf8' }).status).toBe(0);
+    expect(spawnSync(tsx, [script, '--rest', file], { encoding: 'utf8' }).status).toBe(0);
+    const http = spawnSync(tsx, [script, '--deploy', file], { encoding: 'utf8' });
+    expect(http.status).toBe(1);
+    expect(http.stderr).toContain(`invalid gatepass configuration file ${file} for a deployment to an HTTP API:`);
+    expect(http.stderr).toContain('routes[2].cors: an HTTP API hands an ANY route the OPTIONS preflight');
+  });
+
+  it('answers --help with the flags, and refuses an unknown one with exit 2', () => {
+    const help = spawnSync(tsx, [script, '--help'], { encoding: 'utf8' });
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('--deploy');
+    expect(help.stdout).toContain('--rest');
+    expect(spawnSync(tsx, [script, '--deploi', 'x.json'], { encoding: 'utf8' }).status).toBe(2);
+  });
 });

@@ -154,6 +154,19 @@ describe('configuration schema', () => {
     expect(issuesOf(doc)).toEqual(['routes[0].acceptedIssuers: may accept at most one issuer that uses introspection']);
   });
 
+  it('refuses a secret ARN without the 6-character suffix Secrets Manager adds, with the fix; accepts names and full ARNs (issue #13 point 2)', () => {
+    const server = (clientSecretId: string) =>
+      minimal({ authorizationServers: { corp: { issuer: 'https://login.corp.example', tokenEndpoint: 'https://login.corp.example/token', clientSecretId } } });
+    const [issue] = issuesOf(server('arn:aws:secretsmanager:eu-west-1:123456789012:secret:gatepass/corp'));
+    expect(issue).toMatch(/^authorizationServers\.corp\.clientSecretId: a secret ARN must be the full ARN, ending in the "-" and 6 characters/);
+    expect(issue).toContain('aws secretsmanager describe-secret --secret-id <name> --query ARN');
+    expect(issuesOf(server('arn:aws:secretsmanager:eu-west-1:123456789012:secret:gatepass/corp-AbCdEf'))).toEqual([]);
+    expect(issuesOf(server('gatepass/corp'))).toEqual([]);
+    expect(issuesOf(server('gatepass/corp-exchange'))).toEqual([]);
+    const introspection = { endpoint: 'https://x.example/introspect', clientSecretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:gatepass/x' };
+    expect(issuesOf(minimal({ issuers: { x: { issuer: 'https://x.example', introspection } } }))[0]).toMatch(/^issuers\.x\.introspection\.clientSecretId: a secret ARN must be/);
+  });
+
   it('refuses symmetric or unknown algorithms and scope tokens with spaces', () => {
     const doc = minimal({
       issuers: { partner: { issuer: 'https://idp.example', jwksUri: 'https://idp.example/jwks', algorithms: ['HS256', 'none'] } },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RouteMatcher } from '../../../../functions/shared/route-matcher.js';
-import { restPathIssues } from '../../../../infra/constructs/gatepass-rest-api.js';
+import { restPathIssues } from '../../../../infra/rest-api-paths.js';
 import { demoConfig, DemoRoute, type DemoEndpoints } from '../../../../scripts/local/demo-config.js';
 import { walkthroughSteps } from '../../../../scripts/local/walkthrough.js';
 

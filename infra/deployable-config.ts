@@ -1,0 +1,83 @@
+import type { GatepassConfig } from '../functions/shared/config/config-schema.js';
+import { isLoopbackHost, type ConfigIssue } from '../functions/shared/config/config-validator.js';
+
+/**
+ * What a configuration must not carry into AWS, on top of the schema: `insecureLoopbackHttp`
+ * and any loopback or plain-http URL exist for local runs (`npm start`) and cannot work from
+ * a Lambda function. Synth refuses them; `npm run config:check -- --deploy` reports them.
+ */
+export function deployabilityIssues(config: GatepassConfig): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  if (config.insecureLoopbackHttp) {
+    issues.push({ path: 'insecureLoopbackHttp', message: 'is for local runs only: remove it (or set it to false) before deploying' });
+  }
+  for (const [path, value] of urlsOf(config)) {
+    const url = new URL(value);
+    if (isLoopbackHost(url.hostname)) issues.push({ path, message: `names a loopback host (${url.hostname}), which a deployed function cannot reach` });
+    else if (url.protocol !== 'https:') issues.push({ path, message: 'must use https in a deployment' });
+  }
+  return issues;
+}
+
+function* urlsOf(config: GatepassConfig): Generator<[path: string, url: string]> {
+  for (const [key, issuer] of Object.entries(config.issuers)) {
+    yield [`issuers.${key}.issuer`, issuer.issuer];
+    if (issuer.jwksUri !== undefined) yield [`issuers.${key}.jwksUri`, issuer.jwksUri];
+    if (issuer.introspection !== undefined) yield [`issuers.${key}.introspection.endpoint`, issuer.introspection.endpoint];
+  }
+  for (const [key, server] of Object.entries(config.authorizationServers)) {
+    yield [`authorizationServers.${key}.issuer`, server.issuer];
+    yield [`authorizationServers.${key}.tokenEndpoint`, server.tokenEndpoint];
+  }
+  for (const [index, route] of config.routes.entries()) {
+    yield [`routes[${index}].upstream`, route.upstream];
+    for (const [i, resource] of (route.exchange?.resource ?? []).entries()) yield [`routes[${index}].exchange.resource[${i}]`, resource];
+  }
+}
+
+/** A Secrets Manager secret the functions read: create it before the first deploy (docs/deploy.md "Create the secrets"). */
+export interface RequiredSecret {
+  /** Secret name or full ARN, as the configuration gives it. */
+  readonly secretId: string;
+  /** The JSON the secret string must hold. */
+  readonly contains: string;
+  /** The function that reads it (and so holds `secretsmanager:GetSecretValue` on it). */
+  readonly readBy: 'authorizer' | 'exchange';
+  /** The configuration fields that name it. */
+  readonly usedBy: readonly string[];
+}
+
+/**
+ * Every secret the configuration names, once per id and reader. The cache key secret is
+ * not listed: the state stack creates it.
+ */
+function requiredSecrets(config: GatepassConfig): RequiredSecret[] {
+  const found = new Map<string, { secretId: string; contains: string; readBy: RequiredSecret['readBy']; usedBy: string[] }>();
+  const add = (secretId: string, contains: string, readBy: RequiredSecret['readBy'], field: string) => {
+    const key = `${readBy} ${secretId}`;
+    const entry = found.get(key) ?? { secretId, contains, readBy, usedBy: [] };
+    entry.usedBy.push(field);
+    found.set(key, entry);
+  };
+  for (const [key, issuer] of Object.entries(config.issuers)) {
+    if (issuer.introspection === undefined) continue;
+    add(issuer.introspection.clientSecretId, CLIENT_SECRET_SHAPE, 'authorizer', `issuers.${key}.introspection.clientSecretId`);
+  }
+  for (const [key, server] of Object.entries(config.authorizationServers)) {
+    add(server.clientSecretId, server.clientAuth === 'private_key_jwt' ? PRIVATE_KEY_SHAPE : CLIENT_SECRET_SHAPE, 'exchange', `authorizationServers.${key}.clientSecretId`);
+  }
+  return [...found.values()];
+}
+
+const CLIENT_SECRET_SHAPE = '{"client_id": "…", "client_secret": "…"}';
+const PRIVATE_KEY_SHAPE = '{"client_id": "…", "private_key_jwk": {…a private RSA, EC or OKP JWK…}}';
+
+/** The secrets as `config:check` prints them. */
+export function describeRequiredSecrets(config: GatepassConfig): string {
+  const secrets = requiredSecrets(config);
+  if (secrets.length === 0) return 'secrets to create before the first deploy: none';
+  return [
+    'secrets to create before the first deploy (the cache key secret is created by the stack):',
+    ...secrets.map((s) => `  ${s.secretId}: ${s.contains}, read by the ${s.readBy} function (${s.usedBy.join(', ')})`),
+  ].join('\n');
+}

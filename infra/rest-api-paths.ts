@@ -1,0 +1,38 @@
+import type { RouteConfig } from '../functions/shared/config/config-schema.js';
+import { ConfigError, type ConfigIssue } from '../functions/shared/config/config-validator.js';
+
+/**
+ * REST APIs build a resource tree, and one level may hold only one variable part:
+ * `/orders/{id}` and `/orders/{orderId}/items` cannot both exist. Reported at synth,
+ * with the routes' field paths, rather than as a failed deployment.
+ */
+export function restPathIssues(routes: readonly RouteConfig[]): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const variableAt = new Map<string, { name: string; index: number }>();
+  routes.forEach((route, index) => {
+    const segments = route.path.split('/').filter(Boolean);
+    let parent = '';
+    for (const segment of segments) {
+      if (segment.startsWith('{')) {
+        const seen = variableAt.get(parent);
+        if (seen === undefined) {
+          variableAt.set(parent, { name: segment, index });
+        } else if (seen.name !== segment) {
+          issues.push({
+            path: `routes[${index}].path`,
+            message: `REST APIs allow one variable part per level: "${segment}" conflicts with "${seen.name}" of routes[${seen.index}] under "${parent || '/'}"`,
+          });
+          return;
+        }
+      }
+      parent = `${parent}/${segment}`;
+    }
+  });
+  return issues;
+}
+
+/** Throw a `ConfigError` naming every route whose path a REST API cannot hold. */
+export function assertRestPaths(routes: readonly RouteConfig[]): void {
+  const issues = restPathIssues(routes);
+  if (issues.length > 0) throw new ConfigError(issues, 'configuration for a REST API');
+}
