@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { LOCAL_STATE_FILE_ENV } from '../../functions/shared/contracts/environment-variables.js';
 import type { ApiFlavour } from './gateway-events.js';
 import type { LocalFunction } from './lambda-environment.js';
+import type { LambdaFunctionOptions } from './lambda-function.js';
 
 /**
  * How a second terminal finds the running local stack: `npm start` writes this small
@@ -17,15 +18,8 @@ export const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 /** Where `npm start` keeps its bundles, configuration, logs and state file (git-ignored). */
 export const DEFAULT_LOCAL_DIR = join(REPOSITORY_ROOT, '.local', 'stack');
 
-export interface LocalFunctionState {
-  readonly name: string;
-  readonly taskRoot: string;
-  readonly runtimeFile: string;
-  /** The Node.js binary the stack's containers run, so npm run invoke uses the same. */
-  readonly nodeExecPath?: string;
-  readonly environment: Readonly<Record<string, string>>;
-  readonly timeoutSeconds: number;
-}
+/** What the state file keeps of each function, so npm run invoke starts a container like the stack's own. */
+export type LocalFunctionState = Pick<LambdaFunctionOptions, 'name' | 'taskRoot' | 'runtimeFile' | 'nodeExecPath' | 'environment' | 'timeoutSeconds'>;
 
 export interface LocalStackState {
   readonly version: 1;
