@@ -198,15 +198,18 @@ describe('Secrets Manager reader never repeats a secret value in an error', () =
 
   it('names the secret id and the failure, never the value, for each failure kind', async () => {
     sm.put(SECRET_ID, CANARY);
-    const read = secretsManagerReader({ ...bounds, requestTimeoutMs: 200, deadlineMs: 1_000 });
+    // Generous bounds for the answered failures: the SDK's retry of a throttle, with its backoff,
+    // must not run into the deadline on a loaded machine and turn into a timeout.
+    const answered = secretsManagerReader({ ...bounds, requestTimeoutMs: 2_000, deadlineMs: 8_000 });
     const failures: SecretReadError[] = [];
     for (const type of ['AccessDeniedException', 'ThrottlingException', 'ResourceNotFoundException']) {
       sm.fail({ type, message: `${type}` }, 2, SECRET_ID);
-      failures.push(await failureOf(read(SECRET_ID, { forceFetch: true })));
+      failures.push(await failureOf(answered(SECRET_ID, { forceFetch: true })));
       sm.clearFaults();
     }
     sm.stall(2, SECRET_ID);
-    failures.push(await failureOf(read(SECRET_ID, { forceFetch: true })));
+    const stalled = secretsManagerReader({ ...bounds, requestTimeoutMs: 200, deadlineMs: 1_000 });
+    failures.push(await failureOf(stalled(SECRET_ID, { forceFetch: true })));
     expect(failures.map((f) => f.failure)).toEqual(['access_denied', 'unavailable', 'not_found', 'timeout']);
     for (const failure of failures) {
       expect(everyRendering(failure)).not.toContain(CANARY);

@@ -155,7 +155,7 @@ describe('boundedRequest bounds', () => {
     expect(failure.kind).toBe('timeout');
     expect(failure.message).toBe(`no complete answer from ${origin}/silent within 200 ms`);
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);
-    expect(Date.now() - started).toBeLessThan(800);
+    expect(Date.now() - started).toBeLessThan(1500);
   });
 
   it('keeps the deadline while the body is read: a body that stalls half way is a timeout', async () => {
