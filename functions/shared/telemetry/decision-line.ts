@@ -65,6 +65,9 @@ export function decisionLineTelemetry(options: DecisionLineOptions): { readonly 
   /** Adds the EMF members of `metrics` to `root`; returns those whose dimension value collides with a member already there. */
   const embed = (root: Record<string, unknown>, metrics: readonly Recorded[], timestamp: number): Recorded[] => {
     const directives = new Map<string, { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }>();
+    // Which dimension set each metric name was first recorded under: a value appended to that
+    // name's array is counted under that set, so a name recorded under another set goes apart.
+    const setOfName = new Map<string, string>();
     const apart: Recorded[] = [];
     for (const metric of metrics) {
       const keys: string[] = [MetricDimension.Service];
@@ -74,13 +77,14 @@ export function decisionLineTelemetry(options: DecisionLineOptions): { readonly 
         if (key in root && root[key] !== value) clash = true;
         keys.push(key);
       }
+      const id = keys.join('\u0000');
       const existing = root[metric.name];
-      if (clash || (existing !== undefined && typeof existing !== 'number' && !Array.isArray(existing))) {
+      const recordedElsewhere = existing !== undefined && setOfName.get(metric.name) !== id;
+      if (clash || recordedElsewhere) {
         apart.push(metric);
         continue;
       }
       for (const key in metric.dimensions) root[key] = metric.dimensions[key];
-      const id = keys.join('\u0000');
       let directive = directives.get(id);
       if (!directive) {
         directive = { Namespace: namespace, Dimensions: [keys], Metrics: [] };
@@ -88,6 +92,7 @@ export function decisionLineTelemetry(options: DecisionLineOptions): { readonly 
       }
       // A name seen twice in one request (two retries' latencies): EMF takes an array of values.
       if (existing === undefined) {
+        setOfName.set(metric.name, id);
         root[metric.name] = metric.value;
         directive.Metrics.push({ Name: metric.name, Unit: metric.unit });
       } else root[metric.name] = Array.isArray(existing) ? [...(existing as number[]), metric.value] : [existing, metric.value];

@@ -1,5 +1,5 @@
 /**
- * The safety net under every log line of the exchange Lambda: a JSON replacer for the
+ * The safety net under every log line of both functions: a JSON replacer for the
  * Powertools Logger (`jsonReplacerFn`) that removes what must never reach a log even if
  * some code passes it by mistake. The code's first duty is not to log secrets; this
  * catches the slips:

@@ -72,6 +72,20 @@ describe('decisionLineTelemetry', () => {
     expect(directivesOf(apart!)[0]!.Dimensions).toEqual([['service', 'action']]);
   });
 
+  it('gives a name recorded under a second dimension set a line of its own, never an array counted under the first', () => {
+    const { log, metrics } = telemetry();
+    metrics.count('CacheHit', { layer: 'memory' });
+    metrics.count('CacheHit');
+    log.decision('info', 'exchange.decision', { outcome: 'forwarded' });
+    const [decision, apart, ...rest] = output.records();
+    expect(rest).toEqual([]);
+    expect(decision).toMatchObject({ CacheHit: 1, layer: 'memory' });
+    expect(directivesOf(decision!)[0]!.Dimensions).toEqual([['service', 'layer']]);
+    expect(apart).toMatchObject({ service: 'gatepass-exchange', CacheHit: 1 });
+    expect(apart).not.toHaveProperty('layer');
+    expect(directivesOf(apart!)[0]!.Dimensions).toEqual([['service']]);
+  });
+
   it('publishes metrics recorded outside a decision on flush, and writes nothing when nothing is recorded', () => {
     const { metrics } = telemetry('gatepass-authorizer');
     metrics.flush();
