@@ -129,6 +129,7 @@ export class Authorizer {
   /** Full validation of a token the memo does not hold: JWT (then remembered) or introspection. */
   private async validate(token: string, hash: string, route: RouteConfig): Promise<ValidatedToken> {
     const skew = this.config.settings.clockSkewSeconds;
+    const introspecting = this.introspectingIssuer(route.acceptedIssuers);
     if (hasJwsShape(token)) {
       const jwt = decomposeJwt(token);
       const issuerKey = this.jwt.issuerKeyOf(jwt.payload.iss);
@@ -144,7 +145,6 @@ export class Authorizer {
       }
       // A JWT goes to introspection only when the route's introspecting issuer issued it:
       // another IdP's token is never handed to that IdP, and is refused with no network call.
-      const introspecting = this.introspectingIssuer(route.acceptedIssuers);
       const iss = jwt.payload.iss;
       if (introspecting === undefined || iss === undefined || this.config.issuers[introspecting]?.issuer !== iss) {
         const configured = Object.values(this.config.issuers).some((issuer) => issuer.issuer === iss);
@@ -152,20 +152,19 @@ export class Authorizer {
       }
     }
 
-    const issuerKey = this.introspectingIssuer(route.acceptedIssuers);
-    if (!issuerKey) throw new GatepassError(ErrorCode.TokenMalformed, 'not a JWT, and no issuer on this route introspects opaque tokens');
+    if (!introspecting) throw new GatepassError(ErrorCode.TokenMalformed, 'not a JWT, and no issuer on this route introspects opaque tokens');
     try {
-      const { claims, cached } = await this.introspection.introspect(issuerKey, token);
-      const facts = tokenFactsOf(issuerKey, claims);
+      const { claims, cached } = await this.introspection.introspect(introspecting, token);
+      const facts = tokenFactsOf(introspecting, claims);
       if (typeof claims['exp'] === 'number') return { facts, via: cached ? 'introspection-cache' : 'introspection' };
       // RFC 7662 makes `exp` optional. The context still needs an end: the horizon this
       // answer is trusted for (its cache TTL, at least a minute), so that the exchange
       // Lambda's expiry check bounds a cached API Gateway allow too.
-      const ttl = Math.max(60, this.config.issuers[issuerKey]?.introspection?.cacheTtlSeconds ?? 0);
+      const ttl = Math.max(60, this.config.issuers[introspecting]?.introspection?.cacheTtlSeconds ?? 0);
       return { facts: { ...facts, expiresAt: Math.floor(this.now() / 1000) + ttl }, via: cached ? 'introspection-cache' : 'introspection' };
     } catch (error) {
       if (error instanceof IntrospectionUnavailableError) {
-        this.audit.introspectionFailed(issuerKey, error);
+        this.audit.introspectionFailed(introspecting, error);
         throw new GatepassError(ErrorCode.TokenInvalid, 'introspection failed', { cause: error });
       }
       throw error;
