@@ -1,8 +1,6 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { loadConfigFromEnv } from '../shared/config/config-loader.js';
-import { METRICS_NAMESPACE, MetricName, ServiceName } from '../shared/contracts/metric-names.js';
-import { redactingReplacer } from '../shared/telemetry/log-redaction.js';
-import { decisionLineTelemetry } from '../shared/telemetry/decision-line.js';
+import { MetricName, ServiceName } from '../shared/contracts/metric-names.js';
+import { functionTelemetry } from '../shared/telemetry/decision-line.js';
 import { Authorizer } from './authorizer.js';
 import type { AuthorizerEvent } from './authorizer-event.js';
 import type { AuthorizerResult } from './authorizer-response.js';
@@ -28,11 +26,8 @@ const introspectionSecrets: SecretReader | undefined =
 if (!introspectionSecrets && Object.values(config.issuers).some((issuer) => issuer.introspection !== undefined)) {
   throw new Error('this authorizer bundle was built without introspection, but the configuration has an issuer that introspects: rebuild it');
 }
-// The only Powertools object of this function; every part writes through the sinks.
-// The redaction net is the same as the exchange Lambda's (log-redaction.ts).
-const logger = new Logger({ serviceName: ServiceName.Authorizer, jsonReplacerFn: redactingReplacer() });
-// Metrics go out as EMF inside each request's decision line (decision-line.ts), not as lines of their own.
-const { log, metrics: metricSink } = decisionLineTelemetry({ logger, namespace: METRICS_NAMESPACE, serviceName: ServiceName.Authorizer });
+// Every part writes through these sinks; metrics go out as EMF inside each request's decision line.
+const { log, metrics: metricSink } = functionTelemetry(ServiceName.Authorizer);
 const authorizer = new Authorizer(config, {
   log,
   metrics: metricSink,

@@ -1,11 +1,9 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { loadConfigFromEnv } from '../shared/config/config-loader.js';
 import { exchangeSecretBounds } from '../shared/secrets/secret-reader.js';
 import { secretsManagerReader } from '../shared/secrets/secrets-manager-reader.js';
-import { METRICS_NAMESPACE, ServiceName } from '../shared/contracts/metric-names.js';
-import { redactingReplacer } from '../shared/telemetry/log-redaction.js';
-import { decisionLineTelemetry } from '../shared/telemetry/decision-line.js';
+import { ServiceName } from '../shared/contracts/metric-names.js';
+import { functionTelemetry } from '../shared/telemetry/decision-line.js';
 import { ActorResolver } from './policy/actor-resolver.js';
 import { ExchangeAudit } from './audit/exchange-audit.js';
 import { createExchangeCache } from './cache/exchange-cache-setup.js';
@@ -17,11 +15,8 @@ import { UpstreamForwarder } from './forwarding/upstream-forwarder.js';
 
 // Init, once per container: configuration, telemetry, clients, keep-alive agents, cache keys.
 const config = loadConfigFromEnv();
-// The only Powertools object of this function; every part writes through the sinks.
-// The redaction net is the same as the authorizer's (log-redaction.ts).
-const logger = new Logger({ serviceName: ServiceName.Exchange, jsonReplacerFn: redactingReplacer() });
-// Metrics go out as EMF inside each request's decision line (decision-line.ts), not as lines of their own.
-const { log, metrics: metricSink } = decisionLineTelemetry({ logger, namespace: METRICS_NAMESPACE, serviceName: ServiceName.Exchange });
+// Every part writes through these sinks; metrics go out as EMF inside each request's decision line.
+const { log, metrics: metricSink } = functionTelemetry(ServiceName.Exchange);
 // One Secrets Manager client for the client secrets and the cache key.
 const readSecret = secretsManagerReader(exchangeSecretBounds(config.settings));
 

@@ -1,7 +1,6 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { METRICS_NAMESPACE, type ServiceName } from '../../functions/shared/contracts/metric-names.js';
-import { decisionLineTelemetry } from '../../functions/shared/telemetry/decision-line.js';
-import { redactingReplacer } from '../../functions/shared/telemetry/log-redaction.js';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { ServiceName } from '../../functions/shared/contracts/metric-names.js';
+import { functionTelemetry } from '../../functions/shared/telemetry/decision-line.js';
 import type { LogSink, MetricSink } from '../../functions/shared/telemetry/telemetry-sinks.js';
 
 export interface PowertoolsSinks {
@@ -11,13 +10,11 @@ export interface PowertoolsSinks {
 }
 
 /**
- * The sinks as both handlers build them (functions/authorizer/handler.ts,
- * functions/exchange/handler.ts): a Powertools Logger with the redaction net for the
- * operational lines, and the decision line that carries the request's metrics as EMF.
- * For tests that compose parts the way a handler does.
+ * The sinks exactly as both handlers build them (functionTelemetry): a Powertools Logger
+ * with the redaction net for the operational lines, and the decision line that carries the
+ * request's metrics as EMF. For tests that compose parts the way a handler does.
  */
 export function powertoolsSinks(serviceName: (typeof ServiceName)[keyof typeof ServiceName]): PowertoolsSinks {
-  const logger = new Logger({ serviceName, jsonReplacerFn: redactingReplacer() });
-  const { log, metrics } = decisionLineTelemetry({ logger, namespace: METRICS_NAMESPACE, serviceName });
+  const { logger, log, metrics } = functionTelemetry(serviceName);
   return { logger, log, metricSink: metrics };
 }

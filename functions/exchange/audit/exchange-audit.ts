@@ -1,7 +1,7 @@
 import type { RouteConfig } from '../../shared/config/config-schema.js';
 import type { ErrorCode } from '../../shared/errors.js';
 import { MetricDimension, MetricName } from '../../shared/contracts/metric-names.js';
-import type { AuthorizerContext } from '../../shared/contracts/authorizer-context.js';
+import { AuthorizerAction, type AuthorizerContext } from '../../shared/contracts/authorizer-context.js';
 import type { CacheLayer } from '../../shared/contracts/metric-names.js';
 import type { LogSink, MetricSink } from '../../shared/telemetry/telemetry-sinks.js';
 
@@ -53,7 +53,7 @@ export function decisionFields(
   route: RouteConfig | undefined,
   context: AuthorizerContext | undefined,
 ): Omit<ExchangeDecision, 'outcome' | 'status' | 'latencyMs'> {
-  const exchange = context?.action === 'exchange' ? route?.exchange : undefined;
+  const exchange = context?.action === AuthorizerAction.Exchange ? route?.exchange : undefined;
   return {
     route: route?.id ?? context?.route,
     action: context?.action,
@@ -91,7 +91,8 @@ export class ExchangeAudit {
   ) {}
 
   record(decision: ExchangeDecision): void {
-    const all: Record<string, unknown> = {
+    // Absent fields stay undefined: the decision line leaves them out (decision-line.ts).
+    const fields: Record<string, unknown> = {
       event: DECISION_EVENT,
       outcome: decision.outcome,
       status: decision.status,
@@ -118,7 +119,6 @@ export class ExchangeAudit {
       justification: decision.justification,
       reason: decision.reason,
     };
-    const fields = Object.fromEntries(Object.entries(all).filter(([, value]) => value !== undefined));
 
     this.metrics.count(MetricName.Exchanges);
     if (decision.outcome !== 'ok') this.metrics.count(MetricName.ExchangeError, { [MetricDimension.Code]: decision.outcome });

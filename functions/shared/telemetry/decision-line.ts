@@ -1,4 +1,5 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { METRICS_NAMESPACE } from '../contracts/metric-names.js';
 import { MetricDimension } from '../contracts/metric-names.js';
 import { isSensitiveKey, REDACTED, redactingReplacer, redactText } from './log-redaction.js';
 import { powertoolsLogSink, type DecisionLevel, type LogSink, type MetricDimensions, type MetricSink } from './telemetry-sinks.js';
@@ -159,4 +160,13 @@ export function decisionLineTelemetry(options: DecisionLineOptions): { readonly 
       },
     },
   };
+}
+
+/**
+ * A function's telemetry as its handler builds it at init: the only Powertools object of the
+ * function (a Logger with the redaction net), and the decision-line sinks every part writes to.
+ */
+export function functionTelemetry(serviceName: string): { readonly logger: Logger; readonly log: LogSink; readonly metrics: MetricSink } {
+  const logger = new Logger({ serviceName, jsonReplacerFn: redactingReplacer() });
+  return { logger, ...decisionLineTelemetry({ logger, namespace: METRICS_NAMESPACE, serviceName }) };
 }
