@@ -46,9 +46,8 @@ if ! npm install --prefix "$staging" --no-audit --no-fund --no-save --loglevel=e
   fail "could not install node@$LAMBDA_NODE_MAJOR from the npm registry (offline?); install Node.js $LAMBDA_NODE_MAJOR yourself (nvm install, see .nvmrc) or set GATEPASS_LAMBDA_NODE"
 fi
 accept "$staging/node_modules/node/bin/node" >/dev/null || fail "node@$LAMBDA_NODE_MAJOR installed into $staging but its binary does not run"
-# A rename, so a concurrent run sees either no install or a whole one; if another run won, use its.
-rm -rf "$install_dir.old"
-[[ -d "$install_dir" ]] && mv "$install_dir" "$install_dir.old"
-mv -T "$staging" "$install_dir" 2>/dev/null || true
-rm -rf "$install_dir.old"
+# A rename, so a concurrent run sees either no install or a whole one; if another run won, use its
+# (a directory left by an older, broken install is replaced). Plain `mv`: BSD mv has no -T.
+if [[ -d "$install_dir" ]] && ! accept "$cached_binary" >/dev/null 2>&1; then rm -rf "$install_dir"; fi
+[[ -d "$install_dir" ]] || mv "$staging" "$install_dir" 2>/dev/null || true
 accept "$cached_binary" || fail "node@$LAMBDA_NODE_MAJOR was installed but $cached_binary does not run"

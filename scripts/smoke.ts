@@ -46,7 +46,16 @@ const checks = await runSmokeTest(
   { stack: values.stack, path: values.path!, method: values.method, tokenCommand: values['token-command']!, waitSeconds: Number(values['wait-seconds']) },
   {
     aws: async (args) => (await run('aws', [...args, '--output', 'json'], { maxBuffer: 16 * 1024 * 1024 })).stdout,
-    tokenFrom: async (command) => (await run('/bin/sh', ['-c', command], { maxBuffer: 1024 * 1024 })).stdout,
+    tokenFrom: async (command) => {
+      try {
+        return (await run('/bin/sh', ['-c', command], { maxBuffer: 1024 * 1024 })).stdout;
+      } catch (error) {
+        // The error's message quotes the command, which may hold a client secret (curl -u id:secret …): only the exit status.
+        const code = (error as { code?: unknown }).code;
+        // eslint-disable-next-line preserve-caught-error -- the cause would carry the command text
+        throw new Error(`the token command failed${typeof code === 'number' ? ` (exit ${code})` : ''}`);
+      }
+    },
     fetch: async (url, init) => ({ status: (await fetch(url, { ...init, redirect: 'manual' })).status }),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     now: () => Date.now(),

@@ -16,7 +16,9 @@ const context = (key: string): string | undefined => {
 const configFile = context('gatepass:config');
 if (configFile === undefined) throw new Error('set -c gatepass:config=<file> (try examples/orders.gatepass.json)');
 const restApiId = context('teamRestApiId');
-const importRestApi =
-  restApiId === undefined ? undefined : { restApiId, rootResourceId: context('teamRestApiRootResourceId') ?? '', stageName: context('teamRestApiStage') ?? 'prod' };
+const rootResourceId = context('teamRestApiRootResourceId');
+// Refused here rather than by CloudFormation at deploy time: an imported REST API needs its root resource.
+if (restApiId !== undefined && rootResourceId === undefined) throw new Error('-c teamRestApiId needs -c teamRestApiRootResourceId=<id> too (aws apigateway get-resources --rest-api-id <id>)');
+const importRestApi = restApiId === undefined || rootResourceId === undefined ? undefined : { restApiId, rootResourceId, stageName: context('teamRestApiStage') ?? 'prod' };
 new TeamRestApiStack(app, 'TeamRestApi', { configFile, ...(importRestApi === undefined ? {} : { importRestApi }) });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

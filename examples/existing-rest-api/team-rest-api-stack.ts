@@ -54,9 +54,10 @@ export class TeamRestApiStack extends Stack {
 
     if (imported !== undefined) {
       // CDK redeploys a RestApi it defines; an imported one needs a deployment of its own,
-      // named after the routes so that a change of route makes a new one.
+      // named after the whole route configuration (cors and authorizer settings included), so
+      // that any change of what gatepass wires makes a new one instead of leaving the old snapshot.
       const deployment = new Deployment(this, 'GatepassDeployment', { api: this.api, stageName: imported.stageName });
-      deployment.addToLogicalId(config.config.routes.map((r) => `${r.method} ${r.path}`));
+      deployment.addToLogicalId(config.config.routes);
       deployment.node.addDependency(this.gatepass);
     }
   }

@@ -29,7 +29,13 @@ export async function requestDemoToken(request: DemoTokenRequest): Promise<Contr
   } catch {
     throw new NoLocalStackError(stateFilePath());
   }
-  const answer = (await response.json()) as Partial<ControlTokenAnswer> & { readonly error?: string };
+  let answer: Partial<ControlTokenAnswer> & { readonly error?: string };
+  try {
+    answer = (await response.json()) as typeof answer;
+  } catch {
+    // Not the control endpoint's JSON: the state file points at something else (a stack long gone).
+    throw new NoLocalStackError(stateFilePath());
+  }
   if (!response.ok || !answer.access_token) return { ok: false, error: String(answer.error ?? response.status) };
   return { ok: true, answer: answer as ControlTokenAnswer };
 }
