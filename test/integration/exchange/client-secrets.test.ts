@@ -56,6 +56,18 @@ beforeEach(() => {
 /** Client secrets as the exchange Lambda reads them: the shared reader, a 300 s max age. */
 const clientSecrets = () => new ClientSecretsFromReader(secretsManagerReader({ maxAgeSeconds: 300, connectTimeoutMs: 1_000, requestTimeoutMs: 3_000, deadlineMs: 4_000 }));
 
+/** One exchange at the corporate AS for a fresh partner token. */
+const exchange = async (client: TokenExchangeClient) =>
+  client.exchange({
+    authorizationServer: 'corp',
+    subjectToken: await mintJwt(partnerKey, { iss: idp.origin, sub: 'alice', scope: 'read' }),
+    subjectTokenType: TokenType.AccessToken,
+    audience: ['api'],
+    resource: [],
+    scope: ['read'],
+    requestedTokenType: TokenType.AccessToken,
+  });
+
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {
     await promise;
@@ -144,16 +156,6 @@ describe('secret rotation end to end (Secrets Manager, Powertools, oidc-provider
     const client = new TokenExchangeClient({ config, secrets, log: telemetry.log, metrics: telemetry.metrics });
     return { client, secrets, telemetry };
   };
-  const exchange = async (client: TokenExchangeClient) =>
-    client.exchange({
-      authorizationServer: 'corp',
-      subjectToken: await mintJwt(partnerKey, { iss: idp.origin, sub: 'alice', scope: 'read' }),
-      subjectTokenType: TokenType.AccessToken,
-      audience: ['api'],
-      resource: [],
-      scope: ['read'],
-      requestedTokenType: TokenType.AccessToken,
-    });
 
   it('refetches a secret the server rejects as invalid_client and succeeds with the rotated one', async () => {
     sm.put(SECRET_ID, { client_id: 'gatepass', client_secret: 'previous-secret' });
@@ -216,15 +218,7 @@ describe('client_secret_basic with the characters RFC 6749 Appendix B escapes', 
     sm.put('gatepass/awkward', AWKWARD);
     const config = tokenClientConfig({ corp: { issuer: as.issuer, tokenEndpoint: as.tokenEndpoint, clientAuth: 'client_secret_basic', clientSecretId: 'gatepass/awkward' } });
     const client = new TokenExchangeClient({ config, secrets: clientSecrets() });
-    const issued = await client.exchange({
-      authorizationServer: 'corp',
-      subjectToken: await mintJwt(partnerKey, { iss: idp.origin, sub: 'alice', scope: 'read' }),
-      subjectTokenType: TokenType.AccessToken,
-      audience: ['api'],
-      resource: [],
-      scope: ['read'],
-      requestedTokenType: TokenType.AccessToken,
-    });
+    const issued = await exchange(client);
     expect((await as.verify(issued.accessToken))['client_id']).toBe(AWKWARD.client_id);
     expect(as.tokenRequests.map((r) => r.outcome)).toEqual(['success']);
   });
