@@ -2,7 +2,7 @@ import type { AuthorizerAction } from '../shared/contracts/authorizer-context.js
 import type { ErrorCode } from '../shared/errors.js';
 import { MetricDimension, MetricName } from '../shared/contracts/metric-names.js';
 import type { LogSink, MetricSink } from '../shared/telemetry/telemetry-sinks.js';
-import { jwtFailurePhrase } from './jwt-errors.js';
+import { jwtFailurePhrase } from '../shared/token-validation/jwt-errors.js';
 
 /** One authorizer decision, as logged and counted (a type, not an interface: it is a log sink's fields). */
 export type Decision = {

@@ -1,17 +1,14 @@
-import type { GatepassConfig, RouteConfig } from '../shared/config/config-schema.js';
+import type { GatepassConfig } from '../shared/config/config-schema.js';
 import { extractBearerToken } from '../shared/bearer-token.js';
 import { ErrorCode, GatepassError } from '../shared/errors.js';
-import { ExpiringLru } from '../shared/expiring-lru.js';
 import { encodeAuthorizerContext } from '../shared/contracts/authorizer-context.js';
 import { RouteMatcher } from '../shared/route-matcher.js';
 import { sha256Hex } from '../shared/token-id.js';
 import { parseAuthorizerEvent } from './authorizer-event.js';
 import { allowResult, callerStatus, denyResult, type AuthorizerResult } from './authorizer-response.js';
 import type { SecretReader } from '../shared/secrets/secret-reader.js';
-import { IntrospectionClient, IntrospectionUnavailableError } from './introspection-client.js';
-import { checkTimes, JwtValidator } from './jwt-validator.js';
-import { decomposeJwt, hasJwsShape } from './jwt-structure.js';
-import { assertRouteAccepts, classify, tokenFactsOf, type TokenFacts } from './route-policy.js';
+import { assertRouteAccepts, classify } from '../shared/token-validation/route-policy.js';
+import { TokenValidation } from '../shared/token-validation/token-validation.js';
 import { AuthorizerAudit, type Decision } from './authorizer-audit.js';
 import type { LogSink, MetricSink } from '../shared/telemetry/telemetry-sinks.js';
 
@@ -23,20 +20,13 @@ export interface AuthorizerDependencies {
   readonly now?: () => number;
 }
 
-interface ValidatedToken {
-  readonly facts: TokenFacts;
-  readonly via: string;
-}
-
 /**
  * The authorizer's logic, independent of Lambda: event in, API Gateway answer out.
  * Built once per container (JWKS cache, memo and connections live here).
  */
 export class Authorizer {
   private readonly matcher: RouteMatcher;
-  private readonly jwt: JwtValidator;
-  private readonly introspection: IntrospectionClient;
-  private readonly memo: ExpiringLru<TokenFacts>;
+  private readonly validation: TokenValidation;
   private readonly audit: AuthorizerAudit;
   private readonly now: () => number;
 
@@ -47,12 +37,12 @@ export class Authorizer {
     this.now = deps.now ?? Date.now;
     this.audit = new AuthorizerAudit(deps.log, deps.metrics);
     this.matcher = new RouteMatcher(config);
-    this.jwt = new JwtValidator(config, {
+    this.validation = new TokenValidation(config, {
+      readSecret: deps.readSecret,
       now: this.now,
-      observer: { fetched: this.audit.jwksFetched.bind(this.audit), failed: this.audit.jwksFailed.bind(this.audit) },
+      jwksObserver: { fetched: this.audit.jwksFetched.bind(this.audit), failed: this.audit.jwksFailed.bind(this.audit) },
+      introspectionFailed: this.audit.introspectionFailed.bind(this.audit),
     });
-    this.introspection = new IntrospectionClient(config, deps.readSecret, this.now);
-    this.memo = new ExpiringLru(config.settings.verifiedTokenMemo.maxEntries, this.now);
   }
 
   /**
@@ -84,16 +74,8 @@ export class Authorizer {
       const hash = sha256Hex(token);
       tokenId = hash.slice(0, 32);
 
-      // A remembered token skips only the signature check; its time claims are checked again,
-      // and the route checks below run for it like for any other.
-      const remembered = this.memo.get(hash);
-      let validated: ValidatedToken;
-      if (remembered) {
-        checkTimes(remembered.claims, this.now() / 1000, this.config.settings.clockSkewSeconds);
-        validated = { facts: remembered, via: 'memo' };
-      } else {
-        validated = await this.validate(token, hash, matched);
-      }
+      // The route checks below run for a remembered token like for any other.
+      const validated = await this.validation.validate(token, hash, matched);
       const facts = validated.facts;
       issuer = facts.issuerKey;
       via = validated.via;
@@ -124,55 +106,5 @@ export class Authorizer {
       this.audit.decision({ ...known, outcome: error.code, status: callerStatus(request, status), format: request.format, reason: error.message });
       return denyResult(request, status, error.code);
     }
-  }
-
-  /** Full validation of a token the memo does not hold: JWT (then remembered) or introspection. */
-  private async validate(token: string, hash: string, route: RouteConfig): Promise<ValidatedToken> {
-    const skew = this.config.settings.clockSkewSeconds;
-    const introspecting = this.introspectingIssuer(route.acceptedIssuers);
-    if (hasJwsShape(token)) {
-      const jwt = decomposeJwt(token);
-      const issuerKey = this.jwt.issuerKeyOf(jwt.payload.iss);
-      if (issuerKey !== undefined) {
-        // Checked before any key lookup: an issuer foreign to the route costs no fetch.
-        if (!route.acceptedIssuers.includes(issuerKey)) throw new GatepassError(ErrorCode.IssuerNotAccepted, 'issuer not accepted on this route');
-        const claims = await this.jwt.verify(jwt);
-        const facts = tokenFactsOf(issuerKey, claims);
-        const maxAgeMs = this.config.settings.verifiedTokenMemo.maxAgeSeconds * 1000;
-        const exp = claims.exp as number;
-        this.memo.set(hash, facts, Math.min(this.now() + maxAgeMs, (exp + skew) * 1000));
-        return { facts, via: 'jwt' };
-      }
-      // A JWT goes to introspection only when the route's introspecting issuer issued it:
-      // another IdP's token is never handed to that IdP, and is refused with no network call.
-      const iss = jwt.payload.iss;
-      if (introspecting === undefined || iss === undefined || this.config.issuers[introspecting]?.issuer !== iss) {
-        const configured = Object.values(this.config.issuers).some((issuer) => issuer.issuer === iss);
-        throw new GatepassError(ErrorCode.IssuerNotAccepted, configured ? 'issuer not accepted on this route' : 'JWT issuer is not configured');
-      }
-    }
-
-    if (!introspecting) throw new GatepassError(ErrorCode.TokenMalformed, 'not a JWT, and no issuer on this route introspects opaque tokens');
-    try {
-      const { claims, cached } = await this.introspection.introspect(introspecting, token);
-      const facts = tokenFactsOf(introspecting, claims);
-      if (typeof claims['exp'] === 'number') return { facts, via: cached ? 'introspection-cache' : 'introspection' };
-      // RFC 7662 makes `exp` optional. The context still needs an end: the horizon this
-      // answer is trusted for (its cache TTL, at least a minute), so that the exchange
-      // Lambda's expiry check bounds a cached API Gateway allow too.
-      const ttl = Math.max(60, this.config.issuers[introspecting]?.introspection?.cacheTtlSeconds ?? 0);
-      return { facts: { ...facts, expiresAt: Math.floor(this.now() / 1000) + ttl }, via: cached ? 'introspection-cache' : 'introspection' };
-    } catch (error) {
-      if (error instanceof IntrospectionUnavailableError) {
-        this.audit.introspectionFailed(introspecting, error);
-        throw new GatepassError(ErrorCode.TokenInvalid, 'introspection failed', { cause: error });
-      }
-      throw error;
-    }
-  }
-
-  /** The route's one introspecting issuer (the schema allows at most one per route). */
-  private introspectingIssuer(accepted: readonly string[]): string | undefined {
-    return accepted.find((key) => this.config.issuers[key]?.introspection !== undefined);
   }
 }

@@ -7,7 +7,7 @@ import type { AuthorizerResult } from './authorizer-response.js';
 import { UnauthorizedSignal } from './authorizer-response.js';
 import { lazySecretsManagerReader } from '../shared/secrets/lazy-secrets-manager-reader.js';
 import { introspectionSecretBounds, type SecretReader } from '../shared/secrets/secret-reader.js';
-import { IntrospectionUnavailableError } from './introspection-client.js';
+import { IntrospectionUnavailableError } from '../shared/token-validation/introspection-client.js';
 
 const refuseSecrets: SecretReader = () => Promise.reject(new IntrospectionUnavailableError('introspection is not in this bundle'));
 

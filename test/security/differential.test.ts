@@ -2,7 +2,7 @@ import { sign as cryptoSign } from 'node:crypto';
 import fc from 'fast-check';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createJwksParser } from '../../functions/authorizer/jwks-source.js';
+import { createJwksParser } from '../../functions/shared/token-validation/jwks-source.js';
 import { scopesOf } from '../../functions/shared/claims.js';
 import { PARTNER_ISSUER } from '../support/authorizer-harness.js';
 import type { TestKey } from '../support/token-minter.js';

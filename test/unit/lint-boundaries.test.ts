@@ -20,7 +20,7 @@ describe('lint: module boundaries', () => {
   it.each([
     ['the authorizer imports the exchange Lambda', 'functions/authorizer/probe.ts', "import { ExchangeService } from '../exchange/exchange-service.js';"],
     ['the authorizer imports an exchange type', 'functions/authorizer/probe.ts', "import type { ExchangeRequest } from '../exchange/exchange-model.js';"],
-    ['the exchange Lambda imports the authorizer', 'functions/exchange/proxy/probe.ts', "import { classify } from '../../authorizer/route-policy.js';"],
+    ['the exchange Lambda imports the authorizer', 'functions/exchange/proxy/probe.ts', "import { Authorizer } from '../../authorizer/authorizer.js';"],
     ['the exchange Lambda re-exports the authorizer', 'functions/exchange/probe.ts', "export { Authorizer } from '../authorizer/authorizer.js';"],
     ['functions/shared imports a function', 'functions/shared/probe.ts', "import { Authorizer } from '../authorizer/authorizer.js';"],
     ['a function imports infra/', 'functions/exchange/cache/probe.ts', "import { cacheHitMetric } from '../../../infra/gatepass-metrics.js';"],
@@ -43,7 +43,7 @@ describe('lint: module boundaries', () => {
 
   it.each([
     ['the exchange Lambda imports a shared contract', 'functions/exchange/proxy/probe.ts', "import { parseAuthorizerContext } from '../../shared/contracts/authorizer-context.js';"],
-    ['the authorizer imports its own module and shared errors', 'functions/authorizer/probe.ts', "import { classify } from './route-policy.js';\nimport { ErrorCode } from '../shared/errors.js';"],
+    ['the authorizer imports its own module and shared errors', 'functions/authorizer/probe.ts', "import { Authorizer } from './authorizer.js';\nimport { ErrorCode } from '../shared/errors.js';"],
     ['infra/ imports functions/shared', 'infra/constructs/probe.ts', "import { MetricName } from '../../functions/shared/contracts/metric-names.js';"],
     ['examples/ import infra/ and functions/shared', 'examples/existing-rest-api/probe.ts', "import { GatepassRestRoutes } from '../../infra/index.js';\nimport { MetricName } from '../../functions/shared/contracts/metric-names.js';"],
     ['scripts/ imports infra/, fakes/ and a function', 'scripts/local/probe.ts', "import { esbuildOptionsFor } from '../../infra/bundling-options.js';\nimport { JwksServer } from '../../fakes/jwks-server.js';\nimport { handler } from '../../functions/exchange/handler.js';"],

@@ -1,8 +1,8 @@
 import { generateKeyPairSync, createVerify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { JwtInvalidSignatureAlgorithmError, JwtInvalidSignatureError, NotSupportedError, WaitPeriodNotYetEndedJwkError } from 'aws-jwt-verify/error';
-import { translateJwtError } from '../../../functions/authorizer/jwt-errors.js';
-import { ErrorCode, GatepassError } from '../../../functions/shared/errors.js';
+import { translateJwtError } from '../../../../functions/shared/token-validation/jwt-errors.js';
+import { ErrorCode, GatepassError } from '../../../../functions/shared/errors.js';
 
 /** What node:crypto throws for an ECDSA signature of the wrong length (e.g. DER instead of R||S). */
 function malformedEcdsaFailure(): unknown {

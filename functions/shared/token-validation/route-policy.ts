@@ -1,7 +1,7 @@
-import type { GatepassConfig, RouteConfig, SameIssuerWhen } from '../shared/config/config-schema.js';
-import { audiencesOf, clientIdOf, scopesOf } from '../shared/claims.js';
-import { AuthorizerAction } from '../shared/contracts/authorizer-context.js';
-import { ErrorCode, GatepassError } from '../shared/errors.js';
+import type { GatepassConfig, RouteConfig, SameIssuerWhen } from '../config/config-schema.js';
+import { audiencesOf, clientIdOf, scopesOf } from '../claims.js';
+import { AuthorizerAction } from '../contracts/authorizer-context.js';
+import { ErrorCode, GatepassError } from '../errors.js';
 
 /**
  * What the route checks and the authorizer context read from a validated token, derived

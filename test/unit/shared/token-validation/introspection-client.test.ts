@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { IntrospectionClient, IntrospectionUnavailableError } from '../../../functions/authorizer/introspection-client.js';
-import { parseConfig } from '../../../functions/shared/config/config-validator.js';
+import { IntrospectionClient, IntrospectionUnavailableError } from '../../../../functions/shared/token-validation/introspection-client.js';
+import { parseConfig } from '../../../../functions/shared/config/config-validator.js';
 
 const config = parseConfig({
   version: 1,

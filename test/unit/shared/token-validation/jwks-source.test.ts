@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { generateKeyPairSync } from 'node:crypto';
 import { exportJWK } from 'jose';
-import { createJwksParser, usableSignatureKey } from '../../../functions/authorizer/jwks-source.js';
+import { createJwksParser, usableSignatureKey } from '../../../../functions/shared/token-validation/jwks-source.js';
 
 const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).buffer as ArrayBuffer;
 

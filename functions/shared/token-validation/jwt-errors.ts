@@ -19,7 +19,7 @@ import {
   KidNotFoundInJwksError,
   WaitPeriodNotYetEndedJwkError,
 } from 'aws-jwt-verify/error';
-import { ErrorCode, GatepassError } from '../shared/errors.js';
+import { ErrorCode, GatepassError } from '../errors.js';
 
 /**
  * Why a JWT was refused, as the decision line's `reason`: short stable phrases operators

@@ -1,11 +1,11 @@
-import type { GatepassConfig, IssuerConfig } from '../shared/config/config-schema.js';
-import { boundedRequest } from '../shared/http/bounded-http.js';
-import { audiencesOf } from '../shared/claims.js';
-import { clientSecretAuthentication } from '../shared/client-secret-authentication.js';
-import { ErrorCode, GatepassError } from '../shared/errors.js';
-import { ExpiringLru } from '../shared/expiring-lru.js';
-import { SecretReadError, type SecretReader } from '../shared/secrets/secret-reader.js';
-import { sha256Hex } from '../shared/token-id.js';
+import type { GatepassConfig, IssuerConfig } from '../config/config-schema.js';
+import { boundedRequest } from '../http/bounded-http.js';
+import { audiencesOf } from '../claims.js';
+import { clientSecretAuthentication } from '../client-secret-authentication.js';
+import { ErrorCode, GatepassError } from '../errors.js';
+import { ExpiringLru } from '../expiring-lru.js';
+import { SecretReadError, type SecretReader } from '../secrets/secret-reader.js';
+import { sha256Hex } from '../token-id.js';
 
 interface IntrospectionCredentials {
   readonly clientId: string;

@@ -1,6 +1,6 @@
 import type { DecomposedJwt } from 'aws-jwt-verify/jwt';
 import type { JwtHeader, JwtPayload } from 'aws-jwt-verify/jwt-model';
-import { ErrorCode, GatepassError } from '../shared/errors.js';
+import { ErrorCode, GatepassError } from '../errors.js';
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 

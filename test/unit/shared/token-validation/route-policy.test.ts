@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { assertRouteAccepts, classify, tokenFactsOf } from '../../../functions/authorizer/route-policy.js';
-import { parseConfig } from '../../../functions/shared/config/config-validator.js';
-import { GatepassError } from '../../../functions/shared/errors.js';
+import { assertRouteAccepts, classify, tokenFactsOf } from '../../../../functions/shared/token-validation/route-policy.js';
+import { parseConfig } from '../../../../functions/shared/config/config-validator.js';
+import { GatepassError } from '../../../../functions/shared/errors.js';
 
 const config = parseConfig({
   version: 1,

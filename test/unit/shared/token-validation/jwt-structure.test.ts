@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decomposeJwt, isCanonicalBase64Url } from '../../../functions/authorizer/jwt-structure.js';
-import { GatepassError } from '../../../functions/shared/errors.js';
+import { decomposeJwt, isCanonicalBase64Url } from '../../../../functions/shared/token-validation/jwt-structure.js';
+import { GatepassError } from '../../../../functions/shared/errors.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 /** The definition the check stands for: the text decodes and encodes back to itself, in the base64url alphabet only. */

@@ -1,7 +1,7 @@
 import { SimpleJwksCache, SimplePenaltyBox, assertIsJwks, type Jwks } from 'aws-jwt-verify/jwk';
 import type { Fetcher } from 'aws-jwt-verify/https';
 import { JwksValidationError, NonRetryableFetchError } from 'aws-jwt-verify/error';
-import { boundedRequest } from '../shared/http/bounded-http.js';
+import { boundedRequest } from '../http/bounded-http.js';
 
 export interface JwksLimits {
   readonly fetchTimeoutMs: number;
