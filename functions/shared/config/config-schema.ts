@@ -85,9 +85,57 @@ const IssuerSchema = v.strictObject({
   introspection: v.optional(IntrospectionSchema),
 });
 
+/**
+ * Form parameters the grant or the client authentication sends itself: a static `parameters`
+ * entry may not set them (a route's audience, resource and scope are the route's to set).
+ */
+const RESERVED_TOKEN_PARAMETERS: ReadonlySet<string> = new Set([
+  'grant_type',
+  'assertion',
+  'subject_token',
+  'subject_token_type',
+  'actor_token',
+  'actor_token_type',
+  'requested_token_type',
+  'audience',
+  'resource',
+  'scope',
+  'client_id',
+  'client_secret',
+  'client_assertion',
+  'client_assertion_type',
+]);
+const PARAMETER_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** The grants gatepass speaks at an authorization server (docs/design.md "Authorization servers beyond RFC 8693"). */
+export const Grant = {
+  /** RFC 8693 token exchange. */
+  TokenExchange: 'token-exchange',
+  /** RFC 7523 §2.1 JWT bearer: the subject token is the `assertion` (Entra ID On-Behalf-Of). */
+  JwtBearer: 'jwt-bearer',
+} as const;
+
 const AuthorizationServerSchema = v.strictObject({
   issuer: urlString,
   tokenEndpoint: urlString,
+  grant: v.optional(v.picklist([Grant.TokenExchange, Grant.JwtBearer], 'must be "token-exchange" (RFC 8693) or "jwt-bearer" (RFC 7523)'), Grant.TokenExchange),
+  /** Static extra form parameters sent with every grant at this server (e.g. Entra's requested_token_use). */
+  parameters: v.optional(
+    v.pipe(
+      v.record(
+        v.pipe(
+          v.string(),
+          v.regex(PARAMETER_NAME_PATTERN, 'parameter names are 1-64 letters, digits, "_", "." or "-"'),
+          v.check((name) => !RESERVED_TOKEN_PARAMETERS.has(name), 'is sent by the grant or the client authentication itself and cannot be set here'),
+        ),
+        v.pipe(v.string(), v.maxLength(1024)),
+      ),
+      v.check((record) => Object.keys(record).length <= 16, 'may hold at most 16 parameters'),
+    ),
+    {},
+  ),
+  /** Keys of the tokens this server issues, to verify them when its issuer is not a configured issuer. */
+  jwksUri: v.optional(urlString),
   clientAuth: v.optional(clientAuth, 'client_secret_basic'),
   clientSecretId: secretId,
 });
@@ -119,6 +167,8 @@ const ExchangeSchema = v.strictObject({
   subjectTokenType: v.optional(nonEmptyString(256), TokenType.AccessToken),
   actor: v.optional(ActorSchema, { source: 'none' }),
   flow: v.optional(v.picklist(['downscoping', 'federation', 'delegation'])),
+  /** Claims an issued JWT must not carry on this route (verified privacy); also means a caller's token never passes through. */
+  forbiddenClaims: v.optional(uniqueList(nonEmptyString(256)), []),
   owner: v.optional(nonEmptyString(256)),
   justification: v.optional(nonEmptyString(1024)),
 });
@@ -142,6 +192,18 @@ const CorsSchema = v.strictObject({
   maxAgeSeconds: int(0, 86400, 600),
 });
 
+/**
+ * A Model Context Protocol server behind this route (docs/design.md "MCP servers"): its
+ * protected resource metadata (RFC 9728) is served without a token, and incoming tokens must
+ * name `resource` in their `aud` (RFC 8707).
+ */
+const McpSchema = v.strictObject({
+  /** The canonical URI clients use for this server; its path ends with the route's path. */
+  resource: urlString,
+  scopesSupported: v.optional(scopeList),
+  resourceName: v.optional(nonEmptyString(256)),
+});
+
 const RouteSchema = v.strictObject({
   id: v.pipe(v.string(), v.regex(ROUTE_ID_PATTERN, 'must be 1-64 characters of letters, digits, ".", "_" or "-"')),
   method: v.picklist(HTTP_METHODS, `must be one of ${HTTP_METHODS.join(', ')}`),
@@ -155,6 +217,7 @@ const RouteSchema = v.strictObject({
   requiredScopes: v.optional(scopeList, []),
   exchange: v.optional(ExchangeSchema),
   cors: v.optional(CorsSchema),
+  mcp: v.optional(McpSchema),
 });
 
 /** Tunables with safe defaults (docs/configuration.md "settings" documents each). */
@@ -254,6 +317,7 @@ export type AuthorizationServerConfig = GatepassConfig['authorizationServers'][s
 export type RouteConfig = GatepassConfig['routes'][number];
 export type ExchangeConfig = NonNullable<RouteConfig['exchange']>;
 export type CorsConfig = NonNullable<RouteConfig['cors']>;
+export type McpConfig = NonNullable<RouteConfig['mcp']>;
 export type SameIssuerWhen = NonNullable<ExchangeConfig['sameIssuerWhen']>;
 export type ActorConfig = ExchangeConfig['actor'];
 export type Settings = GatepassConfig['settings'];

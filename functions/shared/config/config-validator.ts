@@ -1,5 +1,6 @@
 import * as v from 'valibot';
-import { GatepassConfigSchema, type GatepassConfig } from './config-schema.js';
+import { GatepassConfigSchema, Grant, type GatepassConfig } from './config-schema.js';
+import { basePathOf, metadataPathOf } from '../mcp/protected-resource.js';
 
 /** One problem in a configuration document, located by its field path. */
 export interface ConfigIssue {
@@ -133,6 +134,7 @@ function semanticIssues(document: unknown): ConfigIssue[] {
     const server = asObject(raw);
     checkUrl(`authorizationServers.${key}.issuer`, server['issuer']);
     checkUrl(`authorizationServers.${key}.tokenEndpoint`, server['tokenEndpoint']);
+    checkUrl(`authorizationServers.${key}.jwksUri`, server['jwksUri']);
   }
 
   const ids = new Map<string, number>();
@@ -178,9 +180,53 @@ function semanticIssues(document: unknown): ConfigIssue[] {
         add(`${base}.exchange.authorizationServer`, `unknown authorization server "${name}"`);
       }
       asArray(exchange['resource']).forEach((r, i) => checkUrl(`${base}.exchange.resource[${i}]`, r));
+      const actor = asObject(exchange['actor']);
+      if (name !== undefined && asObject(servers[name])['grant'] === Grant.JwtBearer && actor['source'] !== undefined && actor['source'] !== 'none') {
+        add(`${base}.exchange.actor`, `authorization server "${name}" uses the jwt-bearer grant, which has no actor token (RFC 7523): use actor source "none"`);
+      }
     }
+
+    if (route['mcp'] !== undefined) mcpIssues(base, route, add, checkUrl);
+  });
+
+  // A metadata route is an API route too: it must not take another route's place.
+  const mcpMetadataPaths = new Map<string, number>();
+  asArray(root['routes']).forEach((raw, index) => {
+    const route = asObject(raw);
+    const path = asString(route['path']);
+    if (route['mcp'] !== undefined && path !== undefined) mcpMetadataPaths.set(normalizePathShape(metadataPathOf({ path })), index);
+  });
+  asArray(root['routes']).forEach((raw, index) => {
+    const path = asString(asObject(raw)['path']);
+    if (path === undefined) return;
+    const owner = mcpMetadataPaths.get(normalizePathShape(path));
+    if (owner !== undefined) add(`routes[${index}].path`, `is the protected resource metadata path of the MCP route routes[${owner}]`);
   });
   return issues;
+}
+
+/** An MCP route: a literal path, and a resource URI that ends with it (RFC 8707 §2: no fragment, no query). */
+function mcpIssues(base: string, route: Loose, add: (path: string, message: string) => void, checkUrl: (path: string, value: unknown) => void): void {
+  const path = asString(route['path']);
+  if (path !== undefined && path.includes('{')) {
+    add(`${base}.path`, 'an MCP route has a literal path such as /mcp (its metadata is published at that path under /.well-known/oauth-protected-resource)');
+  }
+  const resource = asString(asObject(route['mcp'])['resource']);
+  if (resource === undefined) return;
+  checkUrl(`${base}.mcp.resource`, resource);
+  let url: URL;
+  try {
+    url = new URL(resource);
+  } catch {
+    return;
+  }
+  if (url.search !== '') add(`${base}.mcp.resource`, 'must not have a query (RFC 8707 §2)');
+  if (path !== undefined && !path.includes('{') && basePathOf(url.pathname, path) === undefined) {
+    add(
+      `${base}.mcp.resource`,
+      `its path must end with the route's path "${path}": it is the URL clients call, e.g. https://api.example.com${path === '/' ? '' : path} (a REST API stage or a base path may come before it)`,
+    );
+  }
 }
 
 /** `/orders/{id}` and `/orders/{orderId}` are the same route to API Gateway. */

@@ -2,10 +2,10 @@ import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { validateConfig, parseConfig, ConfigError } from '../../../functions/shared/config/config-validator.js';
-import { loadConfigFromEnv } from '../../../functions/shared/config/config-loader.js';
+import { validateConfig, parseConfig, ConfigError } from '../../../../functions/shared/config/config-validator.js';
+import { loadConfigFromEnv } from '../../../../functions/shared/config/config-loader.js';
 
-const example = JSON.parse(readFileSync(new URL('../../../infra/gatepass.config.example.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+const example = JSON.parse(readFileSync(new URL('../../../../infra/gatepass.config.example.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 
 function minimal(overrides: Record<string, unknown> = {}) {
   return {
