@@ -182,7 +182,7 @@ export function restProxyAnswer(result: unknown, accept: string | undefined, bin
  * this cannot be confirmed, so the HTTP API flavour passes the header unchanged. Only this
  * header is renamed here (reports name others, such as `Server`, that gatepass does not rely on).
  */
-export const REST_REMAPPED_HEADERS: Readonly<Record<string, string>> = { 'www-authenticate': 'x-amzn-remapped-www-authenticate' };
+const REST_REMAPPED_HEADERS: Readonly<Record<string, string>> = { 'www-authenticate': 'x-amzn-remapped-www-authenticate' };
 
 /** A REST API's renaming of an integration's headers (REST_REMAPPED_HEADERS); the gateway's own responses keep theirs. */
 export function remapRestIntegrationHeaders(answer: HttpAnswer): HttpAnswer {
