@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_STATE_FILE_ENV } from '../../functions/shared/contracts/environment-variables.js';
 import { REPOSITORY_ROOT } from '../../scripts/local/local-state.js';
 import { walkthroughSteps } from '../../scripts/local/walkthrough.js';
-import { isAlive } from '../support/local-stack-harness.js';
+import { descendants, isAlive } from '../support/local-stack-harness.js';
 
 /**
  * `npm start` as a user runs it: the printed walkthrough's commands are pasted into bash
@@ -43,25 +43,6 @@ function printedSteps(text: string): PrintedStep[] {
         status: Number(/→ (\d{3})/.exec(arrow ?? '')?.[1]),
       };
     });
-}
-
-/** Every process below `pid`. */
-async function descendants(pid: number): Promise<number[]> {
-  const { stdout: table } = await run('ps', ['-eo', 'pid=,ppid=']);
-  const children = new Map<number, number[]>();
-  for (const line of table.trim().split('\n')) {
-    const [child, parent] = line.trim().split(/\s+/).map(Number) as [number, number];
-    children.set(parent, [...(children.get(parent) ?? []), child]);
-  }
-  const found: number[] = [];
-  const walk = (p: number) => {
-    for (const child of children.get(p) ?? []) {
-      found.push(child);
-      walk(child);
-    }
-  };
-  walk(pid);
-  return found;
 }
 
 beforeAll(async () => {
