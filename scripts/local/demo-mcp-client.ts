@@ -22,6 +22,12 @@ export interface McpClientOptions {
   readonly clientSecret: string;
   /** The authorization server the credentials belong to: the SDK sends them nowhere else. */
   readonly issuer: string;
+  /**
+   * The scope to ask for. The SDK's client_credentials flow requests the provider's configured
+   * scope, not the metadata's `scopes_supported` nor the challenge's `scope` (`fetchToken` reads
+   * `clientMetadata.scope`: node_modules/@modelcontextprotocol/sdk/dist/esm/client/auth.js).
+   */
+  readonly scope: string;
   /** The tool to call after listing; default `whoami`. */
   readonly tool?: string;
 }
@@ -32,8 +38,9 @@ export interface McpHttpExchange {
   readonly status: number;
   /** The challenge, when the answer carried one (under its own name or REST's renamed one). */
   readonly challenge?: { readonly header: string; readonly value: string };
-  /** Token requests: the grant type and the resource indicator sent. */
+  /** Token requests: the grant type, scope and resource indicator sent. */
   readonly grantType?: string;
+  readonly scope?: string;
   readonly resource?: string;
   /** MCP requests: the JSON-RPC methods in the body. */
   readonly rpcMethods?: readonly string[];
@@ -49,24 +56,35 @@ export interface McpClientOutcome {
   readonly callerToken: string | undefined;
 }
 
+/** The client failed; what it did until then, for the walkthrough to show. */
+export class McpClientError extends Error {
+  constructor(
+    message: string,
+    readonly exchanges: readonly McpHttpExchange[],
+  ) {
+    super(message);
+    this.name = 'McpClientError';
+  }
+}
+
 const CHALLENGE_HEADERS = ['www-authenticate', 'x-amzn-remapped-www-authenticate'];
 
-function describeBody(body: RequestInit['body']): Pick<McpHttpExchange, 'grantType' | 'resource' | 'rpcMethods'> {
-  if (body instanceof URLSearchParams) {
-    const grantType = body.get('grant_type');
-    const resource = body.get('resource');
-    return { ...(grantType ? { grantType } : {}), ...(resource ? { resource } : {}) };
-  }
+/** A token request's form: what it asked for (its client credentials travel in the Authorization header, never read here). */
+function describeForm(form: URLSearchParams): Pick<McpHttpExchange, 'grantType' | 'scope' | 'resource'> {
+  const [grantType, scope, resource] = ['grant_type', 'scope', 'resource'].map((name) => form.get(name) ?? undefined);
+  if (grantType === undefined) return {};
+  return { grantType, ...(scope !== undefined ? { scope } : {}), ...(resource !== undefined ? { resource } : {}) };
+}
+
+function describeBody(body: RequestInit['body']): Pick<McpHttpExchange, 'grantType' | 'scope' | 'resource' | 'rpcMethods'> {
+  if (body instanceof URLSearchParams) return describeForm(body);
   if (typeof body !== 'string') return {};
   try {
     const parsed = JSON.parse(body) as unknown;
     const messages = Array.isArray(parsed) ? parsed : [parsed];
     return { rpcMethods: messages.flatMap((m: { method?: unknown }) => (typeof m?.method === 'string' ? [m.method] : [])) };
   } catch {
-    const form = new URLSearchParams(body);
-    const grantType = form.get('grant_type');
-    const resource = form.get('resource');
-    return grantType ? { grantType, ...(resource ? { resource } : {}) } : {};
+    return describeForm(new URLSearchParams(body));
   }
 }
 
@@ -88,6 +106,7 @@ export async function runMcpClient(options: McpClientOptions): Promise<McpClient
     clientId: options.clientId,
     clientSecret: options.clientSecret,
     expectedIssuer: options.issuer,
+    scope: options.scope,
     clientName: 'gatepass demo MCP client',
   });
   const transport = new StreamableHTTPClientTransport(new URL(options.url), { authProvider: provider, fetch: recordingFetch });
@@ -105,6 +124,8 @@ export async function runMcpClient(options: McpClientOptions): Promise<McpClient
       exchanges,
       callerToken: provider.tokens()?.access_token,
     };
+  } catch (error) {
+    throw new McpClientError((error as Error).message, exchanges);
   } finally {
     await transport.terminateSession().catch(() => undefined);
     await client.close();
@@ -119,6 +140,7 @@ export function describeExchanges(outcome: Pick<McpClientOutcome, 'exchanges'>, 
     const details = [
       e.rpcMethods && e.rpcMethods.length > 0 ? e.rpcMethods.join(', ') : undefined,
       e.grantType ? `grant_type=${e.grantType}` : undefined,
+      e.scope ? `scope=${e.scope}` : undefined,
       e.resource ? `resource=${e.resource}` : undefined,
       e.challenge ? `${e.challenge.header}: ${e.challenge.value}` : undefined,
     ].filter((d): d is string => d !== undefined);

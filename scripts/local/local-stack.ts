@@ -74,6 +74,8 @@ export interface DemoMcpClient {
   readonly clientSecret: string;
   /** The corporate AS's issuer, where the client's credentials may be sent. */
   readonly issuer: string;
+  /** The scope it asks for. */
+  readonly scope: string;
 }
 
 export interface LocalStack {
@@ -266,7 +268,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       tokenRelay: tokenRelay.origin,
       mcpServer: mcp.url,
     };
-    const mcpClient: DemoMcpClient = { clientId: DEMO.mcpClientId, clientSecret: credentials.mcpClient, issuer: corp.issuer };
+    const mcpClient: DemoMcpClient = { clientId: DEMO.mcpClientId, clientSecret: credentials.mcpClient, issuer: corp.issuer, scope: DEMO.mcpScopes.join(' ') };
     const control: ControlServer = new ControlServer({
       issueToken: (request) => tokens.issue(request),
       setTokenEndpoint: (state) => (state === 'down' ? tokenRelay.down() : tokenRelay.up()),

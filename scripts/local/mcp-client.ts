@@ -7,7 +7,7 @@
  */
 import { parseCommandLine } from '../command-line.js';
 import { requestMcpClientCredentials } from './control-client.js';
-import { describeExchanges, runMcpClient } from './demo-mcp-client.js';
+import { describeExchanges, McpClientError, runMcpClient } from './demo-mcp-client.js';
 import { LocalStateError } from './local-state.js';
 
 const USAGE = `usage: npm run -s mcp-client -- [--tool <name>] <MCP URL>
@@ -39,6 +39,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
+    if (error instanceof McpClientError) for (const line of describeExchanges(error, url)) console.error(`  ${line}`);
     console.error(error instanceof LocalStateError ? error.message : `the MCP client failed: ${(error as Error).message}`);
     process.exit(1);
   },
