@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEchoUpstream, type EchoUpstream } from '../../fakes/echo-upstream.js';
 import { startOAuthServer, type OAuthServer } from '../../fakes/oauth-server/oauth-server.js';
 import { REPOSITORY_ROOT } from '../../scripts/local/local-state.js';
+import { reservePort } from '../../scripts/local/port-reservation.js';
 import { descendants, isAlive } from '../support/local-stack-harness.js';
 
 /**
@@ -23,6 +24,8 @@ let as: OAuthServer;
 let upstream: EchoUpstream;
 let npmStart: ChildProcess;
 let stdout = '';
+/** The gateway's port, picked free before start: an MCP route's resource names it. */
+let port: number;
 const gatewaySecret = 'gatepass-client-secret-from-the-secrets-file';
 const appSecret = 'app-secret';
 
@@ -42,6 +45,7 @@ function userConfig(): object {
         exchange: { authorizationServer: 'mine', audience: ['backend'], sameIssuerWhen: {} },
       },
       { id: 'ping', method: 'GET', path: '/ping', upstream: upstream.url, acceptedIssuers: ['mine'] },
+      { id: 'tools', method: 'ANY', path: '/tools', upstream: upstream.url, acceptedIssuers: ['mine'], mcp: { resource: `http://127.0.0.1:${port}/tools` } },
     ],
   };
 }
@@ -68,6 +72,9 @@ async function npmStartFails(args: string[]): Promise<{ code: number; stderr: st
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gatepass-npm-start-config-'));
+  const free = await reservePort(0, 'gateway');
+  port = free.port;
+  await free.release();
   upstream = await startEchoUpstream();
   as = await startOAuthServer({
     clients: [
@@ -81,7 +88,7 @@ beforeAll(async () => {
   });
   writeFileSync(join(dir, 'config.json'), JSON.stringify(userConfig()));
   writeFileSync(join(dir, 'secrets.json'), JSON.stringify({ 'my/exchange-client': { client_id: 'gatepass', client_secret: gatewaySecret } }));
-  npmStart = spawn('npm', ['start', '--', '--config', join(dir, 'config.json'), '--secrets', join(dir, 'secrets.json'), '--port', '0', '--dir', join(dir, 'stack')], {
+  npmStart = spawn('npm', ['start', '--', '--config', join(dir, 'config.json'), '--secrets', join(dir, 'secrets.json'), '--port', String(port), '--dir', join(dir, 'stack')], {
     cwd: REPOSITORY_ROOT,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -110,8 +117,9 @@ const gatewayUrl = () => /^gateway {2}(http:\/\/127\.0\.0\.1:\d+)$/m.exec(stdout
 
 describe('npm start --config', () => {
   it('prints the gateway URL on a line of its own, and the routes of the configuration, without the demo', () => {
-    expect(gatewayUrl()).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(gatewayUrl()).toBe(`http://127.0.0.1:${port}`);
     expect(stdout).toContain('GET /items/{id}');
+    expect(stdout).toMatch(/GET \/\.well-known\/oauth-protected-resource\/tools +route tools, public/);
     expect(stdout).not.toContain('Walkthrough');
     expect(stdout).not.toContain('partner IdP');
     expect(stdout).toContain('generated cache key');
@@ -127,6 +135,15 @@ describe('npm start --config', () => {
     expect(passed.status).toBe(200);
     expect(upstream.requests.at(-1)?.headers['authorization']).toEqual([`Bearer ${token}`]);
     expect((await fetch(`${gatewayUrl()}/ping`)).status).toBe(401);
+  });
+
+  it("serves an MCP route's metadata and challenge from the configuration, with no authorizer", async () => {
+    const metadata = await fetch(`${gatewayUrl()}/.well-known/oauth-protected-resource/tools`);
+    expect(metadata.status).toBe(200);
+    expect(await metadata.json()).toMatchObject({ resource: `http://127.0.0.1:${port}/tools`, authorization_servers: [as.issuer] });
+    const refused = await fetch(`${gatewayUrl()}/tools`, { method: 'POST', body: '{}' });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toContain(`resource_metadata="http://127.0.0.1:${port}/.well-known/oauth-protected-resource/tools"`);
   });
 
   it('stops every process it started on Ctrl-C', async () => {
