@@ -10,7 +10,7 @@ import { requestMcpClientCredentials } from './control-client.js';
 import { describeExchanges, McpClientError, runMcpClient } from './demo-mcp-client.js';
 import { LocalStateError } from './local-state.js';
 
-const USAGE = `usage: npm run -s mcp-client -- [--tool <name>] <MCP URL>
+const USAGE = `usage: npm run mcp-client -- [--tool <name>] <MCP URL>      (npm run -s: the output alone)
   runs @modelcontextprotocol/sdk's Client (StreamableHTTPClientTransport, ClientCredentialsProvider) against
   an MCP route of the running npm start, e.g. http://127.0.0.1:4280/mcp, as the demo MCP client of the
   corporate AS: it discovers how to authorize, gets a token for the route's resource, lists the tools and
