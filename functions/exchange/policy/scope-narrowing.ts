@@ -49,7 +49,7 @@ export interface NarrowingResult {
 }
 
 /** OpenID Connect Core §5.4 and §11: they name claims about the user, not access to an API. */
-export const IDENTITY_SCOPES: ReadonlySet<string> = new Set(['openid', 'profile', 'email', 'address', 'phone', 'offline_access']);
+const IDENTITY_SCOPES: ReadonlySet<string> = new Set(['openid', 'profile', 'email', 'address', 'phone', 'offline_access']);
 
 /** The narrowing limits of docs/design.md "Authorization servers beyond RFC 8693". */
 export type NarrowingFlow = NonNullable<NonNullable<RouteConfig['exchange']>['flow']>;

@@ -400,7 +400,7 @@ export class TokenExchangeClient {
  * server's keys; an opaque token cannot be shown to be free of them and is refused (fail
  * closed). Both refusals are `exchange_not_narrower`, never cached.
  */
-export function verifyNoForbiddenClaims(forbidden: readonly string[], checked: { readonly verification: string; readonly claims: Readonly<Record<string, unknown>> }, where: string): void {
+function verifyNoForbiddenClaims(forbidden: readonly string[], checked: { readonly verification: string; readonly claims: Readonly<Record<string, unknown>> }, where: string): void {
   if (forbidden.length === 0) return;
   if (checked.verification === 'opaque') {
     throw new GatepassError(ErrorCode.ExchangeNotNarrower, `the token ${where} issued is opaque, so it cannot be shown to carry none of the route's forbiddenClaims`);

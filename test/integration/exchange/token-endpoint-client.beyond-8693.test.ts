@@ -17,7 +17,6 @@ import { generateTestKey, mintJwt, type TestKey } from '../../support/token-mint
  */
 
 const SECRET_ID = 'gatepass/entra-obo';
-const ENTRA_OBO = 'https://learn.microsoft.com/entra/identity-platform/v2-oauth2-on-behalf-of-flow';
 let fault: FaultServer;
 let keys: JwksServer;
 let serverKey: TestKey;
@@ -61,7 +60,7 @@ const request = (overrides: Partial<ExchangeRequest> = {}): ExchangeRequest => (
   ...overrides,
 });
 
-/** Entra's On-Behalf-Of answer: no issued_token_type, the scope with its resource prefix (ENTRA_OBO). */
+/** Entra's On-Behalf-Of answer: no issued_token_type, the scope with its resource prefix (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-on-behalf-of-flow). */
 const oboAnswer = (accessToken: string, overrides: Record<string, unknown> = {}) =>
   answers.json({ token_type: 'Bearer', scope: 'api://orders/Orders.Read', expires_in: 3599, ext_expires_in: 3599, access_token: accessToken, ...overrides });
 
@@ -87,7 +86,7 @@ describe('the jwt-bearer grant (RFC 7523 §2.1, Entra ID On-Behalf-Of)', () => {
 
     expect(issued).toMatchObject({ issuedTokenType: TokenType.AccessToken, tokenType: 'Bearer', scope: ['api://orders/Orders.Read'], verification: 'keys-unknown' });
     const form = fault.requests[0]!.form;
-    // Entra's required OBO fields (ENTRA_OBO): grant_type, client_id, client_secret, assertion, scope, requested_token_use.
+    // Entra's required OBO fields (same page): grant_type, client_id, client_secret, assertion, scope, requested_token_use.
     expect(Object.fromEntries(form)).toEqual({
       grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
       assertion: 'caller.access.token',
