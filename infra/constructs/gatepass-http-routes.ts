@@ -48,8 +48,9 @@ export interface HttpRouteWiring {
  * The gatepass routes on an HTTP API gatepass does not own: the authorizer (simple responses)
  * and the exchange integration (payload format 2.0) on every configured route, except MCP
  * routes, which the exchange function guards itself, each with a public metadata route
- * (RFC 9728) integrated with it too; and nothing else. The API's stage, its other routes and its settings are untouched, so several teams'
- * routes can share one API. The stage must deploy the new routes: an `autoDeploy` stage does.
+ * (RFC 9728) integrated with it too; and nothing else. The API's stage, its other routes and
+ * its settings are untouched, so several teams' routes can share one API. The stage must
+ * deploy the new routes: an `autoDeploy` stage does.
  */
 export class GatepassHttpRoutes extends Construct implements HttpRouteWiring {
   public readonly authorizer: HttpLambdaAuthorizer;

@@ -128,7 +128,8 @@ export function wireRestRoutes(scope: Construct, props: GatepassRestRoutesProps)
   const parent = props.parent ?? props.restApi.root;
   const methods: Record<string, Method> = {};
   const metadataMethods: Record<string, Method> = {};
-  // MCP routes and their metadata paths are not the authorizer's (functions/shared/config/gateway-routes.ts);
+  // MCP routes and their metadata paths are not the authorizer's (functions/shared/config/gateway-routes.ts):
+  // an explicit NONE without an authorizer, which CDK does not replace with the API's default authorizer.
   // `/.well-known/oauth-protected-resource/…` is one more branch of the same resource tree.
   for (const apiRoute of apiRoutesOf(props.routes)) {
     const guarded = apiRoute.guard === 'authorizer';
@@ -137,7 +138,7 @@ export function wireRestRoutes(scope: Construct, props: GatepassRestRoutesProps)
       .addMethod(apiRoute.method, integration, guarded ? { authorizer, authorizationType: AuthorizationType.CUSTOM } : { authorizationType: AuthorizationType.NONE });
     if (apiRoute.kind === 'route') methods[apiRoute.routeId] = method;
     else metadataMethods[apiRoute.routeId] = method;
-    if (apiRoute.guard === 'authorizer') {
+    if (guarded) {
       Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason: AUTHORIZER_NOT_COGNITO_REASON });
     } else {
       Validations.of(method).acknowledge(
