@@ -3,7 +3,7 @@ import { tokenIdOf } from '../../functions/shared/token-id.js';
 import type { EchoedRequest } from '../../fakes/echo-upstream.js';
 import { metadataPathOf } from '../../functions/shared/mcp/protected-resource.js';
 import { DEMO, DEMO_MCP_PATH } from './demo-config.js';
-import { describeExchanges, runMcpClient, type McpClientOutcome } from './demo-mcp-client.js';
+import { describeExchanges, McpClientError, runMcpClient, type McpClientOutcome, type McpHttpExchange } from './demo-mcp-client.js';
 import { parseTokenArgs } from './demo-tokens.js';
 import type { ApiFlavour } from './gateway-events.js';
 import type { LocalStack } from './local-stack.js';
@@ -194,17 +194,30 @@ export interface StepResult {
   /** The tokens the step minted, by variable. */
   readonly tokens: Readonly<Record<string, string>>;
   /** The MCP client step: what the client did, and the bearer tokens the MCP server received meanwhile. */
-  readonly mcp?: { readonly outcome: McpClientOutcome; readonly upstreamTokens: readonly (string | undefined)[] };
+  readonly mcp?: {
+    /** What the client did; undefined when it failed (then `error` says why). */
+    readonly outcome: McpClientOutcome | undefined;
+    readonly exchanges: readonly McpHttpExchange[];
+    readonly error?: string;
+    readonly upstreamTokens: readonly (string | undefined)[];
+  };
 }
 
 async function runMcpClientStep(step: McpClientStep, stack: LocalStack): Promise<StepResult> {
   const before = stack.mcp.requests.length;
-  const outcome = await runMcpClient({ url: `${stack.urls.gateway}${step.path}`, ...stack.mcpClient });
-  const last = outcome.exchanges.at(-1);
+  let mcp: Omit<NonNullable<StepResult['mcp']>, 'upstreamTokens'>;
+  try {
+    const outcome = await runMcpClient({ url: `${stack.urls.gateway}${step.path}`, ...stack.mcpClient });
+    mcp = { outcome, exchanges: outcome.exchanges };
+  } catch (error) {
+    // A failing client is a step that did not answer as expected, not a walkthrough that cannot run.
+    if (!(error instanceof McpClientError)) throw error;
+    mcp = { outcome: undefined, exchanges: error.exchanges, error: error.message };
+  }
   const upstreamTokens = stack.mcp.requests.slice(before).map((r) => r.bearerToken);
-  // The status of the client's last MCP request through the gateway (its tools/call, before the session's DELETE).
-  const lastCall = [...outcome.exchanges].reverse().find((e) => e.rpcMethods?.includes('tools/call')) ?? last;
-  return { step, status: lastCall?.status ?? 0, headers: new Headers(), body: '', upstream: undefined, tokens: {}, mcp: { outcome, upstreamTokens } };
+  // The status of its tools/call through the gateway; failed before that, of its last request.
+  const call = [...mcp.exchanges].reverse().find((e) => e.rpcMethods?.includes('tools/call')) ?? mcp.exchanges.at(-1);
+  return { step, status: call?.status ?? 0, headers: new Headers(), body: '', upstream: undefined, tokens: {}, mcp: { ...mcp, upstreamTokens } };
 }
 
 /** Runs a step in-process: the same tokens and request as its commands, through the gateway over HTTP. */
@@ -241,7 +254,9 @@ function issuerName(iss: unknown, stack: Pick<LocalStack, 'urls'>): string {
 function describeMcpResult(result: StepResult, stack: Pick<LocalStack, 'urls'>): string {
   const mcp = result.mcp!;
   const step = result.step as McpClientStep;
-  const lines = describeExchanges(mcp.outcome, `${stack.urls.gateway}${step.path}`).map((line) => `       ${line}`);
+  const lines = describeExchanges(mcp, `${stack.urls.gateway}${step.path}`).map((line) => `       ${line}`);
+  const status = `${result.status} ${STATUS_CODES[result.status] ?? ''}`.trim();
+  if (!mcp.outcome) return [`${status}  the MCP client failed: ${mcp.error ?? 'unknown error'}`, ...lines].join('\n');
   const callerToken = mcp.outcome.callerToken;
   const passedThrough = callerToken !== undefined && mcp.upstreamTokens.includes(callerToken);
   let claims: Record<string, unknown> = {};
@@ -253,7 +268,7 @@ function describeMcpResult(result: StepResult, stack: Pick<LocalStack, 'urls'>):
   const who = passedThrough
     ? "the MCP server got the client's own token"
     : `the MCP server got a ${issuerName(claims['iss'], stack)} token: sub=${String(claims['sub'])} aud=${String(claims['aud'])} scope="${String(claims['scope'])}"`;
-  return [`${result.status} ${STATUS_CODES[result.status] ?? ''}  tools listed: ${mcp.outcome.tools.join(', ')}; ${mcp.outcome.tool}: ${who}`, ...lines].join('\n');
+  return [`${status}  tools listed: ${mcp.outcome.tools.join(', ')}; ${mcp.outcome.tool}: ${who}`, ...lines].join('\n');
 }
 
 /** One line on what came back: the upstream's token, or the gateway's answer. */
