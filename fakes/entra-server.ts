@@ -113,6 +113,8 @@ export interface EntraTokenRequestRecord {
   /** `success` or the OAuth error answered. */
   readonly outcome: string;
   readonly errorCodes: readonly number[];
+  /** The `trace_id` answered (also the `x-ms-request-id` header). */
+  readonly traceId: string;
 }
 
 export interface EntraServer {
@@ -357,6 +359,7 @@ export async function startEntraServer(options: EntraServerOptions): Promise<Ent
         parameterNames: [...new Set(form.keys())].sort(),
         outcome,
         errorCodes,
+        traceId,
       });
     const ids = { 'x-ms-request-id': traceId, 'client-request-id': correlationId };
     try {
