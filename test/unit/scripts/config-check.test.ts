@@ -93,6 +93,18 @@ describe('npm run config:check', () => {
     expect(http.stderr).toContain('routes[2].cors: an HTTP API hands an ANY route the OPTIONS preflight');
   });
 
+  it('prints warnings on stderr and still exits 0: here the example corporate issuer, which has neither audiences nor tokenTypes (issue #11 point 6)', () => {
+    const file = exampleWith((doc) => {
+      const orders = doc.routes[0]!['exchange'] as Record<string, unknown>;
+      orders['actor'] = { source: 'header', header: 'Authorization' };
+    });
+    const run = spawnSync(tsx, [script, file], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^ok: /);
+    expect(run.stderr).toContain('warnings (valid, but likely not what was meant):\n  issuers.corp: has neither audiences nor tokenTypes');
+    expect(run.stderr).toContain("  routes[0].exchange.actor.header: names Authorization, the header that carries the caller's own token");
+  });
+
   it('answers --help with the flags, and refuses an unknown one with exit 2', () => {
     const help = spawnSync(tsx, [script, '--help'], { encoding: 'utf8' });
     expect(help.status).toBe(0);
