@@ -31,8 +31,9 @@
  *   70003 unsupported_grant_type, e.g. for RFC 8693 (https://github.com/lakekeeper/lakekeeper/issues/967);
  *   900144 for a missing parameter, 50013 for a bad assertion signature or audience, 500133 for an
  *   expired assertion, 28000 for scopes of two resources, 700016 for an unknown client, 500011 for
- *   an unknown resource, 70011 for an unknown scope (codes as Entra's error pages and many user
- *   reports quote them; the exact wording of each description is not confirmed by a capture).
+ *   an unknown resource, 70011 for an unknown scope, 900561 for a request that is not a POST (codes
+ *   as Entra's error pages and many user reports quote them; the exact wording of each
+ *   description, and the status of 900561, are not confirmed by a capture).
  *
  * Hand-written on node:http with jose rather than oidc-provider: Entra's answers (tenant paths,
  * AADSTS error bodies, `ext_expires_in`, no `issued_token_type`) are not oidc-provider's shapes,
@@ -161,6 +162,13 @@ class TokenRequestRefused extends Error {
 
 /** Entra's `timestamp` format: `2017-05-01 22:43:20Z`. */
 const aadTimestamp = (date: Date) => `${date.toISOString().slice(0, 19).replace('T', ' ')}Z`;
+
+/** The signed-in user a caller token names. */
+const userOf = (claims: JWTPayload): EntraUser => ({
+  oid: String(claims['oid']),
+  ...(typeof claims['name'] === 'string' ? { name: claims['name'] } : {}),
+  ...(typeof claims['preferred_username'] === 'string' ? { preferredUsername: claims['preferred_username'] } : {}),
+});
 
 /** Entra's `sub` is pairwise: the same user has another `sub` in each application's tokens. */
 const pairwiseSubject = (oid: string, appId: string) => createHash('sha256').update(`${oid}|${appId}`).digest('base64url').slice(0, 43);
@@ -317,10 +325,7 @@ export async function startEntraServer(options: EntraServerOptions): Promise<Ent
         aud: api.clientId,
         azp: client.clientId,
         azpacr: '1', // the client authenticated with a secret
-        ...userClaims(
-          { oid: String(caller['oid']), ...(typeof caller['name'] === 'string' ? { name: caller['name'] } : {}), ...(typeof caller['preferred_username'] === 'string' ? { preferredUsername: caller['preferred_username'] } : {}) },
-          api.clientId,
-        ),
+        ...userClaims(userOf(caller), api.clientId),
         scp: granted.join(' '),
       },
       ttl,
