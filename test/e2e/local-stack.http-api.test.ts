@@ -108,7 +108,16 @@ describe('local stack, HTTP API', () => {
     });
     // The OBO request as Microsoft documents it: no RFC 8693 parameter rides along.
     expect(request.parameterNames).toEqual(['assertion', 'client_id', 'client_secret', 'grant_type', 'requested_token_use', 'scope']);
-    expect(await stack.decisionFor(token)).toMatchObject({ outcome: 'ok', route: 'entra-orders', action: 'exchange', issuer: 'entra', flow: 'delegation' });
+    // The issued token's signature was checked with the tenant's keys before its scp was trusted.
+    expect(await stack.decisionFor(token)).toMatchObject({
+      outcome: 'ok',
+      route: 'entra-orders',
+      action: 'exchange',
+      issuer: 'entra',
+      flow: 'delegation',
+      grantedScope: `${DEMO.entra.ordersAppIdUri}/Orders.Read`,
+      issuedTokenVerified: 'signature',
+    });
   });
 
   it('answers 403 exchange_denied when the tenant refuses On-Behalf-Of for want of consent (AADSTS65001), its trace id in the log line', async () => {
@@ -119,10 +128,14 @@ describe('local stack, HTTP API', () => {
     expect(answer.upstream).toBeUndefined();
     const refused = stack.entra.tokenRequests.at(-1)!;
     expect(refused).toMatchObject({ outcome: 'invalid_grant', errorCodes: [65001] });
-    const line = await stack.decisionFor(token);
-    expect(line).toMatchObject({ outcome: 'exchange_denied', route: 'entra-orders-audit' });
-    expect(JSON.stringify(line)).toContain(refused.traceId);
-    expect(JSON.stringify(line)).toContain('consent_required');
+    expect(await stack.decisionFor(token)).toMatchObject({
+      outcome: 'exchange_denied',
+      route: 'entra-orders-audit',
+      providerError: 'invalid_grant',
+      providerSuberror: 'consent_required',
+      providerErrorCode: 'AADSTS65001',
+      providerTraceId: refused.traceId,
+    });
     expect(answer.text).not.toContain(refused.traceId);
   });
 
