@@ -91,15 +91,18 @@ function quoted(value: string): string {
  * The `WWW-Authenticate` challenge of an MCP route's refusal (MCP authorization spec,
  * "Protected Resource Metadata Discovery Requirements"; RFC 9728 §5.1; RFC 6750 §3):
  * `resource_metadata` always; no error code when no token was presented (§3.1);
- * `invalid_token` for the other 401s; `insufficient_scope` with the route's required scopes.
+ * `invalid_token` for the other 401s; `insufficient_scope` for a missing scope; `scope` (the
+ * route's required scopes) on all of them when the route requires any.
  * Other codes (exchange and upstream failures) keep the generic challenge, if any.
  * `error_description` is the code's fixed title: nothing from the request or the token.
  */
 export function mcpChallenge(route: McpRoute, code: ErrorCode): string | undefined {
   const metadata = `resource_metadata=${quoted(resourceMetadataUrl(route))}`;
+  // 2025-11-25 adds: servers SHOULD name the scopes the resource needs in the 401 challenge too.
+  const scope = route.requiredScopes.length > 0 ? `, scope=${quoted(route.requiredScopes.join(' '))}` : '';
   const { status, title } = errorCatalog[code];
-  if (code === ErrorCode.TokenMissing) return `Bearer ${metadata}`;
-  if (status === 401) return `Bearer error="invalid_token", error_description=${quoted(title)}, ${metadata}`;
+  if (code === ErrorCode.TokenMissing) return `Bearer ${metadata}${scope}`;
+  if (status === 401) return `Bearer error="invalid_token", error_description=${quoted(title)}, ${metadata}${scope}`;
   if (code === ErrorCode.InsufficientScope) {
     return `Bearer error="insufficient_scope", scope=${quoted(route.requiredScopes.join(' '))}, error_description=${quoted(title)}, ${metadata}`;
   }
