@@ -22,7 +22,7 @@ export interface RouteAllowance {
 /**
  * The decision on a bearer token for one route, shared by the authorizer (every route it guards)
  * and the exchange function (the MCP routes it guards itself), so both apply the same rules:
- * validate (docs/design.md "Token validation rules"), the route's checks (issuer, MCP resource
+ * validate (docs/design.md "Request path"), the route's checks (issuer, MCP resource
  * audience, required scopes), classify, and build the authorizer context. Refusals are
  * GatepassErrors; `progress` learns the tokenId, issuer and `via` as they become known.
  */
