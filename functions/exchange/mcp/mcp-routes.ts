@@ -26,12 +26,12 @@ export interface McpTarget {
 }
 
 /** The methods the metadata route answers; any other is 405. */
-export const METADATA_METHODS: readonly string[] = ['GET', 'HEAD'];
+const METADATA_METHODS: readonly string[] = ['GET', 'HEAD'];
 /**
  * How long clients and caches may keep the metadata: it changes only with a deployment, and
  * five minutes bounds how long a client keeps a stale authorization server list.
  */
-export const METADATA_CACHE_CONTROL = 'public, max-age=300';
+const METADATA_CACHE_CONTROL = 'public, max-age=300';
 
 export class McpRoutes {
   private readonly byMetadataPath: ReadonlyMap<string, McpRoute>;

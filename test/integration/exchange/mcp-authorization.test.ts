@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { extractWWWAuthenticateParams } from '@modelcontextprotocol/sdk/client/auth.js';
+import { OAuthProtectedResourceMetadataSchema } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { tokenIdOf } from '../../../functions/shared/token-id.js';
 import { startDynalite, localAwsEnv, type LocalDynamo } from '../../../fakes/dynalite.js';
 import { startEchoUpstream, type EchoUpstream } from '../../../fakes/echo-upstream.js';
@@ -203,6 +205,21 @@ describe.each(FORMATS)('MCP authorization spec, resource server MUSTs ($name)', 
       bearer_methods_supported: ['header'],
       resource_name: 'Orders MCP server',
     });
+  });
+
+  // What the official client does with these answers: @modelcontextprotocol/sdk dist/esm/client/auth.js
+  // (extractWWWAuthenticateParams) and dist/esm/shared/auth.js (the metadata schema its discovery parses with).
+  it('is read by the official MCP SDK: the challenge gives the metadata URL, scope and error; the document passes its schema', async () => {
+    const asResponse = (result: Result) => new Response(null, { status: result.statusCode, headers: { 'www-authenticate': header(result, 'www-authenticate') ?? '' } });
+    const missing = extractWWWAuthenticateParams(asResponse(await handler(mcpEvent(format))));
+    expect(missing.resourceMetadataUrl?.href).toBe(METADATA_URL);
+    expect(missing.scope).toBe('mcp:tools');
+    expect(missing.error).toBeUndefined();
+    const narrow = extractWWWAuthenticateParams(asResponse(await handler(mcpEvent(format, { token: await partnerToken({ scope: 'mcp:read' }) }))));
+    expect(narrow).toMatchObject({ error: 'insufficient_scope', scope: 'mcp:tools' });
+    expect(narrow.resourceMetadataUrl?.href).toBe(METADATA_URL);
+    const parsed = OAuthProtectedResourceMetadataSchema.safeParse(JSON.parse((await handler(metadataEvent(format))).body!));
+    expect(parsed.success).toBe(true);
   });
 
   it('answers HEAD on the metadata route with the headers alone, and refuses other methods with 405 and Allow', async () => {

@@ -12,6 +12,7 @@ import {
   MethodNotAllowedError,
 } from '../../../../functions/exchange/mcp/mcp-routes.js';
 import { parseProxyShape } from '../../../../functions/exchange/proxy/proxy-event.js';
+import { ExchangeService } from '../../../../functions/exchange/exchange-service.js';
 import { proxyEventV1, proxyEventV2 } from '../../../support/proxy-events.js';
 
 const config = parseConfig({
@@ -104,5 +105,23 @@ describe('the listen stream (MCP transports, "Listening for Messages from the Se
   it('leaves the methods the route allows in Allow', () => {
     expect(mcpRouteMethods(mcp)).toEqual(['POST', 'DELETE']);
     expect(mcpRouteMethods(posted)).toEqual(['POST']);
+  });
+});
+
+describe('ExchangeService with MCP routes', () => {
+  const unused = () => Promise.reject(new Error('not called'));
+  const parts = {
+    config,
+    tokenClient: { exchange: unused },
+    actors: { resolve: unused },
+    cache: { getOrExchange: unused, evict: unused, flush: () => Promise.resolve() },
+    forwarder: { forward: unused },
+    audit: { record: () => undefined },
+  };
+
+  it('fails at init without a TokenValidation, instead of refusing every MCP request later', () => {
+    expect(() => new ExchangeService(parts)).toThrow(/TokenValidation/);
+    expect(() => new ExchangeService({ ...parts, validation: { validate: unused } })).not.toThrow();
+    expect(() => new ExchangeService({ ...parts, config: { ...config, routes: config.routes.filter((r) => !isMcpRoute(r)) } })).not.toThrow();
   });
 });
