@@ -77,6 +77,8 @@ export interface GatewayCall {
   readonly forwarded?: EchoedRequest;
   /** The `exchange.decision` line of this call. */
   readonly decision?: Record<string, unknown>;
+  /** Every log line the exchange handler wrote during this call. */
+  readonly lines: readonly Record<string, unknown>[];
 }
 
 export interface RecipeGateway {
@@ -221,17 +223,15 @@ export async function startRecipeGateway(provider: string, secretValues: Readonl
       } catch {
         allowed = { isAuthorized: false };
       }
-      if (!allowed.isAuthorized || !allowed.context) return { status: 403, authorized: false };
+      if (!allowed.isAuthorized || !allowed.context) return { status: 403, authorized: false, lines: [] };
       const seen = upstream.requests.length;
       const linesBefore = output.records().length;
       const { path, parameters } = concrete(route.path);
       const result = await handler(
         proxyEventV2({ method, resource: route.path, path, pathParameters: parameters, headers: { authorization: `Bearer ${token}` }, context: allowed.context }),
       );
-      const decision = output
-        .records()
-        .slice(linesBefore)
-        .findLast((r) => r['message'] === 'exchange.decision');
+      const lines = output.records().slice(linesBefore);
+      const decision = lines.findLast((r) => r['message'] === 'exchange.decision');
       let code: string | undefined;
       if (result.statusCode >= 400 && result.body) {
         try {
@@ -243,6 +243,7 @@ export async function startRecipeGateway(provider: string, secretValues: Readonl
       return {
         status: result.statusCode,
         authorized: true,
+        lines,
         ...(code !== undefined ? { code } : {}),
         ...(upstream.requests.length > seen ? { forwarded: upstream.requests.at(-1)! } : {}),
         ...(decision ? { decision } : {}),
