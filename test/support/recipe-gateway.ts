@@ -33,7 +33,7 @@ import { generateTestKey, mintJwt, type MintOptions, type TestKey } from './toke
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The recipe page's path in the repository. */
-export const recipePath = (provider: string): string => `docs/providers/${provider}.md`;
+const recipePath = (provider: string): string => `docs/providers/${provider}.md`;
 
 /** The Markdown of a recipe page. */
 export function recipeMarkdown(provider: string): string {
@@ -41,12 +41,12 @@ export function recipeMarkdown(provider: string): string {
 }
 
 /** The page's fenced `json` blocks (a recipe has exactly one: its configuration). */
-export function jsonBlocksOf(markdown: string): string[] {
+function jsonBlocksOf(markdown: string): string[] {
   return [...markdown.matchAll(/^```json\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
 }
 
 /** The recipe's configuration exactly as the page shows it; throws unless the page has one block the schema and validator accept. */
-export function recipeDocument(provider: string): Record<string, unknown> {
+function recipeDocument(provider: string): Record<string, unknown> {
   const blocks = jsonBlocksOf(recipeMarkdown(provider));
   if (blocks.length !== 1) throw new Error(`${recipePath(provider)} has ${blocks.length} json blocks; a recipe has exactly one`);
   const document = JSON.parse(blocks[0]!) as Record<string, unknown>;
