@@ -123,9 +123,13 @@ describe('Microsoft Entra ID recipe (docs/providers/entra-id.md)', () => {
     await gateway.call('orders-read', await callerToken());
     gateway.answerTokens('entra', () => aadsts(401, 'invalid_client', 7000215, 'Invalid client secret provided.'));
     const reads = gateway.secrets.requests.bySecret.get('gatepass/entra-obo') ?? 0;
-    const result = await gateway.call('orders-read', await callerToken());
+    const token = await callerToken();
+    const result = await gateway.call('orders-read', token);
     expect(result).toMatchObject({ status: 500, code: 'gateway_misconfigured' });
     expect(gateway.secrets.requests.bySecret.get('gatepass/entra-obo')).toBe(reads + 1);
+    // The refusal is logged, never what was sent.
+    expect(result.lines.length).toBeGreaterThan(0);
+    for (const secretOrToken of [CLIENT_SECRET, token]) expect(JSON.stringify(result.lines)).not.toContain(secretOrToken);
   });
 
   it('400 interaction_required AADSTS50079 with a claims challenge (Conditional Access) is exchange_denied', async () => {

@@ -116,9 +116,13 @@ describe('Okta recipe (docs/providers/okta.md)', () => {
   it('401 invalid_client (a wrong secret) is the gateway\'s misconfiguration after one secret re-read', async () => {
     gateway.answerTokens('okta-orders', () => invalidClient());
     const reads = gateway.secrets.requests.bySecret.get(SECRET_ID) ?? 0;
-    const result = await gateway.call('orders-read', await callerToken());
+    const token = await callerToken();
+    const result = await gateway.call('orders-read', token);
     expect(result).toMatchObject({ status: 500, code: 'gateway_misconfigured' });
     expect(gateway.secrets.requests.bySecret.get(SECRET_ID)).toBe(reads + 1);
+    // The refusal is logged, never what was sent.
+    expect(result.lines.length).toBeGreaterThan(0);
+    for (const secretOrToken of [CLIENT_SECRET, token]) expect(JSON.stringify(result.lines)).not.toContain(secretOrToken);
   });
 
   it('400 unsupported_grant_type (the feature or the grant is off) is the gateway\'s misconfiguration', async () => {

@@ -41,7 +41,7 @@ export function recipeMarkdown(provider: string): string {
 }
 
 /** The page's fenced `json` blocks (a recipe has exactly one: its configuration). */
-function jsonBlocksOf(markdown: string): string[] {
+export function jsonBlocksOf(markdown: string): string[] {
   return [...markdown.matchAll(/^```json\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
 }
 
