@@ -18,8 +18,10 @@ import { startRecipeGateway, type ProviderHost, type RecipeGateway } from '../su
  *   allowed to exchange token" 400 invalid_client, "Invalid scopes" 400 invalid_scope,
  *   access tokens only as subject tokens.
  * - AbstractTokenExchangeProvider.java (forbiddenIfClientIsNotWithinTokenAudience): 403
- *   access_denied "Client is not within the token audience" (as listed in the guide's
- *   troubleshooting; the exact source line was not re-read for this suite).
+ *   access_denied "Client is not within the token audience" (the source line and Keycloak's own
+ *   token exchange testsuite, which asserts 403 FORBIDDEN with that description, were found in
+ *   public code); 400 invalid_client "Audience not found" for an unknown `audience` client id
+ *   (same file, and reports of it; the line was not re-read for this suite).
  * - Bad client secret: 401 `{"error":"unauthorized_client","error_description":"Invalid client or
  *   Invalid client credentials"}`: ClientIdAndSecretAuthenticator.java in keycloak/keycloak, and a
  *   captured HTTP exchange with its headers (HTTP/1.1 401, Content-Type application/json) found in
@@ -139,6 +141,12 @@ describe('Keycloak recipe (docs/providers/keycloak.md)', () => {
       const result = await gateway.call('orders-read', await callerToken());
       expect(result, answer.error_description).toMatchObject({ status: 403, code: 'exchange_denied' });
     }
+  });
+
+  it('400 invalid_client "Audience not found" (an unknown client id in audience) is reported as the gateway\'s misconfiguration', async () => {
+    gateway.answerTokens('keycloak', () => replayJson(400, { error: 'invalid_client', error_description: 'Audience not found' }));
+    const result = await gateway.call('orders-read', await callerToken());
+    expect(result).toMatchObject({ status: 500, code: 'gateway_misconfigured' });
   });
 
   it('400 invalid_client "Public client is not allowed to exchange token" is the gateway\'s misconfiguration', async () => {
