@@ -63,6 +63,12 @@ function requiredSecrets(config: GatepassConfig): RequiredSecret[] {
     if (issuer.introspection === undefined) continue;
     add(issuer.introspection.clientSecretId, CLIENT_SECRET_SHAPE, 'authorizer', `issuers.${key}.introspection.clientSecretId`);
   }
+  // MCP routes have no authorizer: the exchange function introspects their tokens itself.
+  const mcpIssuers = new Set(config.routes.filter((route) => route.mcp !== undefined).flatMap((route) => route.acceptedIssuers));
+  for (const key of mcpIssuers) {
+    const introspection = config.issuers[key]?.introspection;
+    if (introspection !== undefined) add(introspection.clientSecretId, CLIENT_SECRET_SHAPE, 'exchange', `issuers.${key}.introspection.clientSecretId, for MCP routes`);
+  }
   for (const [key, server] of Object.entries(config.authorizationServers)) {
     add(server.clientSecretId, server.clientAuth === 'private_key_jwt' ? PRIVATE_KEY_SHAPE : CLIENT_SECRET_SHAPE, 'exchange', `authorizationServers.${key}.clientSecretId`);
   }

@@ -2,7 +2,7 @@
  * `npm run config:check -- [--deploy] [--rest] <file>`: validates a configuration file with
  * the schema the functions use. Exit 0 with a summary, the trust inventory and the secrets
  * to create; exit 1 with every error. `--deploy` adds what synth refuses (local-only
- * settings), `--rest` what a REST API cannot hold.
+ * settings), `--rest` what a REST API cannot hold (and warnings for MCP routes on it).
  */
 import { ConfigError, type ConfigIssue } from '../functions/shared/config/config-validator.js';
 import { loadConfigFile } from '../functions/shared/config/config-loader.js';
@@ -10,6 +10,7 @@ import { describeConfig } from '../functions/shared/config/config-inventory.js';
 import { deployabilityIssues, describeRequiredSecrets } from '../infra/deployable-config.js';
 import { corsIssues } from '../infra/cors-preflight.js';
 import { restPathIssues } from '../infra/rest-api-paths.js';
+import { describeMcpRoutes, mcpRestWarnings } from '../infra/gateway-routes.js';
 import { parseCommandLine } from './command-line.js';
 
 const USAGE = `usage: npm run config:check -- [--deploy] [--rest] <config.json>
@@ -18,7 +19,7 @@ const USAGE = `usage: npm run config:check -- [--deploy] [--rest] <config.json>
   --deploy  also judge it as \`cdk synth\` does: no insecureLoopbackHttp, no loopback or http URL, and
             what an HTTP API (the default gatepass:apiType) refuses, such as cors on an ANY route
   --rest    also report what a REST API (gatepass:apiType=rest) refuses: variable names at one level,
-            different cors blocks on one path`;
+            different cors blocks on one path; and warn about MCP routes, whose challenge a REST API renames`;
 
 const { positionals, values } = parseCommandLine(
   USAGE,
@@ -39,7 +40,9 @@ try {
     const judged = [values.deploy && 'a deployment', apiType && (apiType === 'rest' ? 'a REST API' : 'an HTTP API')].filter(Boolean).join(' to ');
     throw new ConfigError(issues, `configuration file ${file} for ${judged}`);
   }
-  console.log(`${describeConfig(config)}\n\n${describeRequiredSecrets(config)}`);
+  const mcpRoutes = describeMcpRoutes(config);
+  console.log([describeConfig(config), ...(mcpRoutes === undefined ? [] : [mcpRoutes]), describeRequiredSecrets(config)].join('\n\n'));
+  if (values.rest) for (const warning of mcpRestWarnings(config)) console.warn(`warning: ${warning}`);
 } catch (error) {
   if (error instanceof ConfigError) {
     console.error(error.message);

@@ -7,6 +7,8 @@ import type { ExchangeCache } from './cache/exchange-cache.js';
 import { CacheLayer } from '../shared/contracts/metric-names.js';
 import type { ActorToken, CacheKeyTuple, ExchangeRequest, IssuedToken } from './exchange-model.js';
 import { unverifiedClaimsOf } from './policy/jwt-claims.js';
+import { narrowingFlowOf } from './policy/scope-narrowing.js';
+import { ExchangeDeniedError } from './token-endpoint/token-endpoint-errors.js';
 import { parseProxyEvent, proxyEventVersion, type ProxyRequest } from './proxy/proxy-event.js';
 import { errorCodeOf, problemResultForError, proxyResult, type ProxyResult } from './proxy/proxy-result.js';
 import { RouteBinding } from './proxy/route-binding.js';
@@ -78,6 +80,10 @@ export class ExchangeService {
       }
       // A deployment mistake is the operator's to fix: the line says which one.
       if (code === ErrorCode.GatewayMisconfigured && error instanceof GatepassError) audit = { ...audit, reason: error.message };
+      // A provider's refusal: what it said, in bounded fields (never its free text).
+      if (error instanceof ExchangeDeniedError) audit = { ...audit, providerRefusal: error.refusal };
+      // Why an issued token was refused: gatepass's own words about the server's answer, never token data.
+      if ((code === ErrorCode.ExchangeNotNarrower || code === ErrorCode.ExchangeBadResponse) && error instanceof GatepassError) audit = { ...audit, reason: error.message };
       this.record(audit, code, result.statusCode ?? 500, started);
       return result;
     } finally {
@@ -96,6 +102,8 @@ export class ExchangeService {
     const exchange = route.exchange;
     if (!exchange) throw new GatepassError(ErrorCode.GatewayMisconfigured, `the authorizer asked for an exchange on route ${route.id}, which has none`);
     const context = request.authorizer;
+    const narrowingFlow = narrowingFlowOf(exchange.flow, this.isSameIssuer(context, exchange.authorizationServer));
+    note({ narrowingFlow });
     const subjectClaims = unverifiedClaimsOf(request.bearerToken);
     const actor = await this.parts.actors.resolve({
       actor: exchange.actor,
@@ -112,8 +120,14 @@ export class ExchangeService {
       scope: exchange.scope,
       requestedTokenType: exchange.requestedTokenType,
       ...(actor ? { actor } : {}),
-      ...(this.isSameIssuer(context, exchange.authorizationServer) ? { subjectScopes: context.scope } : {}),
+      ...(narrowingFlow === 'downscoping' ? { subjectScopes: context.scope } : {}),
+      ...(exchange.forbiddenClaims.length > 0 ? { forbiddenClaims: exchange.forbiddenClaims } : {}),
     };
+    // Routes that check more than the request names keep their own cache entries.
+    const policy = [
+      ...(exchange.flow !== undefined ? [`flow:${narrowingFlow}`] : []),
+      ...exchange.forbiddenClaims.map((claim) => `forbidden:${claim}`),
+    ];
     const tuple: CacheKeyTuple = {
       subjectToken: request.bearerToken,
       authorizationServer: exchange.authorizationServer,
@@ -122,10 +136,20 @@ export class ExchangeService {
       scope: exchange.scope,
       requestedTokenType: exchange.requestedTokenType,
       actor: actorCacheIdentity(exchange.actor.source, exchange.authorizationServer, actor),
+      ...(policy.length > 0 ? { policy } : {}),
     };
 
     const exchangeOnce = async (): Promise<Exchanged> => {
-      const { token, layer } = await this.parts.cache.getOrExchange(tuple, context.expiresAt, () => this.parts.tokenClient.exchange(exchangeRequest));
+      const { token, layer } = await this.parts.cache.getOrExchange(tuple, context.expiresAt, async () => {
+        const issued = await this.parts.tokenClient.exchange(exchangeRequest);
+        // Known only when this request exchanged: a cached token was checked when it was issued.
+        note({
+          ...(issued.verification !== undefined ? { issuedTokenVerified: issued.verification } : {}),
+          ...(issued.identityScopes !== undefined && issued.identityScopes.length > 0 ? { identityScopesIgnored: issued.identityScopes } : {}),
+          ...(issued.defaultScopeResources !== undefined ? { defaultScopeResources: issued.defaultScopeResources } : {}),
+        });
+        return issued;
+      });
       note({ cacheLayer: layer, grantedScope: token.scope });
       return { accessToken: token.accessToken, layer, grantedScope: token.scope };
     };

@@ -3,17 +3,28 @@
 const SCOPE_SPLIT = / +/;
 
 /**
- * Scopes of a token: the RFC 8693/9068 `scope` string (space separated), or an `scp`
- * array of strings (Azure AD, Okta), or an `scp` string. Anything else yields no scope:
- * a malformed claim never grants one.
+ * Scopes of a token, in every shape IdPs write them: `scope` as the RFC 8693/9068 space-separated
+ * string or as a JSON array of strings (Spring Authorization Server's JwtGenerator puts the
+ * authorized scope Set in `scope`:
+ * https://github.com/spring-projects/spring-authorization-server/blob/041b94d682c1d6fb1ff87c8dfdc8e04f10f41d81/oauth2-authorization-server/src/main/java/org/springframework/security/oauth2/server/authorization/token/JwtGenerator.java),
+ * else `scp` as a string (Entra ID) or an array (Okta). `scope` wins when it has a readable
+ * shape. Anything else yields no scope: a malformed claim never grants one. The authorizer
+ * and exchange narrowing both read scopes here, so they always agree.
  */
 export function scopesOf(claims: Readonly<Record<string, unknown>>): string[] {
-  const scope = claims['scope'];
-  if (typeof scope === 'string') return scope.split(SCOPE_SPLIT).filter((s) => s !== '');
-  const scp = claims['scp'];
-  if (typeof scp === 'string') return scp.split(SCOPE_SPLIT).filter((s) => s !== '');
-  if (Array.isArray(scp) && scp.every((s) => typeof s === 'string')) return (scp as string[]).filter((s) => s !== '');
-  return [];
+  return scopeListOf(claims['scope']) ?? scopeListOf(claims['scp']) ?? [];
+}
+
+/** True when the claims carry a scope claim in a shape scopesOf reads. */
+export function hasScopeClaim(claims: Readonly<Record<string, unknown>>): boolean {
+  return scopeListOf(claims['scope']) !== undefined || scopeListOf(claims['scp']) !== undefined;
+}
+
+/** A space-separated string or an array of strings as a scope list; undefined for any other shape. */
+function scopeListOf(value: unknown): string[] | undefined {
+  if (typeof value === 'string') return value.split(SCOPE_SPLIT).filter((s) => s !== '');
+  if (Array.isArray(value) && value.every((s) => typeof s === 'string')) return (value as string[]).filter((s) => s !== '');
+  return undefined;
 }
 
 /** `aud` as a list: a string, an array of strings, or nothing. */

@@ -11,6 +11,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { CACHE_KEY_SECRET_ENV, CACHE_TABLE_ENV, CONFIG_FILE_ENV } from '../../functions/shared/contracts/environment-variables.js';
 import { METRICS_NAMESPACE, ServiceName } from '../../functions/shared/contracts/metric-names.js';
+import { isMcpRoute } from '../../functions/shared/mcp/protected-resource.js';
 import { BUNDLED_CONFIG_FILE_NAME, bundleFeaturesOf, nodejsBundlingOptions } from '../bundling-options.js';
 import type { GatepassConfigSource } from '../gatepass-config-source.js';
 import { secretResourceArn, uniqueSorted } from '../secret-arns.js';
@@ -88,7 +89,8 @@ export interface GatepassFunctionsProps {
  * The two gatepass Lambda functions, bundled by the local esbuild with the shared
  * options, each with its own log group and a role that holds exactly what it needs:
  * the authorizer reads its issuers' introspection secrets; the exchange function reads
- * its authorization servers' client secrets and the cache key, and uses the cache table.
+ * its authorization servers' client secrets, the introspection secrets of the issuers MCP
+ * routes accept (it validates those routes' tokens), and the cache key, and uses the cache table.
  */
 export class GatepassFunctions extends Construct {
   public readonly authorizer: NodejsFunction;
@@ -162,6 +164,16 @@ export class GatepassFunctions extends Construct {
 
     const clientSecrets = Object.values(config.authorizationServers).map((server) => server.clientSecretId);
     this.allowSecretReads(this.exchangeRole, 'ReadClientSecrets', clientSecrets);
+    // The exchange function validates MCP routes' tokens itself (no authorizer on them), so it
+    // introspects for exactly the issuers those routes accept.
+    const mcpIntrospectionSecrets = config.routes
+      .filter(isMcpRoute)
+      .flatMap((route) => route.acceptedIssuers)
+      .flatMap((key) => {
+        const introspection = config.issuers[key]?.introspection;
+        return introspection ? [introspection.clientSecretId] : [];
+      });
+    this.allowSecretReads(this.exchangeRole, 'ReadMcpIntrospectionSecrets', mcpIntrospectionSecrets);
     this.exchangeRole.addToPrincipalPolicy(
       new PolicyStatement({
         sid: 'ReadCacheKeySecret',

@@ -49,7 +49,8 @@ export interface GatepassHttpApiProps {
 
 /**
  * A new HTTP API whose every route runs the gatepass authorizer (simple responses) and
- * then the exchange function (payload format 2.0): the API, its `$default` stage with an
+ * then the exchange function (payload format 2.0), MCP routes and their public metadata
+ * paths reaching the exchange function without the authorizer: the API, its `$default` stage with an
  * access log, and the routes as `GatepassHttpRoutes` wires them. To add gatepass to an API
  * you already have, use `GatepassHttpRoutes`.
  */
@@ -60,6 +61,8 @@ export class GatepassHttpApi extends Construct {
   public readonly integration: HttpLambdaIntegration;
   /** The API routes by configured route id. */
   public readonly routes: Readonly<Record<string, HttpRoute>>;
+  /** The public protected resource metadata routes (RFC 9728) of MCP routes, by configured route id. */
+  public readonly metadataRoutes: Readonly<Record<string, HttpRoute>>;
   public readonly accessLogGroup: LogGroup;
   /** The invoke URL of the `$default` stage. */
   public readonly url: string;
@@ -87,7 +90,7 @@ export class GatepassHttpApi extends Construct {
       },
     });
 
-    ({ authorizer: this.authorizer, integration: this.integration, routes: this.routes } = wireHttpRoutes(this, {
+    ({ authorizer: this.authorizer, integration: this.integration, routes: this.routes, metadataRoutes: this.metadataRoutes } = wireHttpRoutes(this, {
       httpApi: this.api,
       routes: props.routes,
       authorizerFunction: props.authorizerFunction,

@@ -1,11 +1,12 @@
-import { Annotations, Duration } from 'aws-cdk-lib';
-import { HttpMethod, HttpRoute, HttpRouteKey, PayloadFormatVersion, type IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Annotations, Duration, Validations } from 'aws-cdk-lib';
+import { HttpMethod, HttpNoneAuthorizer, HttpRoute, HttpRouteKey, PayloadFormatVersion, type IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { RouteConfig } from '../../functions/shared/config/config-schema.js';
 import { httpCorsPreflight } from '../cors-preflight.js';
+import { apiRoutesOf, unauthenticatedRouteAcknowledgement } from '../gateway-routes.js';
 
 /**
  * The authorizer's cache key: the token and the route. Without the route, a decision for
@@ -19,7 +20,10 @@ export interface GatepassHttpRoutesProps {
    * `HttpApi.fromHttpApiAttributes(this, 'Api', { httpApiId })`.
    */
   readonly httpApi: IHttpApi;
-  /** One API route per configured route; the API's other routes are left as they are. */
+  /**
+   * One API route per configured route, plus a public `GET` metadata route per MCP route;
+   * the API's other routes are left as they are.
+   */
   readonly routes: readonly RouteConfig[];
   readonly authorizerFunction: IFunction;
   readonly exchangeFunction: IFunction;
@@ -36,19 +40,24 @@ export interface HttpRouteWiring {
   readonly authorizer: HttpLambdaAuthorizer;
   readonly integration: HttpLambdaIntegration;
   readonly routes: Readonly<Record<string, HttpRoute>>;
+  /** The public protected resource metadata routes (RFC 9728) of MCP routes, by configured route id. */
+  readonly metadataRoutes: Readonly<Record<string, HttpRoute>>;
 }
 
 /**
  * The gatepass routes on an HTTP API gatepass does not own: the authorizer (simple responses)
- * and the exchange integration (payload format 2.0) on every configured route, and nothing
- * else. The API's stage, its other routes and its settings are untouched, so several teams'
- * routes can share one API. The stage must deploy the new routes: an `autoDeploy` stage does.
+ * and the exchange integration (payload format 2.0) on every configured route, except MCP
+ * routes, which the exchange function guards itself, each with a public metadata route
+ * (RFC 9728) integrated with it too; and nothing else. The API's stage, its other routes and
+ * its settings are untouched, so several teams' routes can share one API. The stage must
+ * deploy the new routes: an `autoDeploy` stage does.
  */
 export class GatepassHttpRoutes extends Construct implements HttpRouteWiring {
   public readonly authorizer: HttpLambdaAuthorizer;
   public readonly integration: HttpLambdaIntegration;
   /** The API routes by configured route id. */
   public readonly routes: Readonly<Record<string, HttpRoute>>;
+  public readonly metadataRoutes: Readonly<Record<string, HttpRoute>>;
 
   constructor(scope: Construct, id: string, props: GatepassHttpRoutesProps) {
     super(scope, id);
@@ -59,7 +68,7 @@ export class GatepassHttpRoutes extends Construct implements HttpRouteWiring {
         'routes have a cors block: pass `corsPreflight: httpCorsPreflight(routes)` (infra/index.ts) to your HttpApi, whose CORS configuration answers preflights for all its routes',
       );
     }
-    ({ authorizer: this.authorizer, integration: this.integration, routes: this.routes } = wireHttpRoutes(this, props));
+    ({ authorizer: this.authorizer, integration: this.integration, routes: this.routes, metadataRoutes: this.metadataRoutes } = wireHttpRoutes(this, props));
   }
 }
 
@@ -81,14 +90,22 @@ export function wireHttpRoutes(scope: Construct, props: GatepassHttpRoutesProps)
     payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
     scopePermissionToRoute: false,
   });
+  // MCP routes and their metadata routes are not the authorizer's (functions/shared/config/gateway-routes.ts):
+  // an explicit none authorizer, so an API's default authorizer is not put on them either.
+  const noAuthorizer = new HttpNoneAuthorizer();
   const routes: Record<string, HttpRoute> = {};
-  for (const route of props.routes) {
-    routes[route.id] = new HttpRoute(scope, `Route-${route.id}`, {
+  const metadataRoutes: Record<string, HttpRoute> = {};
+  for (const apiRoute of apiRoutesOf(props.routes)) {
+    const route = new HttpRoute(scope, apiRoute.kind === 'route' ? `Route-${apiRoute.routeId}` : `McpMetadataRoute-${apiRoute.routeId}`, {
       httpApi: props.httpApi,
-      routeKey: HttpRouteKey.with(route.path, HttpMethod[route.method]),
+      routeKey: HttpRouteKey.with(apiRoute.path, HttpMethod[apiRoute.method]),
       integration,
-      authorizer,
+      authorizer: apiRoute.guard === 'authorizer' ? authorizer : noAuthorizer,
     });
+    if (apiRoute.kind === 'route') routes[apiRoute.routeId] = route;
+    else metadataRoutes[apiRoute.routeId] = route;
+    // (COG4, Cognito authorizers, checks REST methods only: nothing to acknowledge on an HTTP route.)
+    if (apiRoute.guard !== 'authorizer') Validations.of(route).acknowledge(unauthenticatedRouteAcknowledgement('AwsSolutions-APIG4', apiRoute.guard));
   }
-  return { authorizer, integration, routes };
+  return { authorizer, integration, routes, metadataRoutes };
 }

@@ -65,7 +65,8 @@ export interface GatepassRestApiProps {
 
 /**
  * A REST API whose every configured route runs the gatepass REQUEST authorizer and then the
- * exchange function (Lambda proxy integration). Refusals come back as problem+json.
+ * exchange function (Lambda proxy integration); MCP routes and their public metadata paths
+ * reach the exchange function without the authorizer. Refusals come back as problem+json.
  */
 export class GatepassRestApi extends Construct {
   public readonly api: RestApi;
@@ -73,6 +74,8 @@ export class GatepassRestApi extends Construct {
   public readonly integration: LambdaIntegration;
   /** The API methods by configured route id. */
   public readonly methods: Readonly<Record<string, Method>>;
+  /** The public protected resource metadata methods (RFC 9728) of MCP routes, by configured route id. */
+  public readonly metadataMethods: Readonly<Record<string, Method>>;
   /** The `OPTIONS` methods answering browser preflights, by path (routes with a `cors` block). */
   public readonly preflights: Readonly<Record<string, Method>>;
   public readonly gatewayResponses: readonly GatewayResponse[];
@@ -129,13 +132,16 @@ export class GatepassRestApi extends Construct {
         id: 'AwsSolutions-APIG3',
         reason: 'A WAF web ACL is a per-organisation choice; associate one with the stage outside gatepass (docs/deploy.md "Choose HTTP API or REST API").',
       },
-      {
-        id: 'AwsSolutions-COG4',
-        reason: 'Callers present tokens from any configured issuer, not a Cognito user pool: the gatepass Lambda authorizer validates them.',
-      },
     );
+    // AwsSolutions-COG4 is acknowledged method by method in wireRestRoutes, each with who validates its tokens.
 
-    ({ authorizer: this.authorizer, integration: this.integration, methods: this.methods, preflights: this.preflights } = wireRestRoutes(this, {
+    ({
+      authorizer: this.authorizer,
+      integration: this.integration,
+      methods: this.methods,
+      metadataMethods: this.metadataMethods,
+      preflights: this.preflights,
+    } = wireRestRoutes(this, {
       restApi: this.api,
       routes: props.routes,
       authorizerFunction: props.authorizerFunction,

@@ -16,6 +16,7 @@ import type { RouteConfig } from '../../functions/shared/config/config-schema.js
 import { GATEWAY_PROBLEM_RESPONSES, PROBLEM_CONTENT_TYPE, type GatewayProblemResponse } from '../gateway-problem-responses.js';
 import { restCorsPreflights } from '../cors-preflight.js';
 import { assertRestPaths } from '../rest-api-paths.js';
+import { apiRoutesOf, unauthenticatedRouteAcknowledgement } from '../gateway-routes.js';
 
 /**
  * The authorizer's cache key: the token, the resource and the method. Without the route,
@@ -33,7 +34,10 @@ export interface GatepassRestRoutesProps {
    * `RestApi.fromRestApiAttributes(this, 'Api', { restApiId, rootResourceId })`.
    */
   readonly restApi: IRestApi;
-  /** One method per configured route; the API's other resources and methods are left as they are. */
+  /**
+   * One method per configured route, plus a public `GET` metadata method per MCP route; the
+   * API's other resources and methods are left as they are.
+   */
   readonly routes: readonly RouteConfig[];
   readonly authorizerFunction: IFunction;
   readonly exchangeFunction: IFunction;
@@ -65,13 +69,17 @@ export interface RestRouteWiring {
   readonly authorizer: RequestAuthorizer;
   readonly integration: LambdaIntegration;
   readonly methods: Readonly<Record<string, Method>>;
+  /** The public protected resource metadata methods (RFC 9728) of MCP routes, by configured route id. */
+  readonly metadataMethods: Readonly<Record<string, Method>>;
   /** The `OPTIONS` methods answering browser preflights, by path (routes with a `cors` block). */
   readonly preflights: Readonly<Record<string, Method>>;
 }
 
 /**
  * The gatepass methods on a REST API gatepass does not own: the REQUEST authorizer and the
- * exchange function (Lambda proxy) on every configured route, and nothing else unless
+ * exchange function (Lambda proxy) on every configured route, except MCP routes, which the
+ * exchange function guards itself, each with a public metadata method (RFC 9728) integrated
+ * with it too; and nothing else unless
  * `problemResponses` is on. The API's stage must be redeployed to serve them: a `RestApi`
  * in the same app does it itself; an imported one needs a new `Deployment` (docs/deploy.md
  * "Add gatepass to an API you already have").
@@ -81,22 +89,23 @@ export class GatepassRestRoutes extends Construct implements RestRouteWiring {
   public readonly integration: LambdaIntegration;
   /** The API methods by configured route id. */
   public readonly methods: Readonly<Record<string, Method>>;
+  public readonly metadataMethods: Readonly<Record<string, Method>>;
   public readonly preflights: Readonly<Record<string, Method>>;
   /** The problem+json gateway responses, when `problemResponses` is on. */
   public readonly gatewayResponses: readonly GatewayResponse[];
 
   constructor(scope: Construct, id: string, props: GatepassRestRoutesProps) {
     super(scope, id);
-    ({ authorizer: this.authorizer, integration: this.integration, methods: this.methods, preflights: this.preflights } = wireRestRoutes(this, props));
+    ({
+      authorizer: this.authorizer,
+      integration: this.integration,
+      methods: this.methods,
+      metadataMethods: this.metadataMethods,
+      preflights: this.preflights,
+    } = wireRestRoutes(this, props));
     this.gatewayResponses = props.problemResponses
       ? GATEWAY_PROBLEM_RESPONSES.map((response) => new GatewayResponse(this, response.id, { restApi: props.restApi, ...problemResponseOptions(response) }))
       : [];
-    for (const method of Object.values(this.methods)) {
-      Validations.of(method).acknowledge({
-        id: 'AwsSolutions-COG4',
-        reason: 'Callers present tokens from any configured issuer, not a Cognito user pool: the gatepass Lambda authorizer validates them.',
-      });
-    }
   }
 }
 
@@ -118,11 +127,25 @@ export function wireRestRoutes(scope: Construct, props: GatepassRestRoutesProps)
   const integration = new LambdaIntegration(props.exchangeFunction, { proxy: true, scopePermissionToMethod: false });
   const parent = props.parent ?? props.restApi.root;
   const methods: Record<string, Method> = {};
-  for (const route of props.routes) {
-    methods[route.id] = parent.resourceForPath(route.path).addMethod(route.method, integration, {
-      authorizer,
-      authorizationType: AuthorizationType.CUSTOM,
-    });
+  const metadataMethods: Record<string, Method> = {};
+  // MCP routes and their metadata paths are not the authorizer's (functions/shared/config/gateway-routes.ts):
+  // an explicit NONE without an authorizer, which CDK does not replace with the API's default authorizer.
+  // `/.well-known/oauth-protected-resource/…` is one more branch of the same resource tree.
+  for (const apiRoute of apiRoutesOf(props.routes)) {
+    const guarded = apiRoute.guard === 'authorizer';
+    const method = parent
+      .resourceForPath(apiRoute.path)
+      .addMethod(apiRoute.method, integration, guarded ? { authorizer, authorizationType: AuthorizationType.CUSTOM } : { authorizationType: AuthorizationType.NONE });
+    if (apiRoute.kind === 'route') methods[apiRoute.routeId] = method;
+    else metadataMethods[apiRoute.routeId] = method;
+    if (guarded) {
+      Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason: AUTHORIZER_NOT_COGNITO_REASON });
+    } else {
+      Validations.of(method).acknowledge(
+        unauthenticatedRouteAcknowledgement('AwsSolutions-APIG4', apiRoute.guard),
+        unauthenticatedRouteAcknowledgement('AwsSolutions-COG4', apiRoute.guard),
+      );
+    }
   }
   const preflights: Record<string, Method> = {};
   for (const [path, options] of corsPreflights) {
@@ -132,8 +155,11 @@ export function wireRestRoutes(scope: Construct, props: GatepassRestRoutesProps)
       { id: 'AwsSolutions-COG4', reason: 'A browser preflight carries no token by design; it never reaches the exchange function or the upstream.' },
     );
   }
-  return { authorizer, integration, methods, preflights };
+  return { authorizer, integration, methods, metadataMethods, preflights };
 }
+
+const AUTHORIZER_NOT_COGNITO_REASON =
+  'Callers present tokens from any configured issuer, not a Cognito user pool: the gatepass Lambda authorizer validates them.';
 
 /** A gateway response in problem+json (infra/gateway-problem-responses.ts). */
 export function problemResponseOptions(response: GatewayProblemResponse): GatewayResponseOptions {

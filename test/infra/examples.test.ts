@@ -10,6 +10,9 @@ import { TeamRestApiStack } from '../../examples/existing-rest-api/team-rest-api
 import { repositoryRoot } from './support/gatepass-synth.js';
 
 const configFile = join(repositoryRoot, 'examples/orders.gatepass.json');
+/** The example configuration with two MCP routes (issue #12 point 4). */
+const mcpConfigFile = join(repositoryRoot, 'test/infra/fixtures/mcp.gatepass.json');
+const mcpRouteKeys = ['ANY /mcp', 'POST /tools/mcp', 'GET /.well-known/oauth-protected-resource/mcp', 'GET /.well-known/oauth-protected-resource/tools/mcp'];
 const outdirs: string[] = [];
 afterAll(() => outdirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
@@ -86,5 +89,39 @@ describe('examples/existing-rest-api: gatepass on a REST API the team already ha
     imported.allResourcesProperties('AWS::ApiGateway::Method', { RestApiId: 'abc123def4', AuthorizationType: 'CUSTOM' });
     imported.hasResourceProperties('AWS::ApiGateway::Resource', { ParentId: 'root123456', PathPart: 'orders' });
     imported.hasResourceProperties('AWS::ApiGateway::Deployment', { RestApiId: 'abc123def4', StageName: 'prod' });
+  });
+});
+
+describe('the examples with MCP routes: public metadata and MCP routes reach the exchange function without an authorizer (issue #12 point 4)', () => {
+  it('examples/existing-http-api: MCP and metadata routes with no authorizer, on the gatepass integration, cdk-nag clean', () => {
+    const { stack, template } = synthesize((app) => new TeamHttpApiStack(app, 'TeamHttpApiMcp', { configFile: mcpConfigFile }));
+    const [integrationId] = Object.keys(template.findResources('AWS::ApiGatewayV2::Integration', { Properties: { IntegrationType: 'AWS_PROXY' } }));
+    for (const routeKey of mcpRouteKeys) {
+      const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: routeKey } })) as { Properties: Record<string, unknown> }[];
+      expect(routes, routeKey).toHaveLength(1);
+      expect(routes[0]!.Properties['AuthorizationType'], routeKey).toBe('NONE');
+      expect(routes[0]!.Properties['AuthorizerId'], routeKey).toBeUndefined();
+      expect(routes[0]!.Properties['Target'], routeKey).toEqual({ 'Fn::Join': ['', ['integrations/', { Ref: integrationId }]] });
+    }
+    expect(Object.keys(stack.gatepass.metadataRoutes).sort()).toEqual(['legacy-tools', 'mcp']);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /orders/{id}', AuthorizationType: 'CUSTOM', AuthorizerId: Match.anyValue() });
+  });
+
+  it('examples/existing-rest-api: MCP and metadata methods with AuthorizationType NONE, proxied to the exchange function, cdk-nag clean', () => {
+    const { stack, template } = synthesize((app) => new TeamRestApiStack(app, 'TeamRestApiMcp', { configFile: mcpConfigFile }));
+    const unauthenticated = [...Object.values(stack.gatepass.metadataMethods), stack.gatepass.methods['mcp']!, stack.gatepass.methods['legacy-tools']!];
+    expect(unauthenticated.map((method) => `${method.httpMethod} ${method.resource.path}`).sort()).toEqual(
+      ['ANY /mcp', 'POST /tools/mcp', 'GET /.well-known/oauth-protected-resource/mcp', 'GET /.well-known/oauth-protected-resource/tools/mcp'].sort(),
+    );
+    const gatepassMethods = Object.values(template.findResources('AWS::ApiGateway::Method', { Properties: { Integration: { Type: 'AWS_PROXY' } } })) as {
+      Properties: Record<string, unknown>;
+    }[];
+    expect(gatepassMethods.filter((m) => m.Properties['AuthorizationType'] === 'NONE')).toHaveLength(4);
+    for (const method of gatepassMethods.filter((m) => m.Properties['AuthorizationType'] === 'NONE')) {
+      expect(method.Properties['AuthorizerId']).toBeUndefined();
+      expect(JSON.stringify(method.Properties['Integration'])).toContain('GatepassFunctionsExchange');
+    }
+    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '.well-known' });
+    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'oauth-protected-resource' });
   });
 });

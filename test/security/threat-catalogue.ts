@@ -164,7 +164,7 @@ export const threatCatalogue: readonly Threat[] = [
     ['AUTHZ-SCOPE-001', 'valid token without the required scope', refuse('insufficient_scope'), 'RFC 6750 §3.1; RFC 9068 §4'],
     ['AUTHZ-SCOPE-002', 'scope prefix look-alikes: "orders:reader", "orders:read:all", "ORDERS:READ"', refuse('insufficient_scope'), 'RFC 6749 §3.3'],
     ['AUTHZ-SCOPE-003', 'scope joined with commas or tabs instead of spaces', refuse('insufficient_scope'), 'RFC 6749 §3.3'],
-    ['AUTHZ-SCOPE-004', 'scope as an array (only scp may be one)', refuse('token_invalid'), 'RFC 9068 §2.2.3'],
+    ['AUTHZ-SCOPE-004', 'scope as an array holding a non-string (an array of strings is read, as Spring Authorization Server writes it)', refuse('token_invalid'), 'RFC 9068 §2.2.3'],
     ['AUTHZ-SCOPE-005', 'scp array holding a non-string next to the required scope', refuse('insufficient_scope'), 'RFC 9068 §2.2.3'],
     ['AUTHZ-SCOPE-006', 'scope string without the required scope but scp array with it (scope wins)', refuse('insufficient_scope'), 'RFC 9068 §2.2.3'],
   ]),

@@ -14,6 +14,9 @@ export interface TestAuthorizationServer {
   readonly tokenEndpoint: string;
   readonly clientAuth?: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
   readonly clientSecretId: string;
+  readonly grant?: 'token-exchange' | 'jwt-bearer';
+  readonly parameters?: Readonly<Record<string, string>>;
+  readonly jwksUri?: string;
 }
 
 type ExchangeSettingsInput = NonNullable<NonNullable<GatepassConfigInput['settings']>['exchange']>;

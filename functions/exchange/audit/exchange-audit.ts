@@ -4,6 +4,9 @@ import { MetricDimension, MetricName } from '../../shared/contracts/metric-names
 import { AuthorizerAction, type AuthorizerContext } from '../../shared/contracts/authorizer-context.js';
 import type { CacheLayer } from '../../shared/contracts/metric-names.js';
 import type { LogSink, MetricSink } from '../../shared/telemetry/telemetry-sinks.js';
+import type { IssuedTokenVerification } from '../policy/issued-token-verifier.js';
+import type { NarrowingFlow } from '../policy/scope-narrowing.js';
+import type { ProviderRefusal } from '../token-endpoint/token-endpoint-errors.js';
 
 /** The exchange Lambda's audit line: one `exchange.decision` per request (docs/design.md "Audit"). */
 
@@ -40,8 +43,21 @@ export interface ExchangeDecision {
   readonly flow?: string;
   readonly owner?: string;
   readonly justification?: string;
-  /** gateway_misconfigured only: what the deployment got wrong, in gatepass's words (never request data). */
+  /**
+   * gateway_misconfigured: what the deployment got wrong; exchange_not_narrower and
+   * exchange_bad_response: what was wrong with the server's answer. gatepass's words, never request data.
+   */
   readonly reason?: string;
+  /** The narrowing limit applied: the route's `flow`, else same issuer → downscoping, other → federation. */
+  readonly narrowingFlow?: NarrowingFlow;
+  /** OpenID Connect identity scopes granted and ignored by narrowing (exchanged requests only). */
+  readonly identityScopesIgnored?: readonly string[];
+  /** Resources asked for with `<resource>/.default`: their grant is the app registration's, logged in grantedScope. */
+  readonly defaultScopeResources?: readonly string[];
+  /** How the issued token was checked (exchanged requests only): signature, keys-unknown or opaque. */
+  readonly issuedTokenVerified?: IssuedTokenVerification;
+  /** exchange_denied: what the authorization server said (error, suberror, AADSTS code, trace ids). */
+  readonly providerRefusal?: ProviderRefusal;
 }
 
 /**
@@ -118,6 +134,15 @@ export class ExchangeAudit {
       owner: decision.owner,
       justification: decision.justification,
       reason: decision.reason,
+      narrowingFlow: decision.narrowingFlow,
+      identityScopesIgnored: spaced(decision.identityScopesIgnored),
+      defaultScopeResources: decision.defaultScopeResources,
+      issuedTokenVerified: decision.issuedTokenVerified,
+      providerError: decision.providerRefusal?.error,
+      providerSuberror: decision.providerRefusal?.suberror,
+      providerErrorCode: decision.providerRefusal?.providerCode,
+      providerTraceId: decision.providerRefusal?.traceId,
+      providerCorrelationId: decision.providerRefusal?.correlationId,
     };
 
     this.metrics.count(MetricName.Exchanges);

@@ -74,7 +74,7 @@ export function memoryKeyOf(tuple: CacheKeyTuple): string {
 
 /** The tuple's fields in their one canonical order, lists as sorted sets, behind a domain label. */
 function tupleFields(label: string, tuple: CacheKeyTuple): (string | string[])[] {
-  return [
+  const fields: (string | string[])[] = [
     label,
     tuple.subjectToken,
     tuple.authorizationServer,
@@ -84,6 +84,10 @@ function tupleFields(label: string, tuple: CacheKeyTuple): (string | string[])[]
     tuple.requestedTokenType,
     tuple.actor,
   ];
+  // Only when set, so the keys of routes without one stay as they were. Still injective: every
+  // field before it has a fixed shape, so a tuple with it never encodes like one without.
+  if (tuple.policy !== undefined && tuple.policy.length > 0) fields.push(sortedSet(tuple.policy));
+  return fields;
 }
 
 function sortedSet(values: readonly string[]): string[] {

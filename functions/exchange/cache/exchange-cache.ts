@@ -60,18 +60,20 @@ const ITEM_DATA_LABEL = 'gatepass cache item v1';
 
 /**
  * When an entry for a freshly issued token stops being served, in epoch seconds:
- * `min(now + expires_in, subject exp) - refresh margin`. An undefined subject expiry caps
- * nothing (the issued token's own lifetime still does). A result at or before `now` means:
- * use the token for this request, do not cache it.
+ * `min(now + expires_in, the issued token's own exp, subject exp) - refresh margin`. An
+ * undefined expiry caps nothing (the answer's lifetime still does). A result at or before
+ * `now` means: use the token for this request, do not cache it.
  */
 export function cacheExpiresAt(
   nowSeconds: number,
   expiresInSeconds: number,
   subjectExpiresAt: number | undefined,
   refreshMarginSeconds: number,
+  issuedExpiresAt?: number,
 ): number {
-  const issuedEnd = nowSeconds + Math.floor(expiresInSeconds);
-  const end = subjectExpiresAt === undefined ? issuedEnd : Math.min(issuedEnd, Math.floor(subjectExpiresAt));
+  let end = nowSeconds + Math.floor(expiresInSeconds);
+  if (subjectExpiresAt !== undefined) end = Math.min(end, Math.floor(subjectExpiresAt));
+  if (issuedExpiresAt !== undefined) end = Math.min(end, Math.floor(issuedExpiresAt));
   return end - refreshMarginSeconds;
 }
 
@@ -289,7 +291,7 @@ export class ExchangeCache {
       issuedTokenType: issued.issuedTokenType,
       tokenType: issued.tokenType,
       scope: issued.scope,
-      expiresAt: cacheExpiresAt(this.nowSeconds(), issued.expiresIn, subjectExpiresAt, this.options.refreshMarginSeconds),
+      expiresAt: cacheExpiresAt(this.nowSeconds(), issued.expiresIn, subjectExpiresAt, this.options.refreshMarginSeconds, issued.ownExpiresAt),
     };
   }
 

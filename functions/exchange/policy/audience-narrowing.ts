@@ -20,6 +20,8 @@ export interface AudienceCheck {
   readonly resource: readonly string[];
   readonly issuedToken: string;
   readonly issuedTokenType: string;
+  /** The issued token's claims as gatepass verified them; absent: read from `issuedToken`. */
+  readonly issuedClaims?: Readonly<Record<string, unknown>>;
 }
 
 const AUDIENCE_BOUND_TYPES: ReadonlySet<string> = new Set([TokenType.AccessToken, TokenType.Jwt]);
@@ -27,7 +29,7 @@ const AUDIENCE_BOUND_TYPES: ReadonlySet<string> = new Set([TokenType.AccessToken
 export function verifyIssuedAudience(check: AudienceCheck, where: string): void {
   const allowed = new Set([...check.audience, ...check.resource]);
   if (allowed.size === 0 || !AUDIENCE_BOUND_TYPES.has(check.issuedTokenType)) return;
-  const claims = unverifiedClaimsOf(check.issuedToken);
+  const claims = check.issuedClaims ?? unverifiedClaimsOf(check.issuedToken);
   if (Object.keys(claims).length === 0) return;
   const aud = claims['aud'];
   const audiences: readonly unknown[] = aud === undefined ? [] : Array.isArray(aud) ? aud : [aud];

@@ -1,8 +1,9 @@
-import { type AuthorizationServerConfig, type GatepassConfig, type Settings } from '../../shared/config/config-schema.js';
+import { Grant, type AuthorizationServerConfig, type GatepassConfig, type Settings } from '../../shared/config/config-schema.js';
 import { isLoopbackHost } from '../../shared/config/config-validator.js';
 import { ErrorCode, GatepassError } from '../../shared/errors.js';
 import { MetricName } from '../../shared/contracts/metric-names.js';
 import { verifyIssuedAudience } from '../policy/audience-narrowing.js';
+import { IssuedTokenVerifier } from '../policy/issued-token-verifier.js';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
 import { ClientAuthenticator } from './client-authentication.js';
 import { ClientSecretsFromReader, type ClientCredentials, type ClientSecretSource } from './client-secrets.js';
@@ -18,15 +19,24 @@ import { boundedRequest, type BoundedResponse } from '../../shared/http/bounded-
 import { validateTokenResponse, type ResponseExpectation } from './token-response-validator.js';
 
 /**
- * The RFC 8693 token endpoint client: build once at Lambda init, call per request.
+ * The token endpoint client (RFC 8693 token exchange, or RFC 7523 §2.1 jwt-bearer where the
+ * authorization server's `grant` says so): build once at Lambda init, call per request.
  *
  *   const client = new TokenExchangeClient({ config, log, metrics });
  *   const issued = await client.exchange(request);            // IssuedToken or a GatepassError
  *
- * `exchange` sends one token exchange (form POST, client authentication per the
- * authorization server's `clientAuth`), validates the answer strictly and verifies that
- * the granted scope is narrower (see scope-narrowing.ts) and that a readable issued token
- * is meant for the requested audience only (audience-narrowing.ts). `clientCredentialsToken`
+ * `exchange` sends one grant (form POST, client authentication per the authorization server's
+ * `clientAuth`, plus its static `parameters`), validates the answer strictly, verifies a JWT
+ * issued token's signature when the server's keys are known (issued-token-verifier.ts), then
+ * checks that the granted scope is narrower (scope-narrowing.ts), that a readable issued token
+ * is meant for the requested audience only (audience-narrowing.ts) and carries none of the
+ * route's `forbiddenClaims`. The token's own `exp` goes with it, so the cache never keeps it longer.
+ *
+ * jwt-bearer (Entra ID On-Behalf-Of): `assertion` = the subject token, `scope`; no
+ * `audience`, `resource`, token types or actor (RFC 7523 defines none of them; Entra v2.0 names
+ * the resource in the scope). A route's `audience`/`resource` then only say which `aud` the
+ * issued token may carry. The static `parameters` go with every grant at the server, the
+ * gateway's client_credentials grant included. `clientCredentialsToken`
  * gets the gateway's own token (actor mode `gateway`), cached until `refreshMarginSeconds`
  * before it expires.
  *
@@ -38,11 +48,14 @@ import { validateTokenResponse, type ResponseExpectation } from './token-respons
  * Hardening (settings.exchange): connect and per-attempt timeouts, no redirects, a response
  * size cap, up to `maxAttempts` attempts with full-jitter backoff for network errors, 429,
  * 5xx and `temporarily_unavailable` (a `Retry-After` is honoured when it fits), all inside
- * `deadlineMs`; a circuit breaker per authorization server; on `invalid_client` one secret
- * refresh and one more try. Only the token endpoints of the configuration are ever called.
+ * `deadlineMs`; a circuit breaker per authorization server; on any 401 or `invalid_client` one
+ * secret re-read and, when it brought another secret, one more try. Only the token endpoints and
+ * JWKS URIs of the configuration are ever called.
  */
 
 const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+/** RFC 7523 §2.1. */
+const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const CLIENT_CREDENTIALS_GRANT = 'client_credentials';
 
 export interface TokenExchangeClientOptions {
@@ -59,6 +72,8 @@ export interface TokenExchangeClientOptions {
   readonly log?: LogSink;
   /** Default silent. */
   readonly metrics?: MetricSink;
+  /** Verifies issued JWTs; default: one over this configuration's keys. */
+  readonly issuedTokens?: IssuedTokenVerifier;
 }
 
 type ExchangeSettings = Settings['exchange'];
@@ -77,7 +92,7 @@ type Form = readonly (readonly [string, string])[];
 /** How one round (attempts with retries) at a token endpoint ended. */
 type RoundOutcome =
   | { readonly kind: 'answer'; readonly response: BoundedResponse }
-  | { readonly kind: 'invalid_client' }
+  | { readonly kind: 'invalid_client'; readonly status: number; readonly error?: string }
   | { readonly kind: 'fail'; readonly error: GatepassError }
   | { readonly kind: 'unavailable'; readonly error: ExchangeUnavailableError };
 type RoundResult = Extract<RoundOutcome, { kind: 'answer' | 'invalid_client' }>;
@@ -90,6 +105,7 @@ interface CachedGatewayToken {
 
 export class TokenExchangeClient {
   readonly #settings: ExchangeSettings;
+  readonly #skewSeconds: number;
   readonly #servers = new Map<string, ServerEntry>();
   readonly #secrets: ClientSecretSource;
   readonly #clock: Clock;
@@ -99,16 +115,19 @@ export class TokenExchangeClient {
   readonly #authenticator: ClientAuthenticator;
   readonly #gatewayTokens = new Map<string, CachedGatewayToken>();
   readonly #gatewayTokensInFlight = new Map<string, Promise<IssuedToken>>();
+  readonly #issuedTokens: IssuedTokenVerifier;
 
   constructor(options: TokenExchangeClientOptions) {
     const { config } = options;
     this.#settings = config.settings.exchange;
+    this.#skewSeconds = config.settings.clockSkewSeconds;
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
     this.#log = options.log ?? silentLog;
     this.#metrics = options.metrics ?? silentMetrics;
     this.#secrets = options.secrets ?? new ClientSecretsFromReader(options.readSecret ?? secretsManagerReader(exchangeSecretBounds(config.settings)));
     this.#authenticator = new ClientAuthenticator(this.#clock);
+    this.#issuedTokens = options.issuedTokens ?? new IssuedTokenVerifier(config, { now: () => this.#clock.now() });
 
     for (const [key, server] of Object.entries(config.authorizationServers)) {
       const url = new URL(server.tokenEndpoint);
@@ -128,43 +147,74 @@ export class TokenExchangeClient {
     }
   }
 
-  /** Performs one RFC 8693 token exchange. */
+  /** Performs one exchange: RFC 8693 token exchange, or RFC 7523 jwt-bearer per the server's `grant`. */
   async exchange(request: ExchangeRequest): Promise<IssuedToken> {
     const server = this.#server(request.authorizationServer);
     if (request.subjectToken === '') throw new GatepassError(ErrorCode.TokenMissing, 'empty subject token');
-    const form: [string, string][] = [
-      ['grant_type', TOKEN_EXCHANGE_GRANT],
-      ['subject_token', request.subjectToken],
-      ['subject_token_type', request.subjectTokenType],
-      ['requested_token_type', request.requestedTokenType],
-    ];
-    for (const audience of request.audience) form.push(['audience', audience]);
-    for (const resource of request.resource) form.push(['resource', resource]);
-    if (request.scope.length > 0) form.push(['scope', request.scope.join(' ')]);
-    if (request.actor) {
-      form.push(['actor_token', request.actor.token], ['actor_token_type', request.actor.tokenType]);
+    const jwtBearer = server.config.grant === Grant.JwtBearer;
+    const form: [string, string][] = [];
+    if (jwtBearer) {
+      form.push(['grant_type', JWT_BEARER_GRANT], ['assertion', request.subjectToken]);
+      if (request.scope.length > 0) form.push(['scope', request.scope.join(' ')]);
+    } else {
+      form.push(
+        ['grant_type', TOKEN_EXCHANGE_GRANT],
+        ['subject_token', request.subjectToken],
+        ['subject_token_type', request.subjectTokenType],
+        ['requested_token_type', request.requestedTokenType],
+      );
+      for (const audience of request.audience) form.push(['audience', audience]);
+      for (const resource of request.resource) form.push(['resource', resource]);
+      if (request.scope.length > 0) form.push(['scope', request.scope.join(' ')]);
+      if (request.actor) {
+        form.push(['actor_token', request.actor.token], ['actor_token_type', request.actor.tokenType]);
+      }
     }
 
-    const issued = await this.#call(server, form, {
-      grant: 'token-exchange',
-      requestedTokenType: request.requestedTokenType,
-      requestedScope: request.scope,
-      fallbackTtlSeconds: this.#settings.fallbackTtlSeconds,
-    });
-    verifyNarrowing(
+    const answered = await this.#call(
+      server,
+      form,
+      jwtBearer
+        ? { grant: 'jwt-bearer', requestedScope: request.scope, fallbackTtlSeconds: this.#settings.fallbackTtlSeconds }
+        : { grant: 'token-exchange', requestedTokenType: request.requestedTokenType, requestedScope: request.scope, fallbackTtlSeconds: this.#settings.fallbackTtlSeconds },
+    );
+    // Signature first: narrowing and privacy read the claims only once they are known to be the server's.
+    const checked = await this.#issuedTokens.check(answered.accessToken, server.config.issuer, server.where);
+    const issued = this.#withOwnExpiry(answered, checked.claims, server.where);
+    const narrowing = verifyNarrowing(
       {
         requested: request.scope,
         granted: issued.scope,
         issuedToken: issued.accessToken,
+        issuedClaims: checked.claims,
+        routeAudiences: [...request.audience, ...request.resource],
         ...(request.subjectScopes !== undefined ? { subjectScopes: request.subjectScopes } : {}),
       },
       server.where,
     );
     verifyIssuedAudience(
-      { audience: request.audience, resource: request.resource, issuedToken: issued.accessToken, issuedTokenType: issued.issuedTokenType },
+      { audience: request.audience, resource: request.resource, issuedToken: issued.accessToken, issuedTokenType: issued.issuedTokenType, issuedClaims: checked.claims },
       server.where,
     );
-    return issued;
+    verifyNoForbiddenClaims(request.forbiddenClaims ?? [], checked, server.where);
+    return {
+      ...issued,
+      verification: checked.verification,
+      identityScopes: narrowing.identityScopes,
+      ...(narrowing.defaultScopeResources.length > 0 ? { defaultScopeResources: narrowing.defaultScopeResources } : {}),
+    };
+  }
+
+  /**
+   * The token's own `exp` beside the answer's lifetime, so the cache never keeps it longer
+   * (read also when unverified: it can only shorten the entry). Already expired:
+   * `exchange_bad_response`.
+   */
+  #withOwnExpiry(issued: IssuedToken, claims: Readonly<Record<string, unknown>>, where: string): IssuedToken {
+    const exp = claims['exp'];
+    if (typeof exp !== 'number' || !Number.isFinite(exp)) return issued;
+    if (exp + this.#skewSeconds <= this.#clock.now() / 1000) throw new GatepassError(ErrorCode.ExchangeBadResponse, `the token ${where} issued has already expired`);
+    return { ...issued, ownExpiresAt: exp };
   }
 
   /**
@@ -219,6 +269,8 @@ export class TokenExchangeClient {
         authorizationServer: server.key,
         secretId,
         clientId: credentials.clientId,
+        status: result.status,
+        error: result.error,
       });
       const fresh = await this.#secrets.refresh(secretId);
       // Same secret again: one more try could only fail the same way.
@@ -230,9 +282,12 @@ export class TokenExchangeClient {
           secretId,
           clientId: fresh.clientId,
           secretFingerprint: fresh.fingerprint,
+          status: result.status,
+          error: result.error,
         });
         this.#metrics.count(MetricName.ClientCredentialsRejected);
-        throw new GatepassError(ErrorCode.GatewayMisconfigured, `${server.where} refused the gateway client credentials (invalid_client), also after a secret refresh`);
+        const answer = `${result.status}${result.error !== undefined ? ` ${result.error}` : ''}`;
+        throw new GatepassError(ErrorCode.GatewayMisconfigured, `${server.where} refused the gateway client credentials (${answer}), also after a secret refresh`);
       }
     }
     return validateTokenResponse(result.response.headers, result.response.body, expectation, server.where);
@@ -296,7 +351,8 @@ export class TokenExchangeClient {
         tokenEndpoint: server.config.tokenEndpoint,
         secretId: server.config.clientSecretId,
       });
-      const body = new URLSearchParams([...form, ...auth.params] as [string, string][]).toString();
+      // The server's static parameters go with every grant (the schema refuses names the grant or the authentication send).
+      const body = new URLSearchParams([...form, ...Object.entries(server.config.parameters), ...auth.params] as [string, string][]).toString();
       const started = this.#clock.now();
       let outcome: AttemptOutcome;
       let response: BoundedResponse | undefined;
@@ -335,5 +391,22 @@ export class TokenExchangeClient {
       kind: 'unavailable',
       error: new ExchangeUnavailableError(`authorization server ${server.key} unavailable after ${attempt} attempt(s): ${lastReason}`, retryAfterSeconds),
     };
+  }
+}
+
+/**
+ * Verified privacy: an issued token must carry none of the route's `forbiddenClaims`. The
+ * payload checked is the one the upstream receives, so this holds with or without the
+ * server's keys; an opaque token cannot be shown to be free of them and is refused (fail
+ * closed). Both refusals are `exchange_not_narrower`, never cached.
+ */
+function verifyNoForbiddenClaims(forbidden: readonly string[], checked: { readonly verification: string; readonly claims: Readonly<Record<string, unknown>> }, where: string): void {
+  if (forbidden.length === 0) return;
+  if (checked.verification === 'opaque') {
+    throw new GatepassError(ErrorCode.ExchangeNotNarrower, `the token ${where} issued is opaque, so it cannot be shown to carry none of the route's forbiddenClaims`);
+  }
+  const carried = forbidden.filter((claim) => Object.hasOwn(checked.claims, claim));
+  if (carried.length > 0) {
+    throw new GatepassError(ErrorCode.ExchangeNotNarrower, `the token ${where} issued carries ${carried.length} claim(s) the route forbids: ${carried.slice(0, 10).join(' ')}`);
   }
 }

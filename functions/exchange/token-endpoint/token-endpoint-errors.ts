@@ -27,13 +27,40 @@ export class ExchangeUnavailableError extends GatepassError {
   }
 }
 
+/**
+ * What a provider said when it refused, in bounded fields safe for a log line: the RFC 6749
+ * `error`, Entra ID's `suberror`, its AADSTS code and its trace and correlation ids
+ * (https://learn.microsoft.com/entra/identity-platform/reference-error-codes). Never the
+ * `error_description` text: it can quote the user (a UPN, a tenant name); only its leading
+ * `AADSTS<digits>` is kept when `error_codes` is absent.
+ */
+export interface ProviderRefusal {
+  readonly error: string;
+  readonly suberror?: string;
+  /** `AADSTS65001`, from `error_codes[0]` or the description's leading code. */
+  readonly providerCode?: string;
+  readonly traceId?: string;
+  readonly correlationId?: string;
+}
+
+/** `exchange_denied` with the provider's refusal, for the decision line. */
+export class ExchangeDeniedError extends GatepassError {
+  readonly refusal: ProviderRefusal;
+
+  constructor(message: string, refusal: ProviderRefusal) {
+    super(ErrorCode.ExchangeDenied, message);
+    this.name = 'ExchangeDeniedError';
+    this.refusal = refusal;
+  }
+}
+
 /** How a token endpoint answer or failure is handled. */
 export type AttemptOutcome =
   | { readonly kind: 'answer' }
   /** Worth another attempt (network error, timeout, 429, 5xx, temporarily_unavailable). */
   | { readonly kind: 'retry'; readonly reason: string; readonly retryAfterMs?: number }
-  /** The gateway's client authentication was refused: the rotation path. */
-  | { readonly kind: 'invalid_client' }
+  /** The gateway's client authentication was refused (any 401, or invalid_client): the rotation path. */
+  | { readonly kind: 'invalid_client'; readonly status: number; readonly error?: string }
   | { readonly kind: 'fail'; readonly error: GatepassError };
 
 /** RFC 6749 §5.2 and RFC 8693 §2.2.2 error codes that mean "not this exchange". */
@@ -41,6 +68,11 @@ const DENIED = new Set(['invalid_grant', 'invalid_target', 'invalid_scope', 'una
 const TRANSIENT = new Set(['temporarily_unavailable', 'server_error']);
 /** RFC 6749 §5.2 `error`: printable ASCII except `"` and `\`. */
 const ERROR_CODE = /^[\x20\x21\x23-\x5B\x5D-\x7E]{1,64}$/;
+/** Entra's suberror values are short snake_case words (consent_required, basic_action, ...). */
+const SUBERROR = /^[A-Za-z0-9_.-]{1,64}$/;
+const AADSTS_PREFIX = /^(AADSTS\d{1,10}):/;
+/** Entra's trace_id and correlation_id are GUIDs: nothing else is logged from them. */
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 /** The `error` of an RFC 6749 §5.2 answer, or undefined when the body is not one. */
 export function oauthErrorOf(body: Buffer, contentType: string | undefined): string | undefined {
@@ -48,6 +80,29 @@ export function oauthErrorOf(body: Buffer, contentType: string | undefined): str
   const parsed = safeJsonObject(body);
   const error = parsed?.['error'];
   return typeof error === 'string' && ERROR_CODE.test(error) ? error : undefined;
+}
+
+/** The bounded refusal fields of an error answer whose `error` is `error` (see ProviderRefusal). */
+export function providerRefusalOf(error: string, body: Buffer): ProviderRefusal {
+  const fields = safeJsonObject(body) ?? {};
+  const text = (name: string, pattern: RegExp): string | undefined => {
+    const value = fields[name];
+    return typeof value === 'string' && pattern.test(value) ? value : undefined;
+  };
+  const codes = fields['error_codes'];
+  const firstCode = Array.isArray(codes) && Number.isSafeInteger(codes[0]) && (codes[0] as number) >= 0 ? `AADSTS${codes[0] as number}` : undefined;
+  const description = fields['error_description'];
+  const describedCode = typeof description === 'string' ? AADSTS_PREFIX.exec(description.slice(0, 24))?.[1] : undefined;
+  const refusal: Record<string, string> = { error };
+  const suberror = text('suberror', SUBERROR);
+  const providerCode = firstCode ?? describedCode;
+  const traceId = text('trace_id', GUID);
+  const correlationId = text('correlation_id', GUID);
+  if (suberror) refusal['suberror'] = suberror;
+  if (providerCode) refusal['providerCode'] = providerCode;
+  if (traceId) refusal['traceId'] = traceId;
+  if (correlationId) refusal['correlationId'] = correlationId;
+  return refusal as unknown as ProviderRefusal;
 }
 
 /**
@@ -64,13 +119,18 @@ export function classifyAnswer(status: number, headers: BoundedResponse['headers
     const retryAfterMs = retryAfterMsOf(headers['retry-after'], nowMs);
     return { kind: 'retry', reason: `${where} answered ${status}${oauthError ? ` ${oauthError}` : ''}`, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
   }
-  if (oauthError === 'invalid_client' || (status === 401 && oauthError === undefined)) return { kind: 'invalid_client' };
+  // Any 401 refuses the gateway's own credentials: Keycloak answers a wrong secret with
+  // 401 unauthorized_client, Auth0 with 401 access_denied (docs/design.md "Authorization servers beyond RFC 8693").
+  if (oauthError === 'invalid_client' || status === 401) return { kind: 'invalid_client', status, ...(oauthError !== undefined ? { error: oauthError } : {}) };
   if (oauthError === 'unsupported_grant_type') {
     return fail(ErrorCode.GatewayMisconfigured, `${where} does not support the grant gatepass uses (unsupported_grant_type)`);
   }
-  if (oauthError !== undefined && (status === 400 || status === 401 || status === 403)) {
+  if (oauthError !== undefined && (status === 400 || status === 403)) {
     // Unknown extension codes are refusals too: the server understood and said no.
-    return fail(ErrorCode.ExchangeDenied, `${where} refused the exchange: ${oauthError}${DENIED.has(oauthError) ? '' : ' (extension error code)'}`);
+    const refusal = providerRefusalOf(oauthError, body);
+    const details = [refusal.suberror, refusal.providerCode].filter((d) => d !== undefined);
+    const message = `${where} refused the exchange: ${oauthError}${details.length > 0 ? ` (${details.join(', ')})` : ''}${DENIED.has(oauthError) ? '' : ' (extension error code)'}`;
+    return { kind: 'fail', error: new ExchangeDeniedError(message, refusal) };
   }
   return fail(ErrorCode.ExchangeBadResponse, `${where} answered ${status} without an OAuth error`);
 }

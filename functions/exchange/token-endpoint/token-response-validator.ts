@@ -10,6 +10,9 @@ import { isJsonMediaType, safeJsonObject } from './token-endpoint-errors.js';
  * - `Content-Type` application/json and a JSON object body;
  * - `access_token` a non-empty string of visible ASCII (it goes into an HTTP header);
  * - token exchange: `issued_token_type` present and equal to the requested type;
+ * - jwt-bearer (RFC 7523 answers are RFC 6749 §5.1 answers): no `issued_token_type` needed, the
+ *   token is an access token; one that is present must say access_token (Entra's answers have
+ *   none: https://learn.microsoft.com/entra/identity-platform/v2-oauth2-on-behalf-of-flow);
  * - `token_type` present: `Bearer` (any case) when the issued token is an access token
  *   (and always for client_credentials); for other issued types (jwt, id_token, ...)
  *   `Bearer` or `N_A` (RFC 8693 §2.2.1: not an access token); DPoP, MAC and others are refused
@@ -17,10 +20,13 @@ import { isJsonMediaType, safeJsonObject } from './token-endpoint-errors.js';
  * - `expires_in` a positive finite number; a string of digits is tolerated; absent means
  *   the fallback TTL; anything else (negative, zero, "soon", true, null) is refused;
  * - `scope` a space-separated string of RFC 6749 scope tokens when present; absent means
- *   the requested scope (RFC 8693 §2.2.1).
+ *   the requested scope (RFC 8693 §2.2.1). A JSON array is refused: none of the servers
+ *   gatepass has recipes for sends one, and the two servers known to have done so called it a
+ *   bug and fixed it (https://github.com/simpleidserver/SimpleIdServer/issues/271,
+ *   https://github.com/UniversitaDellaCalabria/SATOSA-oidcop/issues/29).
  */
 
-export type TokenGrant = 'token-exchange' | 'client_credentials';
+export type TokenGrant = 'token-exchange' | 'jwt-bearer' | 'client_credentials';
 
 export interface ResponseExpectation {
   readonly grant: TokenGrant;
@@ -51,6 +57,10 @@ export function validateTokenResponse(headers: BoundedResponse['headers'], body:
     if (typeof issued !== 'string' || issued === '') throw bad('issued_token_type is missing');
     if (issued !== expectation.requestedTokenType) throw bad('issued_token_type differs from the requested token type');
     issuedTokenType = issued;
+  } else if (expectation.grant === 'jwt-bearer') {
+    const issued = fields['issued_token_type'];
+    if (issued !== undefined && issued !== TokenType.AccessToken) throw bad('issued_token_type is not an access token, the only type a jwt-bearer grant issues');
+    issuedTokenType = TokenType.AccessToken;
   } else {
     issuedTokenType = TokenType.AccessToken;
   }

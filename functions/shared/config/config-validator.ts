@@ -194,7 +194,12 @@ function semanticIssues(document: unknown): ConfigIssue[] {
   asArray(root['routes']).forEach((raw, index) => {
     const route = asObject(raw);
     const path = asString(route['path']);
-    if (route['mcp'] !== undefined && path !== undefined) mcpMetadataPaths.set(normalizePathShape(metadataPathOf({ path })), index);
+    if (route['mcp'] === undefined || path === undefined) return;
+    const metadataPath = normalizePathShape(metadataPathOf({ path }));
+    const first = mcpMetadataPaths.get(metadataPath);
+    // One metadata document per path: two MCP routes there would publish two.
+    if (first !== undefined) add(`routes[${index}].path`, `routes[${first}] is already an MCP route on this path: one MCP route per path (method ANY serves every method)`);
+    else mcpMetadataPaths.set(metadataPath, index);
   });
   asArray(root['routes']).forEach((raw, index) => {
     const path = asString(asObject(raw)['path']);

@@ -67,8 +67,11 @@ export class IntrospectionClient {
       return { claims: hit, cached: true };
     }
 
-    let response = await this.call(issuer, token, false);
-    if (response.status === 401) response = await this.call(issuer, token, true); // credentials rotated
+    // One deadline for the whole introspection, rotation included: a refused call, a secret
+    // re-read and a second call must still fit settings.introspection.timeoutMs (the authorizer's budget).
+    const deadline = this.now() + this.config.settings.introspection.timeoutMs;
+    let response = await this.call(issuer, token, false, deadline);
+    if (response.status === 401) response = await this.call(issuer, token, true, deadline); // credentials rotated
     if (response.status !== 200) throw new IntrospectionUnavailableError(`introspection endpoint answered HTTP ${response.status}`);
     let body: unknown;
     try {
@@ -101,7 +104,7 @@ export class IntrospectionClient {
     }
   }
 
-  private async call(issuer: IssuerConfig, token: string, forceFetch: boolean) {
+  private async call(issuer: IssuerConfig, token: string, forceFetch: boolean, deadline: number) {
     const settings = issuer.introspection!;
     // The reader keeps the text for settings.exchange.secretMaxAgeSeconds; parsing it again costs microseconds.
     let text: string;
@@ -119,6 +122,8 @@ export class IntrospectionClient {
     for (const [name, value] of auth.params) form.append(name, value);
     const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', ...auth.headers };
     const limits = this.config.settings.introspection;
+    const remaining = Math.min(limits.timeoutMs, deadline - this.now());
+    if (remaining <= 0) throw new IntrospectionUnavailableError(`introspection did not finish within ${limits.timeoutMs} ms`);
     try {
       return await boundedRequest({
         url: settings.endpoint,
@@ -126,8 +131,8 @@ export class IntrospectionClient {
         headers: { accept: 'application/json', ...headers },
         body: form.toString(),
         // settings.introspection has no connect budget of its own: connecting may use the whole one.
-        connectTimeoutMs: limits.timeoutMs,
-        timeoutMs: limits.timeoutMs,
+        connectTimeoutMs: remaining,
+        timeoutMs: remaining,
         maxResponseBytes: limits.maxBytes,
       });
     } catch (error) {

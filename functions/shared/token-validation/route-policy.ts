@@ -58,8 +58,9 @@ function sameIssuerConditionsMatch(when: SameIssuerWhen, token: TokenFacts): boo
 /**
  * The classification (docs/design.md "Request path"): a token from another issuer than the route's target
  * authorization server is always exchanged; a same-issuer token is exchanged
- * (downscoped) only when `sameIssuerWhen` is present and matches; otherwise, and on
- * routes without an `exchange` block, the original token passes through.
+ * (downscoped) when the route lists `forbiddenClaims` (the caller's own token cannot be
+ * proven free of them, so it never passes through) or when `sameIssuerWhen` is present and
+ * matches; otherwise, and on routes without an `exchange` block, the original token passes through.
  */
 export function classify(config: GatepassConfig, route: RouteConfig, token: TokenFacts): AuthorizerAction {
   const exchange = route.exchange;
@@ -67,6 +68,7 @@ export function classify(config: GatepassConfig, route: RouteConfig, token: Toke
   const target = config.authorizationServers[exchange.authorizationServer];
   const issuer = config.issuers[token.issuerKey];
   if (!target || !issuer || issuer.issuer !== target.issuer) return AuthorizerAction.Exchange;
+  if (exchange.forbiddenClaims.length > 0) return AuthorizerAction.Exchange;
   if (!exchange.sameIssuerWhen) return AuthorizerAction.Passthrough;
   return sameIssuerConditionsMatch(exchange.sameIssuerWhen, token) ? AuthorizerAction.Exchange : AuthorizerAction.Passthrough;
 }

@@ -24,7 +24,7 @@ export interface ValidatedToken {
 }
 
 /**
- * Validation of a bearer token for one route (docs/design.md "Token validation rules"): a JWT
+ * Validation of a bearer token for one route (docs/design.md "Request path"): a JWT
  * against its configured issuer's JWKS, an opaque token by the route's introspecting issuer,
  * with a memo of verified JWTs. One home for these rules: the authorizer uses it for every
  * route it guards, the exchange function for the routes it guards itself (MCP routes).

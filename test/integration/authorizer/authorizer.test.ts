@@ -248,6 +248,15 @@ describe('authorizer: refusals', () => {
     }
   });
 
+  it('reads scope written as a JSON array, as Spring Authorization Server writes it, and refuses an array holding a non-string', async () => {
+    // https://github.com/spring-projects/spring-authorization-server/blob/041b94d682c1d6fb1ff87c8dfdc8e04f10f41d81/oauth2-authorization-server/src/main/java/org/springframework/security/oauth2/server/authorization/token/JwtGenerator.java
+    const { authorizer } = buildAuthorizer(testConfigDocument(idps));
+    const token = await partnerToken(partnerRs, { scope: ['orders:read', 'profile'] });
+    expect(await authorizer.handle(httpApiEvent({ ...ordersRead, authorization: bearer(token) }))).toMatchObject({ isAuthorized: true, context: { scope: 'orders:read profile' } });
+    await expectDenied(httpApiEvent({ ...ordersRead, authorization: bearer(await partnerToken(partnerRs, { scope: ['orders:read', 42] })) }), 'token_invalid');
+    await expectDenied(httpApiEvent({ ...ordersRead, authorization: bearer(await partnerToken(partnerRs, { scope: ['orders:write'] })) }), 'insufficient_scope');
+  });
+
   it('refuses a token for another audience', async () => {
     const token = await partnerToken(partnerRs, { aud: 'https://other.example' });
     await expectDenied(httpApiEvent({ ...ordersRead, authorization: bearer(token) }), 'audience_not_accepted');

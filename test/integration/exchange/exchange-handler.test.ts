@@ -148,7 +148,9 @@ describe('exchange handler', () => {
     expect(received.query).toBe('expand=items');
     expect(received.claims).toMatchObject({ iss: as.issuer, sub: 'alice', aud: 'orders', scope: 'orders:read' });
     expect(received.headers['authorization']?.[0]).not.toContain(token);
-    expect(lastDecision()).toMatchObject({ outcome: 'ok', route: 'orders-read', action: 'exchange', issuer: 'partner', cacheLayer: 'miss', authorizationServer: 'corp', grantedScope: 'orders:read', flow: 'federation', owner: 'orders-team' });
+    expect(lastDecision()).toMatchObject({ outcome: 'ok', route: 'orders-read', action: 'exchange', issuer: 'partner', cacheLayer: 'miss', authorizationServer: 'corp', grantedScope: 'orders:read', flow: 'federation', owner: 'orders-team', narrowingFlow: 'federation' });
+    // The corporate issuer's jwksUri verifies what the corporate server issues.
+    expect(lastDecision()?.['issuedTokenVerified']).toBe('signature');
   });
 
   it('answers a repeated request from memory and, in a new container, from the table', async () => {
@@ -168,7 +170,8 @@ describe('exchange handler', () => {
     expect((await getOrder(handler, admin)).statusCode).toBe(200);
     const received = echo.requests.at(-1)!;
     expect(received.claims).toMatchObject({ iss: as.issuer, sub: 'carol', scope: 'orders:read' });
-    expect(lastDecision()).toMatchObject({ action: 'exchange', issuer: 'corp' });
+    // The route's explicit flow sets the limit for same-issuer tokens too: the requested scope only.
+    expect(lastDecision()).toMatchObject({ action: 'exchange', issuer: 'corp', narrowingFlow: 'federation' });
 
     const reader = await as.mint({ sub: 'dave', scope: 'orders:read', aud: 'orders' });
     const calls = as.calls.token;

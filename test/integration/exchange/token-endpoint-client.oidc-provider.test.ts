@@ -106,6 +106,21 @@ describe('TokenExchangeClient against a real oidc-provider', () => {
     expect(as.tokenRequests[0]!.params).toMatchObject({ audience: 'orders-service', resource: ORDERS, scope: 'orders:read', requested_token_type: TokenType.AccessToken });
   });
 
+  it("verifies the issued token's signature with the server's jwksUri before narrowing, and says keys-unknown without one", async () => {
+    const keyed = tokenClientConfig({ corp: { issuer: as.issuer, tokenEndpoint: as.tokenEndpoint, clientSecretId: 'gatepass/client_secret_basic', jwksUri: as.jwksUri } });
+    const secrets = new MemoryClientSecrets({ 'gatepass/client_secret_basic': { client_id: 'gw-basic', client_secret: BASIC_SECRET } });
+    const verified = await new TokenExchangeClient({ config: keyed, secrets }).exchange(request(await partnerToken()));
+    const claims = await as.verify(verified.accessToken);
+    expect(verified).toMatchObject({ verification: 'signature', ownExpiresAt: claims['exp'] });
+
+    const { client } = clientFor(as);
+    expect((await client.exchange(request(await partnerToken()))).verification).toBe('keys-unknown');
+
+    // Keys of another server (the partner IdP) verify nothing the corporate server signs: 502, and nothing comes back.
+    const wrongKeys = tokenClientConfig({ corp: { issuer: as.issuer, tokenEndpoint: as.tokenEndpoint, clientSecretId: 'gatepass/client_secret_basic', jwksUri: idp.jwksUri } });
+    expect(await code(new TokenExchangeClient({ config: wrongKeys, secrets }).exchange(request(await partnerToken())))).toBe(ErrorCode.ExchangeBadResponse);
+  });
+
   it('authenticates with client_secret_post, the secret in the form and no Authorization header', async () => {
     const { client } = clientFor(as, 'client_secret_post');
     const issued = await client.exchange(request(await partnerToken()));

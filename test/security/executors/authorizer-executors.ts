@@ -316,7 +316,7 @@ export const authorizerExecutors: Readonly<Record<string, AuthorizerExecutor>> =
   'AUTHZ-SCOPE-001': (kit) => kit.probe(on(kit.partner({ scope: 'orders:write profile' }))),
   'AUTHZ-SCOPE-002': (kit) => all(kit, ['orders:reader', 'orders:read:all', 'ORDERS:READ'].map((scope) => on(kit.partner({ scope })))),
   'AUTHZ-SCOPE-003': (kit) => all(kit, ['profile,orders:read', 'profile\torders:read', 'profile\norders:read'].map((scope) => on(kit.partner({ scope })))),
-  'AUTHZ-SCOPE-004': (kit) => kit.probe(on(kit.partner({ scope: ['orders:read'] }))),
+  'AUTHZ-SCOPE-004': (kit) => kit.probe(on(kit.partner({ scope: ['orders:read', 42] }))),
   'AUTHZ-SCOPE-005': (kit) => kit.probe(on(kit.partner({ scope: undefined, scp: ['orders:read', 42] }))),
   'AUTHZ-SCOPE-006': (kit) => kit.probe(on(kit.partner({ scope: 'profile', scp: ['orders:read'] }))),
 

@@ -93,6 +93,51 @@ describe('npm run config:check', () => {
     expect(http.stderr).toContain('routes[2].cors: an HTTP API hands an ANY route the OPTIONS preflight');
   });
 
+  const mcpFixture = join(root, 'test/infra/fixtures/mcp.gatepass.json');
+
+  it('lists each MCP route with its guard, its public metadata route and the metadata URL, and warns of nothing without --rest (issue #12 point 4)', () => {
+    const run = spawnSync(tsx, [script, mcpFixture], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('MCP routes (docs/deploy.md "MCP routes"):');
+    expect(run.stdout).toContain('  mcp: ANY /mcp resource=https://api.example.com/mcp guard=function (the exchange function itself, no API Gateway authorizer)');
+    expect(run.stdout).toContain(
+      '    metadata: GET /.well-known/oauth-protected-resource/mcp guard=none (public, no token) at https://api.example.com/.well-known/oauth-protected-resource/mcp',
+    );
+    expect(run.stdout).toContain('  legacy-tools: POST /tools/mcp resource=https://api.example.com/tools/mcp guard=function');
+    expect(run.stderr).not.toContain('warning');
+    // The exchange function introspects the MCP route's tokens itself, so it reads that secret too.
+    expect(run.stdout).toContain(
+      '  gatepass/legacy-introspection: {"client_id": "…", "client_secret": "…"}, read by the exchange function (issuers.legacy.introspection.clientSecretId, for MCP routes)',
+    );
+    const withoutMcp = execFileSync(tsx, [script, join(root, 'infra/gatepass.config.example.json')], { encoding: 'utf8' });
+    expect(withoutMcp).not.toContain('MCP routes');
+  });
+
+  it('with --rest warns, without failing, that a REST API renames the challenge and discovery relies on the well-known URL (issue #12 point 4)', () => {
+    const run = spawnSync(tsx, [script, '--rest', mcpFixture], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stderr).toContain(
+      'warning: routes[3] (mcp) is an MCP route on a REST API: API Gateway renames the WWW-Authenticate challenge the exchange function sends to ' +
+        'x-amzn-Remapped-WWW-Authenticate, so MCP clients find the metadata only by probing https://api.example.com/.well-known/oauth-protected-resource/mcp; ' +
+        'it reaches the metadata route only on a custom domain whose API mapping has an empty base path',
+    );
+    expect(run.stderr).toContain('warning: routes[4] (legacy-tools) is an MCP route on a REST API');
+  });
+
+  it('with --rest says when the well-known probe misses the metadata route because the resource has a base path (issue #12 point 4)', () => {
+    const doc = JSON.parse(readFileSync(mcpFixture, 'utf8')) as { routes: { mcp?: { resource: string } }[] };
+    doc.routes[3]!.mcp!.resource = 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod/mcp';
+    const file = join(mkdtempSync(join(tmpdir(), 'gatepass-check-')), 'config.json');
+    writeFileSync(file, JSON.stringify(doc));
+    const run = spawnSync(tsx, [script, '--rest', file], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('at https://abc123.execute-api.eu-west-1.amazonaws.com/prod/.well-known/oauth-protected-resource/mcp');
+    expect(run.stderr).toContain(
+      'probing https://abc123.execute-api.eu-west-1.amazonaws.com/.well-known/oauth-protected-resource/prod/mcp, which misses the metadata route at ' +
+        'https://abc123.execute-api.eu-west-1.amazonaws.com/prod/.well-known/oauth-protected-resource/mcp (the base path "/prod" of the resource',
+    );
+  });
+
   it('answers --help with the flags, and refuses an unknown one with exit 2', () => {
     const help = spawnSync(tsx, [script, '--help'], { encoding: 'utf8' });
     expect(help.status).toBe(0);

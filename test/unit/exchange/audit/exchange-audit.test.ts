@@ -98,6 +98,31 @@ describe('the exchange.decision audit line', () => {
     });
   });
 
+  it('says which narrowing limit applied, what was ignored, how the issued token was checked, and what a provider said', () => {
+    exchangeAudit.record({
+      ...decisionFields(route, context),
+      outcome: 'exchange_denied',
+      status: 403,
+      latencyMs: 3,
+      narrowingFlow: 'delegation',
+      identityScopesIgnored: ['email', 'profile'],
+      defaultScopeResources: ['api://orders'],
+      issuedTokenVerified: 'keys-unknown',
+      providerRefusal: { error: 'invalid_grant', suberror: 'consent_required', providerCode: 'AADSTS65001', traceId: '2f1c1b1e-0f1a-4c8e-9a43-3b4a5c6d7e80', correlationId: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d' },
+    });
+    expect(auditLines()[0]).toMatchObject({
+      narrowingFlow: 'delegation',
+      identityScopesIgnored: 'email profile',
+      defaultScopeResources: ['api://orders'],
+      issuedTokenVerified: 'keys-unknown',
+      providerError: 'invalid_grant',
+      providerSuberror: 'consent_required',
+      providerErrorCode: 'AADSTS65001',
+      providerTraceId: '2f1c1b1e-0f1a-4c8e-9a43-3b4a5c6d7e80',
+      providerCorrelationId: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d',
+    });
+  });
+
   it('leaves out what the route does not ask for on a passthrough', () => {
     exchangeAudit.record({ ...decisionFields(route, { ...context, action: 'passthrough' }), outcome: 'ok', status: 204, latencyMs: 3 });
     const [line] = auditLines();

@@ -105,6 +105,15 @@ describe('cache key canonical form', () => {
     );
   });
 
+  it("separates routes that check more (a flow, forbiddenClaims) and keeps the keys of routes that do not", () => {
+    const checked: CacheKeyTuple = { ...base, policy: ['forbidden:email'] };
+    expect(keys.pkOf(checked)).not.toBe(keys.pkOf(base));
+    expect(memoryKeyOf(checked)).not.toBe(memoryKeyOf(base));
+    expect(keys.pkOf({ ...base, policy: [] })).toBe(keys.pkOf(base));
+    expect(keys.pkOf({ ...base, policy: ['flow:delegation'] })).not.toBe(keys.pkOf(checked));
+    expect(keys.pkOf({ ...base, policy: ['forbidden:email', 'flow:delegation'] })).toBe(keys.pkOf({ ...base, policy: ['flow:delegation', 'forbidden:email'] }));
+  });
+
   it('gives the same tuple the same pk, whatever the order of its audience, resource and scope lists', () => {
     fc.assert(
       fc.property(tupleArb, fc.infiniteStream(fc.nat()), (tuple, seeds) => {

@@ -66,6 +66,14 @@ describe('cache lifetime', () => {
     expect(cacheExpiresAt(1000, 300, 5000, 30)).toBe(1270);
   });
 
+  it("ends at the issued token's own exp minus the margin when that comes before expires_in", () => {
+    expect(cacheExpiresAt(1000, 3600, undefined, 30, 1120)).toBe(1090);
+    expect(cacheExpiresAt(1000, 300, 5000, 30, 9000)).toBe(1270);
+    expect(cacheExpiresAt(1000, 300, 1100, 30, 1200)).toBe(1070);
+    // An own exp inside the margin: served for this request, never cached.
+    expect(cacheExpiresAt(1000, 3600, undefined, 30, 1010)).toBeLessThanOrEqual(1000);
+  });
+
   it('rounds fractional seconds down, never extending an entry', () => {
     expect(cacheExpiresAt(1000, 300.9, 1200.5, 0)).toBe(1200);
     expect(cacheExpiresAt(1000, 10.9, undefined, 0)).toBe(1010);

@@ -4,8 +4,10 @@ import { ErrorCode, GatepassError } from '../../../../functions/shared/errors.js
 import {
   classifyAnswer,
   classifyTransportFailure,
+  ExchangeDeniedError,
   ExchangeUnavailableError,
   oauthErrorOf,
+  providerRefusalOf,
   retryAfterMsOf,
   secretsFailure,
 } from '../../../../functions/exchange/token-endpoint/token-endpoint-errors.js';
@@ -32,6 +34,13 @@ describe('classifyAnswer', () => {
     [400, 'unsupported_grant_type', ErrorCode.GatewayMisconfigured],
     [400, 'invalid_client', 'invalid_client'],
     [401, 'invalid_client', 'invalid_client'],
+    // Any 401 is a refusal of the gateway's credentials. Keycloak's wrong secret: 401 unauthorized_client
+    // (https://github.com/keycloak/keycloak/blob/03f1a16370d3870d2b9b2a667af764f2134f2d8c/services/src/main/java/org/keycloak/authentication/authenticators/client/ClientIdAndSecretAuthenticator.java);
+    // Auth0's: 401 access_denied "Unauthorized" (https://github.com/auth0-samples/auth0-angular-samples/issues/201).
+    [401, 'unauthorized_client', 'invalid_client'],
+    [401, 'access_denied', 'invalid_client'],
+    [401, 'invalid_grant', 'invalid_client'],
+    [403, 'invalid_client', 'invalid_client'],
     [400, 'temporarily_unavailable', 'retry'],
     [400, 'server_error', 'retry'],
     [503, 'invalid_grant', 'retry'],
@@ -55,6 +64,45 @@ describe('classifyAnswer', () => {
   it('never repeats error_description, which a server may fill with anything', () => {
     const outcome = classify(400, { error: 'invalid_grant', error_description: 'token eyJhbGciOi.leaked.value is bad' });
     expect(outcome.kind === 'fail' && outcome.error.message).not.toContain('leaked');
+  });
+
+  it('keeps what the 401 said, for the credentials log line', () => {
+    expect(classify(401, { error: 'access_denied', error_description: 'Unauthorized' })).toEqual({ kind: 'invalid_client', status: 401, error: 'access_denied' });
+    expect(classify(401, 'not json', {})).toEqual({ kind: 'invalid_client', status: 401 });
+  });
+
+  it("maps Entra's AADSTS refusals to exchange_denied with error, suberror, code and trace ids, never the description", () => {
+    // AADSTS65001 body: https://github.com/MicrosoftDocs/azure-docs/issues/39189 ; fields: https://learn.microsoft.com/entra/identity-platform/v2-oauth2-on-behalf-of-flow
+    const outcome = classify(400, {
+      error: 'invalid_grant',
+      error_description:
+        'AADSTS65001: The user or administrator has not consented to use the application with ID alice@contoso.example. Trace ID: 0b0f2a7c-3b4c-4d2e-9d7e-5b1c7a3f0100 Correlation ID: 5e1a3c9d-8f2b-4a6e-b1c3-7d9e0f2a4b60 Timestamp: 2024-01-01 00:00:00Z',
+      error_codes: [65001],
+      suberror: 'consent_required',
+      timestamp: '2024-01-01 00:00:00Z',
+      trace_id: '0b0f2a7c-3b4c-4d2e-9d7e-5b1c7a3f0100',
+      correlation_id: '5e1a3c9d-8f2b-4a6e-b1c3-7d9e0f2a4b60',
+      error_uri: 'https://login.microsoftonline.com/error?code=65001',
+    });
+    expect(codeOf(outcome)).toBe(ErrorCode.ExchangeDenied);
+    const error = outcome.kind === 'fail' ? outcome.error : undefined;
+    expect(error).toBeInstanceOf(ExchangeDeniedError);
+    expect((error as ExchangeDeniedError).refusal).toEqual({
+      error: 'invalid_grant',
+      suberror: 'consent_required',
+      providerCode: 'AADSTS65001',
+      traceId: '0b0f2a7c-3b4c-4d2e-9d7e-5b1c7a3f0100',
+      correlationId: '5e1a3c9d-8f2b-4a6e-b1c3-7d9e0f2a4b60',
+    });
+    expect(error?.message).toBe('token endpoint of corp refused the exchange: invalid_grant (consent_required, AADSTS65001)');
+    expect(JSON.stringify((error as ExchangeDeniedError).refusal)).not.toContain('alice');
+  });
+
+  it('keeps only bounded refusal fields: a leading AADSTS code without error_codes, GUID trace ids, short suberrors', () => {
+    const refusal = providerRefusalOf('interaction_required', body({ error_description: 'AADSTS50079: Due to a configuration change ...', suberror: 'x'.repeat(65), trace_id: 'alice@example.com' }));
+    expect(refusal).toEqual({ error: 'interaction_required', providerCode: 'AADSTS50079' });
+    expect(providerRefusalOf('invalid_grant', body({ error_description: 'user AADSTS50079: quoted' }))).toEqual({ error: 'invalid_grant' });
+    expect(providerRefusalOf('invalid_grant', Buffer.from('not json'))).toEqual({ error: 'invalid_grant' });
   });
 
   it('carries Retry-After of a 429 as milliseconds', () => {

@@ -28,6 +28,17 @@ describe('validateTokenResponse', () => {
     expect(() => validate({ ...good, issued_token_type: TokenType.Jwt, token_type: 'mac' }, jwt)).toThrow(GatepassError);
   });
 
+  it('reads a jwt-bearer answer without issued_token_type as an access token, and refuses one naming another type', () => {
+    // Entra's On-Behalf-Of answer has no issued_token_type: https://learn.microsoft.com/entra/identity-platform/v2-oauth2-on-behalf-of-flow
+    const obo: ResponseExpectation = { grant: 'jwt-bearer', requestedScope: ['api://orders/Orders.Read'], fallbackTtlSeconds: 300 };
+    const answer = { token_type: 'Bearer', scope: 'api://orders/Orders.Read', expires_in: 3599, ext_expires_in: 3599, access_token: 'obo-token' };
+    expect(validate(answer, obo)).toEqual({ accessToken: 'obo-token', issuedTokenType: TokenType.AccessToken, tokenType: 'Bearer', expiresIn: 3599, scope: ['api://orders/Orders.Read'] });
+    expect(validate({ ...answer, issued_token_type: TokenType.AccessToken }, obo).issuedTokenType).toBe(TokenType.AccessToken);
+    expect(() => validate({ ...answer, issued_token_type: 'urn:ietf:params:oauth:token-type:saml2' }, obo)).toThrow(GatepassError);
+    expect(() => validate({ ...answer, token_type: 'N_A' }, obo)).toThrow(GatepassError);
+    expect(() => validate({ ...answer, scope: ['api://orders/Orders.Read'] }, obo)).toThrow(GatepassError);
+  });
+
   it('does not ask client_credentials answers for issued_token_type', () => {
     const credentials: ResponseExpectation = { grant: 'client_credentials', requestedScope: [], fallbackTtlSeconds: 300 };
     expect(validate({ access_token: 'gw-token', token_type: 'Bearer', expires_in: 3600 }, credentials)).toMatchObject({ issuedTokenType: TokenType.AccessToken, scope: [] });

@@ -115,6 +115,13 @@ describe('mcp routes', () => {
     expect(issuesOf(minimal({ routes: [mcpRoute(), squatter] }))).toContain('routes[1].path: is the protected resource metadata path of the MCP route routes[0]');
   });
 
+  it('refuses a second MCP route on one path, which would publish a second metadata document there', () => {
+    const post = mcpRoute({ id: 'mcp-post', method: 'POST', mcp: { resource: 'https://api.example.com/mcp', scopesSupported: ['other'] } });
+    expect(issuesOf(minimal({ routes: [mcpRoute({ method: 'GET' }), post] }))).toContain(
+      'routes[1].path: routes[0] is already an MCP route on this path: one MCP route per path (method ANY serves every method)',
+    );
+  });
+
   it('refuses unknown fields in the mcp block', () => {
     expect(issuesOf(minimal({ routes: [mcpRoute({ mcp: { resource: 'https://api.example.com/mcp', authorizationServers: ['x'] } })] }))).toContain(
       'routes[0].mcp.authorizationServers: unknown field',

@@ -49,9 +49,17 @@ describe('tokenFactsOf', () => {
     expect(facts).toMatchObject({ subject: '', clientId: '', scope: ['orders:read', 'orders:admin'], audiences: [], expiresAt: 0 });
   });
 
+  it('reads scope written as a JSON array (Spring Authorization Server) the same as the string form', () => {
+    // JwtGenerator puts the authorized scope Set in `scope`: https://github.com/spring-projects/spring-authorization-server/blob/041b94d682c1d6fb1ff87c8dfdc8e04f10f41d81/oauth2-authorization-server/src/main/java/org/springframework/security/oauth2/server/authorization/token/JwtGenerator.java
+    expect([...tokenFactsOf('partner', { scope: ['orders:read', 'openid'] }).scopes]).toEqual(['orders:read', 'openid']);
+    expect(codeOf(() => assertRouteAccepts(ordersRead, tokenFactsOf('partner', { scope: ['orders:read'] })))).toBeUndefined();
+    expect([...tokenFactsOf('partner', { scp: 'orders:read orders:write' }).scopes]).toEqual(['orders:read', 'orders:write']);
+  });
+
   it('grants no scope from a malformed claim', () => {
-    expect(tokenFactsOf('partner', { scope: ['orders:read'] }).scopes.size).toBe(0);
+    expect(tokenFactsOf('partner', { scope: ['orders:read', 7] }).scopes.size).toBe(0);
     expect(tokenFactsOf('partner', { scp: ['orders:read', 7] }).scopes.size).toBe(0);
+    expect(tokenFactsOf('partner', { scope: { 'orders:read': true } }).scopes.size).toBe(0);
   });
 });
 
@@ -80,6 +88,29 @@ describe('classify', () => {
     expect(classify(config, ordersRead, tokenFactsOf('corp', { scope: 'orders:read orders:admin', aud: 'api' }))).toBe('exchange');
     expect(classify(config, ordersRead, tokenFactsOf('corp', { scope: 'orders:read' }))).toBe('passthrough');
     expect(classify(config, ordersRead, tokenFactsOf('corp', { scope: 'orders:read orders:admin', aud: ['api', 'orders'] }))).toBe('passthrough');
+  });
+
+  it('never passes a same-issuer token through on a route with forbiddenClaims', () => {
+    const privacy = parseConfig({
+      version: 1,
+      issuers: { corp: { issuer: 'https://login.corp.example', jwksUri: 'https://login.corp.example/jwks' } },
+      authorizationServers: { corp: { issuer: 'https://login.corp.example', tokenEndpoint: 'https://login.corp.example/token', clientSecretId: 'gatepass/corp' } },
+      routes: [
+        { id: 'plain', method: 'GET', path: '/plain', upstream: 'https://orders.internal.example', acceptedIssuers: ['corp'], exchange: { authorizationServer: 'corp' } },
+        {
+          id: 'private',
+          method: 'GET',
+          path: '/private',
+          upstream: 'https://orders.internal.example',
+          acceptedIssuers: ['corp'],
+          exchange: { authorizationServer: 'corp', forbiddenClaims: ['email'], sameIssuerWhen: { hasScopes: ['never-granted'] } },
+        },
+      ],
+    });
+    const [plain, guarded] = privacy.routes as [(typeof privacy.routes)[0], (typeof privacy.routes)[0]];
+    const sameIssuer = tokenFactsOf('corp', { scope: 'orders:read', email: 'a@example.com' });
+    expect(classify(privacy, plain, sameIssuer)).toBe('passthrough');
+    expect(classify(privacy, guarded, sameIssuer)).toBe('exchange');
   });
 
   it('passes the token through on a route without exchange', () => {
