@@ -157,3 +157,23 @@ describe('Auth0 recipe (docs/providers/auth0.md)', () => {
     expect(await gateway.call('partner-orders', await partnerToken())).toMatchObject({ status: 502, code: 'exchange_bad_response' });
   });
 });
+
+describe('Auth0 recipe: same-tenant delegation, any 401 a credential failure', () => {
+  it('exchanges a tenant token On-Behalf-Of for another API of the same tenant (flow "delegation")', async () => {
+    const result = await gateway.call('orders-read', await tenantToken());
+    expect(result.status).toBe(200);
+    expect(decodeJwt(forwardedToken(result.forwarded)!)).toMatchObject({ aud: ORDERS_API, scope: 'read:orders', act: { sub: OBO_CLIENT.client_id } });
+    expect(result.decision).toMatchObject({ narrowingFlow: 'delegation', issuedTokenVerified: 'signature' });
+  });
+
+  it('401 access_denied "Unauthorized" after a rotation: one re-read of the secret, a retry with the new one, success', async () => {
+    expect((await gateway.call('orders-read', await tenantToken())).status).toBe(200);
+    const rotated = 'auth0-obo-secret-two-canary';
+    accepted.set(OBO_CLIENT.client_id, rotated);
+    gateway.secrets.rotate('gatepass/auth0-obo', { ...OBO_CLIENT, client_secret: rotated });
+    const before = gateway.tokenRequests('auth0-obo').length;
+    const result = await gateway.call('orders-read', await tenantToken());
+    expect(result.status).toBe(200);
+    expect(gateway.tokenRequests('auth0-obo').slice(before).map((r) => postedCredentials(r)?.clientSecret)).toEqual([OBO_CLIENT.client_secret, rotated]);
+  });
+});

@@ -1,6 +1,7 @@
+import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { postedCredentials, replayJson, type ReplayedRequest } from '../support/provider-replay-server.js';
-import { startRecipeGateway, type ProviderHost, type RecipeGateway } from '../support/recipe-gateway.js';
+import { forwardedToken, startRecipeGateway, type ProviderHost, type RecipeGateway } from '../support/recipe-gateway.js';
 
 /**
  * Microsoft Entra ID On-Behalf-Of (RFC 7523 jwt-bearer), replayed from Microsoft's
@@ -139,5 +140,87 @@ describe('Microsoft Entra ID recipe (docs/providers/entra-id.md)', () => {
       }),
     );
     expect(await gateway.call('orders-read', await callerToken())).toMatchObject({ status: 403, code: 'exchange_denied' });
+  });
+});
+
+describe('Microsoft Entra ID recipe: jwt-bearer, prefixed scopes, AADSTS errors', () => {
+  it('sends what OBO requires: jwt-bearer, the token as assertion, requested_token_use, the prefixed scope, the client in the body; no RFC 8693 parameters', async () => {
+    const token = await callerToken();
+    const before = gateway.tokenRequests('entra').length;
+    await gateway.call('orders-read', token);
+    const [sent] = gateway.tokenRequests('entra').slice(before);
+    expect(sent).toBeDefined();
+    expect(sent!.form.get('grant_type')).toBe(JWT_BEARER);
+    expect(sent!.form.get('assertion')).toBe(token);
+    expect(sent!.form.get('requested_token_use')).toBe('on_behalf_of');
+    expect(sent!.form.get('scope')).toBe('api://orders/Orders.Read');
+    expect(postedCredentials(sent!)).toEqual({ clientId: GATEPASS_APP, clientSecret: CLIENT_SECRET });
+    expect(sent!.headers.authorization).toBeUndefined();
+    for (const name of ['subject_token', 'subject_token_type', 'audience', 'resource']) expect(sent!.form.has(name), name).toBe(false);
+  });
+
+  it("accepts Entra's answer (no issued_token_type, prefixed scope in the answer, short scp in the token) and forwards the verified token", async () => {
+    const result = await gateway.call('orders-read', await callerToken());
+    expect(result.status).toBe(200);
+    expect(decodeJwt(forwardedToken(result.forwarded)!)).toMatchObject({ aud: ORDERS_APP, scp: 'Orders.Read', ver: '2.0' });
+    expect(result.decision).toMatchObject({ narrowingFlow: 'delegation', issuedTokenVerified: 'signature', grantedScope: 'api://orders/Orders.Read' });
+  });
+
+  it('asks for api://orders/.default on the .default route and accepts the granted permissions for the API\'s client id named in the route', async () => {
+    const before = gateway.tokenRequests('entra').length;
+    const result = await gateway.call('orders-all', await callerToken());
+    expect(gateway.tokenRequests('entra').slice(before).map((r) => r.form.get('scope'))).toEqual(['api://orders/.default']);
+    expect(result.status).toBe(200);
+    expect(result.decision).toMatchObject({ defaultScopeResources: ['api://orders'], grantedScope: 'api://orders/Orders.Read api://orders/.default' });
+  });
+
+  it('refuses a .default token meant for another API (Microsoft Graph): exchange_not_narrower', async () => {
+    gateway.answerTokens('entra', async (request) => {
+      const answer = await oboSuccess(request);
+      const graphToken = await entra.mint({ aud: '00000003-0000-0000-c000-000000000000', iss: gateway.local(V2_ISSUER), azp: GATEPASS_APP, scp: 'Orders.Read', ver: '2.0' });
+      return { ...answer, body: { ...(answer.body as object), access_token: graphToken } };
+    });
+    expect(await gateway.call('orders-all', await callerToken())).toMatchObject({ status: 502, code: 'exchange_not_narrower' });
+  });
+
+  it('refuses a token whose scp holds more than the requested Orders.Read: exchange_not_narrower', async () => {
+    gateway.answerTokens('entra', async (request) => {
+      const answer = await oboSuccess(request);
+      const accessToken = await entra.mint({ aud: ORDERS_APP, iss: gateway.local(V2_ISSUER), azp: GATEPASS_APP, scp: 'Orders.Read Orders.Write', ver: '2.0' });
+      return { ...answer, body: { ...(answer.body as object), access_token: accessToken } };
+    });
+    const result = await gateway.call('orders-read', await callerToken());
+    expect(result).toMatchObject({ status: 502, code: 'exchange_not_narrower' });
+    expect(result.forwarded).toBeUndefined();
+  });
+
+  it('refuses a v1.0 token from a downstream API that did not ask for v2.0 (its iss is not the configured issuer)', async () => {
+    gateway.answerTokens('entra', async (request) => {
+      const answer = await oboSuccess(request);
+      const v1 = await entra.mint({ aud: 'api://orders', iss: `https://sts.windows.net/${TENANT}/`, appid: GATEPASS_APP, scp: 'Orders.Read', ver: '1.0' });
+      return { ...answer, body: { ...(answer.body as object), access_token: v1 } };
+    });
+    const result = await gateway.call('orders-read', await callerToken());
+    expect(result).toMatchObject({ status: 502, code: 'exchange_bad_response' });
+    expect(result.forwarded).toBeUndefined();
+  });
+
+  it('400 invalid_grant AADSTS65001 consent_required is exchange_denied, with the code, the suberror and the trace id in the log', async () => {
+    gateway.answerTokens('entra', () =>
+      aadsts(400, 'invalid_grant', 65001, `The user or administrator has not consented to use the application with ID '${GATEPASS_APP}' named 'gatepass'. Send an interactive authorization request for this user and resource.`, {
+        suberror: 'consent_required',
+      }),
+    );
+    const token = await callerToken();
+    const result = await gateway.call('orders-read', token);
+    expect(result).toMatchObject({ status: 403, code: 'exchange_denied' });
+    expect(result.decision).toMatchObject({
+      providerError: 'invalid_grant',
+      providerSuberror: 'consent_required',
+      providerErrorCode: 'AADSTS65001',
+      providerTraceId: TRACE_ID,
+      providerCorrelationId: CORRELATION_ID,
+    });
+    expect(JSON.stringify(result.lines)).not.toContain(token);
   });
 });

@@ -92,3 +92,11 @@ describe('Google STS recipe (docs/providers/google-sts.md)', () => {
     }
   });
 });
+
+describe('Google STS recipe: what the decision line says of an opaque token', () => {
+  it('says the issued token was opaque, so neither its signature nor its audience could be checked', async () => {
+    const result = await gateway.call('reports', await partnerToken());
+    expect(result.status).toBe(200);
+    expect(result.decision).toMatchObject({ issuedTokenVerified: 'opaque', narrowingFlow: 'federation' });
+  });
+});

@@ -1,6 +1,7 @@
+import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { basicCredentials, replayJson, type ReplayedRequest } from '../support/provider-replay-server.js';
-import { startRecipeGateway, type ProviderHost, type RecipeGateway } from '../support/recipe-gateway.js';
+import { forwardedToken, startRecipeGateway, type ProviderHost, type RecipeGateway } from '../support/recipe-gateway.js';
 
 /**
  * Keycloak 26.2+ standard token exchange (v2), replayed from Keycloak's own documentation and
@@ -153,5 +154,41 @@ describe('Keycloak recipe (docs/providers/keycloak.md)', () => {
     gateway.answerTokens('keycloak', () => replayJson(400, { error: 'invalid_client', error_description: 'Public client is not allowed to exchange token' }));
     const result = await gateway.call('orders-read', await callerToken());
     expect(result).toMatchObject({ status: 500, code: 'gateway_misconfigured' });
+  });
+});
+
+describe('Keycloak recipe: identity scopes, any 401 a credential failure, verified issued tokens', () => {
+  it("accepts Keycloak's answer with the realm's default client scopes (profile email) and forwards its token", async () => {
+    const result = await gateway.call('orders-read', await callerToken());
+    expect(result.status).toBe(200);
+    const issued = decodeJwt(forwardedToken(result.forwarded)!);
+    expect(issued['aud']).toBe('orders-api');
+    expect(issued['scope']).toBe('orders:read profile email');
+    expect(result.decision).toMatchObject({ narrowingFlow: 'downscoping', identityScopesIgnored: 'email profile', issuedTokenVerified: 'signature' });
+  });
+
+  it('401 unauthorized_client after a rotation: gatepass re-reads the secret, retries once with the new one, and succeeds', async () => {
+    // Warm the secret cache with the first secret, then rotate it at Keycloak and in Secrets Manager.
+    expect((await gateway.call('orders-read', await callerToken('openid orders:read'))).status).toBe(200);
+    const ROTATED_SECRET = 'kc-secret-two-canary';
+    keycloakState.acceptedSecret = ROTATED_SECRET;
+    gateway.secrets.rotate(SECRET_ID, { client_id: 'gatepass', client_secret: ROTATED_SECRET });
+    const before = gateway.tokenRequests('keycloak').length;
+    const result = await gateway.call('orders-read', await callerToken('openid email orders:read'));
+    expect(result.status).toBe(200);
+    const tries = gateway.tokenRequests('keycloak').slice(before).map((r) => basicCredentials(r)?.clientSecret);
+    expect(tries).toEqual([FIRST_SECRET, ROTATED_SECRET]);
+  });
+
+  it('a token whose signature does not verify with the realm keys never reaches the upstream', async () => {
+    gateway.answerTokens('keycloak', async (request) => {
+      const answer = await keycloakSuccess(request, 'orders:read');
+      const body = answer.body as { access_token: string };
+      const [header, payload] = body.access_token.split('.');
+      return { ...answer, body: { ...body, access_token: `${header}.${payload}.${'A'.repeat(342)}` } };
+    });
+    const result = await gateway.call('orders-read', await callerToken());
+    expect(result).toMatchObject({ status: 502, code: 'exchange_bad_response' });
+    expect(result.forwarded).toBeUndefined();
   });
 });

@@ -131,3 +131,29 @@ describe('Okta recipe (docs/providers/okta.md)', () => {
     expect(result).toMatchObject({ status: 500, code: 'gateway_misconfigured' });
   });
 });
+
+describe('Okta recipe: delegation inside one server, any 401 a credential failure', () => {
+  it('exchanges inside the server that issued the caller\'s token when the route says flow "delegation"', async () => {
+    const before = gateway.tokenRequests('okta-default').length;
+    const result = await gateway.call('profile-read', await callerToken());
+    expect(result.status).toBe(200);
+    expect(gateway.tokenRequests('okta-default').length).toBe(before + 1);
+    expect(decodeJwt(forwardedToken(result.forwarded)!)).toMatchObject({ aud: 'api://default', scp: ['profile:read'] });
+  });
+
+  it('401 access_denied "Policy evaluation failed" (no matching policy) counts as refused credentials: one re-read, then gateway_misconfigured', async () => {
+    gateway.answerTokens('okta-orders', () =>
+      replayJson(401, { error: 'access_denied', error_description: 'Policy evaluation failed for this request, please check the policy configurations.' }),
+    );
+    const reads = gateway.secrets.requests.bySecret.get(SECRET_ID) ?? 0;
+    const result = await gateway.call('orders-read', await callerToken());
+    expect(result).toMatchObject({ status: 500, code: 'gateway_misconfigured' });
+    expect(gateway.secrets.requests.bySecret.get(SECRET_ID)).toBe(reads + 1);
+  });
+
+  it("verifies the target server's token with its jwksUri, and says so in the decision line", async () => {
+    const result = await gateway.call('orders-read', await callerToken());
+    expect(result.status).toBe(200);
+    expect(result.decision).toMatchObject({ issuedTokenVerified: 'signature', narrowingFlow: 'federation' });
+  });
+});

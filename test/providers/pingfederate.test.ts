@@ -101,3 +101,23 @@ describe('PingFederate recipe (docs/providers/pingfederate.md)', () => {
     expect(await gateway.call('orders-read', await partnerToken())).toMatchObject({ status: 500, code: 'gateway_misconfigured' });
   });
 });
+
+describe('PingFederate recipe: issued tokens verified with the server jwksUri', () => {
+  it('refuses a token the ATM keys did not sign', async () => {
+    gateway.answerTokens('pingfederate', async (request) => {
+      const answer = await pingSuccess(request);
+      const body = answer.body as { access_token: string };
+      const [header, payload] = body.access_token.split('.');
+      return { ...answer, body: { ...body, access_token: `${header}.${payload}.${'A'.repeat(342)}` } };
+    });
+    const result = await gateway.call('orders-read', await partnerToken());
+    expect(result).toMatchObject({ status: 502, code: 'exchange_bad_response' });
+    expect(result.forwarded).toBeUndefined();
+  });
+
+  it("verifies the ATM's token with the server's jwksUri, and says so in the decision line", async () => {
+    const result = await gateway.call('orders-read', await partnerToken());
+    expect(result.status).toBe(200);
+    expect(result.decision).toMatchObject({ issuedTokenVerified: 'signature', narrowingFlow: 'federation' });
+  });
+});

@@ -1,6 +1,7 @@
+import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { basicCredentials, replayJson, type ReplayedRequest } from '../support/provider-replay-server.js';
-import { recipeMarkdown, startRecipeGateway, type ProviderHost, type RecipeGateway } from '../support/recipe-gateway.js';
+import { forwardedToken, recipeMarkdown, startRecipeGateway, type ProviderHost, type RecipeGateway } from '../support/recipe-gateway.js';
 
 /**
  * Spring Authorization Server 1.3+ token exchange, replayed from its source, through the
@@ -28,6 +29,8 @@ const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 let gateway: RecipeGateway;
 let spring: ProviderHost;
 
+/** A caller's token as Spring issues it to the web app: `scope` a JSON array, `aud` the client id. */
+const callerToken = (scope = ['openid', 'orders.read']) => spring.mint({ iss: gateway.local(SPRING), sub: 'alice', aud: ['web-app'], scope, nbf: Math.floor(Date.now() / 1000) - 1 }, { header: { typ: 'JWT' } });
 
 /** Spring's answer; `customized`: the recipe's customizer put the requested audience in `aud`. */
 async function springSuccess(request: ReplayedRequest, options: { customized?: boolean; scopes?: string[] } = {}) {
@@ -60,5 +63,54 @@ describe('Spring Authorization Server recipe (docs/providers/spring-authorizatio
     const recipe = gateway.recipe as { issuers: Record<string, { issuer: string }>; authorizationServers: Record<string, { issuer: string }> };
     expect(recipe.authorizationServers['spring']!.issuer).toBe(recipe.issuers['spring']!.issuer);
     expect(recipeMarkdown('spring-authorization-server')).toMatch(/exchange\.getAudiences\(\)/);
+  });
+});
+
+describe('Spring Authorization Server recipe: scope as a JSON array', () => {
+  it('accepts a caller whose scope claim is a JSON array, and sends the grant, audience, scope and Basic client authentication', async () => {
+    const token = await callerToken();
+    const before = gateway.tokenRequests('spring').length;
+    const result = await gateway.call('orders-read', token);
+    expect(result.authorized).toBe(true);
+    const [sent] = gateway.tokenRequests('spring').slice(before);
+    expect(sent).toBeDefined();
+    expect(sent!.form.get('grant_type')).toBe('urn:ietf:params:oauth:grant-type:token-exchange');
+    expect(sent!.form.get('subject_token')).toBe(token);
+    expect(sent!.form.getAll('audience')).toEqual(['orders-api']);
+    expect(sent!.form.get('scope')).toBe('orders.read');
+    expect(basicCredentials(sent!)).toEqual({ clientId: CLIENT.client_id, clientSecret: CLIENT.client_secret });
+  });
+
+  it('forwards the token of a server with the audience customizer (aud orders-api, scope ["orders.read"])', async () => {
+    const result = await gateway.call('orders-read', await callerToken());
+    expect(result.status).toBe(200);
+    expect(decodeJwt(forwardedToken(result.forwarded)!)).toMatchObject({ aud: ['orders-api'], scope: ['orders.read'] });
+    expect(result.decision).toMatchObject({ issuedTokenVerified: 'signature', narrowingFlow: 'downscoping', grantedScope: 'orders.read' });
+  });
+
+  it("refuses the default generator's token (aud = gatepass's client id): exchange_not_narrower", async () => {
+    gateway.answerTokens('spring', (request) => springSuccess(request, { customized: false }));
+    const result = await gateway.call('orders-read', await callerToken());
+    expect(result).toMatchObject({ status: 502, code: 'exchange_not_narrower' });
+    expect(result.forwarded).toBeUndefined();
+  });
+
+  it('refuses a token whose scope array holds more than the caller and the route allow: exchange_not_narrower', async () => {
+    gateway.answerTokens('spring', async (request) => {
+      const answer = await springSuccess(request, { scopes: ['orders.read', 'orders.write'] });
+      // The answer's scope understates what the token carries.
+      return { ...answer, body: { ...(answer.body as object), scope: 'orders.read' } };
+    });
+    const result = await gateway.call('orders-read', await callerToken());
+    expect(result).toMatchObject({ status: 502, code: 'exchange_not_narrower' });
+  });
+
+  it('400 invalid_grant, invalid_scope and unauthorized_client are exchange_denied; 401 invalid_client is the gateway\'s misconfiguration', async () => {
+    for (const error of ['invalid_grant', 'invalid_scope', 'unauthorized_client']) {
+      gateway.answerTokens('spring', () => replayJson(400, { error }));
+      expect(await gateway.call('orders-read', await callerToken()), error).toMatchObject({ status: 403, code: 'exchange_denied' });
+    }
+    gateway.answerTokens('spring', () => replayJson(401, { error: 'invalid_client' }));
+    expect(await gateway.call('orders-read', await callerToken())).toMatchObject({ status: 500, code: 'gateway_misconfigured' });
   });
 });

@@ -113,3 +113,11 @@ describe('ZITADEL recipe (docs/providers/zitadel.md)', () => {
     expect(await gateway.call('orders-read', await callerToken())).toMatchObject({ status: 500, code: 'gateway_misconfigured' });
   });
 });
+
+describe('ZITADEL recipe: the issued JWT verified with the instance keys', () => {
+  it('verifies the exchanged JWT with the issuer\'s keys and narrows as downscoping', async () => {
+    const result = await gateway.call('orders-read', await callerToken());
+    expect(result.status).toBe(200);
+    expect(result.decision).toMatchObject({ issuedTokenVerified: 'signature', narrowingFlow: 'downscoping' });
+  });
+});
