@@ -64,15 +64,15 @@ export function describeMcpRoutes(config: Pick<GatepassConfig, 'routes'>): strin
  * @modelcontextprotocol/sdk's client/auth.js). Warnings, not errors: the fix is in front of
  * the API (its domain), not in the configuration.
  */
-export function mcpRestWarnings(config: Pick<GatepassConfig, 'routes'>): string[] {
-  return config.routes.flatMap((route, index) => (isMcpRoute(route) ? [mcpRestWarning(route, index)] : []));
+export function mcpRestWarnings(config: Pick<GatepassConfig, 'routes'>): { readonly path: string; readonly message: string }[] {
+  return config.routes.flatMap((route, index) => (isMcpRoute(route) ? [{ path: `routes[${index}].mcp`, message: mcpRestWarning(route) }] : []));
 }
 
-function mcpRestWarning(route: McpRoute, index: number): string {
+function mcpRestWarning(route: McpRoute): string {
   const resource = new URL(route.mcp.resource);
   const probe = `${resource.origin}/.well-known/oauth-protected-resource${resource.pathname === '/' ? '' : resource.pathname.replace(/\/$/, '')}`;
   const head =
-    `routes[${index}] (${route.id}) is an MCP route on a REST API: API Gateway renames the WWW-Authenticate challenge the ` +
+    `route ${route.id} is an MCP route on a REST API: API Gateway renames the WWW-Authenticate challenge the ` +
     'exchange function sends to x-amzn-Remapped-WWW-Authenticate, so MCP clients find the metadata only by probing ' +
     `${probe}`;
   const base = basePathOf(resource.pathname, route.path) ?? '';

@@ -1,8 +1,9 @@
 /**
  * `npm run config:check -- [--deploy] [--rest] <file>`: validates a configuration file with
  * the schema the functions use. Exit 0 with a summary, the trust inventory and the secrets
- * to create; exit 1 with every error. `--deploy` adds what synth refuses (local-only
- * settings), `--rest` what a REST API cannot hold (and warnings for MCP routes on it).
+ * to create, and any warnings on stderr (config-check-warnings.ts); exit 1 with every error.
+ * `--deploy` adds what synth refuses (local-only settings), `--rest` what a REST API cannot hold
+ * (and warnings for MCP routes on it).
  */
 import { ConfigError, type ConfigIssue } from '../functions/shared/config/config-validator.js';
 import { loadConfigFile } from '../functions/shared/config/config-loader.js';
@@ -12,10 +13,12 @@ import { corsIssues } from '../infra/cors-preflight.js';
 import { restPathIssues } from '../infra/rest-api-paths.js';
 import { describeMcpRoutes, mcpRestWarnings } from '../infra/gateway-routes.js';
 import { parseCommandLine } from './command-line.js';
+import { configWarnings } from './config-check-warnings.js';
 
 const USAGE = `usage: npm run config:check -- [--deploy] [--rest] <config.json>
   validates a gatepass configuration file with the schema the functions use: prints a summary, the
-  trust inventory and the secrets to create (exit 0), or every error with its field path (exit 1)
+  trust inventory and the secrets to create (exit 0; warnings, which are not errors, on stderr), or
+  every error with its field path (exit 1)
   --deploy  also judge it as \`cdk synth\` does: no insecureLoopbackHttp, no loopback or http URL, and
             what an HTTP API (the default gatepass:apiType) refuses, such as cors on an ANY route
   --rest    also report what a REST API (gatepass:apiType=rest) refuses: variable names at one level,
@@ -42,7 +45,8 @@ try {
   }
   const mcpRoutes = describeMcpRoutes(config);
   console.log([describeConfig(config), ...(mcpRoutes === undefined ? [] : [mcpRoutes]), describeRequiredSecrets(config)].join('\n\n'));
-  if (values.rest) for (const warning of mcpRestWarnings(config)) console.warn(`warning: ${warning}`);
+  const warnings = [...configWarnings(config), ...(values.rest ? mcpRestWarnings(config) : [])];
+  if (warnings.length > 0) console.error(`warnings (valid, but likely not what was meant):\n${warnings.map((w) => `  ${w.path}: ${w.message}`).join('\n')}`);
 } catch (error) {
   if (error instanceof ConfigError) {
     console.error(error.message);

@@ -2,7 +2,6 @@ import type { AuthorizerAction } from '../shared/contracts/authorizer-context.js
 import type { ErrorCode } from '../shared/errors.js';
 import { MetricDimension, MetricName } from '../shared/contracts/metric-names.js';
 import type { LogSink, MetricSink } from '../shared/telemetry/telemetry-sinks.js';
-import { jwtFailurePhrase } from '../shared/token-validation/jwt-errors.js';
 
 /** One authorizer decision, as logged and counted (a type, not an interface: it is a log sink's fields). */
 export type Decision = {
@@ -26,8 +25,8 @@ export const DECISION_EVENT = 'authorizer.decision';
 /**
  * What the authorizer logs and counts, through the shared sinks: one `authorizer.decision`
  * line per request that also carries, as EMF, `Allowed` by action or `Denied` by code and
- * the request's other metrics, and its dependencies'
- * failures. Alarms use these, never the Lambda `Errors` metric, which counts every REST
+ * the request's other metrics (its dependencies' failures are
+ * validation-telemetry.ts's). Alarms use these, never the Lambda `Errors` metric, which counts every REST
  * 401 (docs/design.md "Operations notes").
  */
 export class AuthorizerAudit {
@@ -45,20 +44,5 @@ export class AuthorizerAudit {
       this.metrics.count(MetricName.Denied, { [MetricDimension.Code]: decision.outcome });
       this.log.decision('warn', DECISION_EVENT, decision);
     }
-  }
-
-  jwksFetched(uri: string, keys: number, ignored: number): void {
-    this.log.info('jwks.fetched', { jwksUri: uri, keys, ignoredKeys: ignored });
-  }
-
-  jwksFailed(uri: string, error: Error): void {
-    // aws-jwt-verify's errors have no name of their own: `error` says what failed, `reason` the detail.
-    this.log.error('jwks.fetch_failed', { jwksUri: uri, error: jwtFailurePhrase(error), reason: error.message });
-    this.metrics.count(MetricName.JwksFetchFailed);
-  }
-
-  introspectionFailed(issuer: string, error: Error): void {
-    this.log.error('introspection.failed', { issuer, error: error.name, reason: error.message });
-    this.metrics.count(MetricName.IntrospectionFailed);
   }
 }

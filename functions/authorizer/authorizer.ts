@@ -1,14 +1,13 @@
 import type { GatepassConfig } from '../shared/config/config-schema.js';
 import { extractBearerToken } from '../shared/bearer-token.js';
 import { ErrorCode, GatepassError } from '../shared/errors.js';
-import { encodeAuthorizerContext } from '../shared/contracts/authorizer-context.js';
 import { RouteMatcher } from '../shared/route-matcher.js';
-import { sha256Hex } from '../shared/token-id.js';
 import { parseAuthorizerEvent } from './authorizer-event.js';
 import { allowResult, callerStatus, denyResult, type AuthorizerResult } from './authorizer-response.js';
 import type { SecretReader } from '../shared/secrets/secret-reader.js';
-import { assertRouteAccepts, classify } from '../shared/token-validation/route-policy.js';
+import { authorizeRoute } from '../shared/token-validation/route-authorization.js';
 import { TokenValidation } from '../shared/token-validation/token-validation.js';
+import { validationTelemetry } from '../shared/token-validation/validation-telemetry.js';
 import { AuthorizerAudit, type Decision } from './authorizer-audit.js';
 import type { LogSink, MetricSink } from '../shared/telemetry/telemetry-sinks.js';
 
@@ -40,8 +39,7 @@ export class Authorizer {
     this.validation = new TokenValidation(config, {
       readSecret: deps.readSecret,
       now: this.now,
-      jwksObserver: { fetched: this.audit.jwksFetched.bind(this.audit), failed: this.audit.jwksFailed.bind(this.audit) },
-      introspectionFailed: this.audit.introspectionFailed.bind(this.audit),
+      ...validationTelemetry(deps.log, deps.metrics),
     });
   }
 
@@ -70,30 +68,14 @@ export class Authorizer {
       route = matched.id;
       if (request.tokenInQuery) throw new GatepassError(ErrorCode.TokenMalformed, 'access_token in the query string is refused (RFC 6750 §2.3)');
       const token = extractBearerToken(request.authorization, this.config.settings.maxTokenLength);
-      // One hash per request: the memo key, and (its first 32 hex characters) the tokenId.
-      const hash = sha256Hex(token);
-      tokenId = hash.slice(0, 32);
-
-      // The route checks below run for a remembered token like for any other.
-      const validated = await this.validation.validate(token, hash, matched);
-      const facts = validated.facts;
-      issuer = facts.issuerKey;
-      via = validated.via;
-      assertRouteAccepts(matched, facts);
-      const action = classify(this.config, matched, facts);
-
-      const context = encodeAuthorizerContext({
-        route: matched.id,
-        action,
-        issuer: facts.issuerKey,
-        subject: facts.subject,
-        clientId: facts.clientId,
-        scope: facts.scope,
-        expiresAt: facts.expiresAt,
-        tokenId,
+      const allowed = await authorizeRoute(this.config, this.validation, matched, token, (known) => {
+        tokenId = known.tokenId;
+        issuer = known.issuer;
+        via = known.via;
       });
-      this.audit.decision({ route, tokenId, issuer, via, outcome: 'allow', status: 200, format: request.format, action, subject: facts.subject });
-      return allowResult(request, matched, context);
+      const { action, subject } = allowed.context;
+      this.audit.decision({ route, tokenId: allowed.context.tokenId, issuer: allowed.context.issuer, via: allowed.via, outcome: 'allow', status: 200, format: request.format, action, subject });
+      return allowResult(request, matched, allowed.encoded);
     } catch (error) {
       if (!(error instanceof GatepassError)) throw error;
       const status = error.code === ErrorCode.GatewayMisconfigured ? 403 : error.status;

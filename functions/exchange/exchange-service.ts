@@ -9,7 +9,10 @@ import type { ActorToken, CacheKeyTuple, ExchangeRequest, IssuedToken } from './
 import { unverifiedClaimsOf } from './policy/jwt-claims.js';
 import { narrowingFlowOf } from './policy/scope-narrowing.js';
 import { ExchangeDeniedError } from './token-endpoint/token-endpoint-errors.js';
-import { parseProxyEvent, proxyEventVersion, type ProxyRequest } from './proxy/proxy-event.js';
+import { authorizedRequest, bearerTokenOf, parseProxyShape, proxyEventVersion, type ProxyEventOptions, type ProxyRequest, type ProxyShape } from './proxy/proxy-event.js';
+import { isListenStreamRequest, mcpChallenge, McpRequestKind, McpRoutes, metadataAnswer, refuseListenStream, type McpTarget } from './mcp/mcp-routes.js';
+import { authorizeRoute } from '../shared/token-validation/route-authorization.js';
+import type { TokenValidation } from '../shared/token-validation/token-validation.js';
 import { errorCodeOf, problemResultForError, proxyResult, type ProxyResult } from './proxy/proxy-result.js';
 import { RouteBinding } from './proxy/route-binding.js';
 import type { LogSink } from '../shared/telemetry/telemetry-sinks.js';
@@ -24,9 +27,17 @@ export interface ExchangeServiceParts {
   readonly forwarder: Pick<UpstreamForwarder, 'forward'>;
   readonly audit: Pick<ExchangeAudit, 'record'>;
   readonly log?: Pick<LogSink, 'error'>;
+  /**
+   * Token validation for the routes this function guards itself (MCP routes); required when
+   * the configuration has any, unused otherwise.
+   */
+  readonly validation?: Pick<TokenValidation, 'validate'>;
   /** Epoch milliseconds. */
   readonly now?: () => number;
 }
+
+/** RFC 6750 §2.3's query parameter, which gatepass refuses like the authorizer does. */
+const ACCESS_TOKEN_IN_QUERY = /(^|&)access_token=/i;
 
 /** What one exchange produced, for the forwarder and the audit line. */
 interface Exchanged {
@@ -37,17 +48,25 @@ interface Exchanged {
 
 /**
  * The exchange Lambda's logic: proxy event in, proxy result out. Reads the authorizer's
- * decision, gets the upstream's token (memory → DynamoDB → token endpoint), forwards
+ * decision (or, on an MCP route, decides itself with the authorizer's code and answers the
+ * route's protected resource metadata), gets the upstream's token (memory → DynamoDB → token endpoint), forwards
  * the request and answers with the upstream's answer, or a problem+json refusal.
  * Writes exactly one `exchange.decision` audit line per request.
  */
 export class ExchangeService {
   private readonly binding: RouteBinding;
+  private readonly mcp: McpRoutes;
+  private readonly eventOptions: ProxyEventOptions;
   private readonly now: () => number;
 
   constructor(private readonly parts: ExchangeServiceParts) {
     this.binding = new RouteBinding(parts.config);
+    this.mcp = new McpRoutes(parts.config);
+    // A deployment fault: MCP routes would be refused one by one; fail at init instead.
+    if (this.mcp.any && !parts.validation) throw new Error('the configuration has MCP routes: the exchange service needs a TokenValidation');
     this.now = parts.now ?? Date.now;
+    const { maxTokenLength, clockSkewSeconds } = parts.config.settings;
+    this.eventOptions = { maxTokenLength, clockSkewSeconds, now: this.now };
   }
 
   /** `deadline`: epoch ms by which the answer must be complete (from the Lambda's remaining time). */
@@ -55,25 +74,38 @@ export class ExchangeService {
     const started = this.now();
     const version = proxyEventVersion(event);
     let audit: Partial<ExchangeDecision> = {};
+    let mcp: McpTarget | undefined;
+    const note = (fields: Partial<ExchangeDecision>) => (audit = { ...audit, ...fields });
     try {
-      const { settings } = this.parts.config;
-      const request = parseProxyEvent(event, { maxTokenLength: settings.maxTokenLength, clockSkewSeconds: settings.clockSkewSeconds, now: this.now });
-      audit = { requestId: request.requestId, method: request.method, ...decisionFields(undefined, request.authorizer) };
+      const shape = parseProxyShape(event);
+      note({ requestId: shape.requestId, method: shape.method });
+      mcp = this.mcp.targetOf(shape);
+      if (mcp) note({ route: mcp.route.id, mcp: mcp.kind });
+      if (mcp?.kind === McpRequestKind.Metadata) {
+        const answer = metadataAnswer(this.parts.config, mcp.route, shape.method);
+        this.record(audit, 'ok', answer.status, started);
+        return proxyResult(version, answer);
+      }
+      // An MCP route has no authorizer: the function validates, whatever context the event carries.
+      const request = mcp ? await this.mcpRequest(shape, mcp.route, note) : authorizedRequest(shape, this.eventOptions);
+      note(decisionFields(undefined, request.authorizer));
       const route = this.binding.routeOf(request);
-      audit = { ...audit, ...decisionFields(route, request.authorizer) };
+      note(decisionFields(route, request.authorizer));
+      if (mcp && isListenStreamRequest(request)) refuseListenStream(mcp.route);
 
       let upstream: UpstreamResponse;
       if (request.authorizer.action === AuthorizerAction.Passthrough) {
         upstream = await this.parts.forwarder.forward(route, request, { bearerToken: request.bearerToken, ...(deadline ? { deadline } : {}) });
       } else {
-        upstream = await this.exchangeAndForward(route, request, deadline, (fields) => (audit = { ...audit, ...fields }));
+        upstream = await this.exchangeAndForward(route, request, deadline, note);
       }
-      audit = { ...audit, upstreamStatus: upstream.status, upstreamLatencyMs: upstream.latencyMs };
+      note({ upstreamStatus: upstream.status, upstreamLatencyMs: upstream.latencyMs });
       this.record(audit, 'ok', upstream.status, started);
       return proxyResult(version, upstream);
     } catch (error) {
       const code = errorCodeOf(error);
-      const result = problemResultForError(version, error);
+      const challenge = mcp?.kind === McpRequestKind.Resource ? mcpChallenge(mcp.route, code) : undefined;
+      const result = problemResultForError(version, error, challenge);
       if (!(error instanceof GatepassError)) {
         // A bug or an unexpected library failure: the name and message, never the error object (it may hold a request).
         this.parts.log?.error('exchange.internal_error', { error: (error as Error).name, reason: (error as Error).message });
@@ -91,6 +123,22 @@ export class ExchangeService {
       // function returns, or Lambda could freeze the container with the write pending.
       await this.parts.cache.flush();
     }
+  }
+
+  /**
+   * An MCP route's request, validated here with the authorizer's own decision code
+   * (authorizeRoute), into the same ProxyRequest an authorizer-guarded route yields.
+   */
+  private async mcpRequest(shape: ProxyShape, route: RouteConfig, note: (fields: Partial<ExchangeDecision>) => void): Promise<ProxyRequest> {
+    const validation = this.parts.validation;
+    if (!validation) throw new GatepassError(ErrorCode.GatewayMisconfigured, 'an MCP route reached an exchange function built without token validation');
+    const { context: ignored, ...parts } = shape;
+    void ignored;
+    if (ACCESS_TOKEN_IN_QUERY.test(parts.rawQueryString)) throw new GatepassError(ErrorCode.TokenMalformed, 'access_token in the query string is refused (RFC 6750 §2.3)');
+    const bearerToken = bearerTokenOf(parts, this.parts.config.settings.maxTokenLength);
+    const allowed = await authorizeRoute(this.parts.config, validation, route, bearerToken, (known) => note(known));
+    note({ via: allowed.via });
+    return { ...parts, authorizer: allowed.context, bearerToken };
   }
 
   private async exchangeAndForward(

@@ -12,15 +12,20 @@ import type { ProxyEvent } from './proxy/proxy-event.js';
 import type { ProxyResult } from './proxy/proxy-result.js';
 import { TokenExchangeClient } from './token-endpoint/token-endpoint-client.js';
 import { UpstreamForwarder } from './forwarding/upstream-forwarder.js';
+import { McpRoutes } from './mcp/mcp-routes.js';
+import { TokenValidation } from '../shared/token-validation/token-validation.js';
+import { validationTelemetry } from '../shared/token-validation/validation-telemetry.js';
 
 // Init, once per container: configuration, telemetry, clients, keep-alive agents, cache keys.
 const config = loadConfigFromEnv();
 // Every part writes through these sinks; metrics go out as EMF inside each request's decision line.
 const { log, metrics: metricSink } = functionTelemetry(ServiceName.Exchange);
-// One Secrets Manager client for the client secrets and the cache key.
+// One Secrets Manager client for the client secrets, the cache key and (MCP routes) introspection credentials.
 const readSecret = secretsManagerReader(exchangeSecretBounds(config.settings));
 
 const tokenClient = new TokenExchangeClient({ config, log, metrics: metricSink, readSecret });
+// MCP routes are validated here (docs/design.md "MCP servers"); without them nothing is built.
+const validation = new McpRoutes(config).any ? new TokenValidation(config, { readSecret, ...validationTelemetry(log, metricSink) }) : undefined;
 const cache = createExchangeCache({ settings: config.settings, log, metrics: metricSink, readSecret });
 await cache.prepare();
 const service = new ExchangeService({
@@ -31,12 +36,13 @@ const service = new ExchangeService({
   forwarder: new UpstreamForwarder({ timeouts: config.settings.upstream, log, metrics: metricSink }),
   audit: new ExchangeAudit(log, metricSink),
   log,
+  ...(validation ? { validation } : {}),
 });
 
 /** Leave this much of the Lambda's time to answer after the upstream call. */
 const ANSWER_MARGIN_MS = 250;
 
-/** API Gateway proxy integration (REST v1 and HTTP API payload 2.0) behind the gatepass authorizer. */
+/** API Gateway proxy integration (REST v1 and HTTP API payload 2.0): behind the gatepass authorizer, or guarding MCP routes itself. */
 export const handler = async (event: ProxyEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<ProxyResult> => {
   const remaining = context?.getRemainingTimeInMillis?.();
   const deadline = typeof remaining === 'number' ? Date.now() + remaining - ANSWER_MARGIN_MS : undefined;

@@ -19,6 +19,7 @@ export const ErrorCode = {
   UpstreamTimeout: 'upstream_timeout',
   GatewayMisconfigured: 'gateway_misconfigured',
   RequestInvalid: 'request_invalid',
+  MethodNotAllowed: 'method_not_allowed',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -46,6 +47,7 @@ export const errorCatalog: Readonly<Record<ErrorCode, CodeInfo>> = {
   upstream_timeout: { status: 504, title: 'The upstream service did not answer in time' },
   gateway_misconfigured: { status: 500, title: 'The gateway is misconfigured' },
   request_invalid: { status: 400, title: 'The request cannot be forwarded upstream' },
+  method_not_allowed: { status: 405, title: 'The method is not allowed on this resource' },
 };
 
 const errorTypeBase = 'https://gatepass.dev/errors/';

@@ -24,6 +24,26 @@ export const DEMO = {
   /** The legacy SSO's introspection client for gatepass. */
   legacyIntrospectionClientId: 'gatepass-introspection',
   actorHeader: 'x-actor-token',
+  /**
+   * The Entra-style tenant of the On-Behalf-Of demo (fakes/entra-server.ts). The callers' tokens
+   * and the orders API's come from the same tenant (v2.0 issuer on both sides).
+   */
+  entra: {
+    /** gatepass's app registration: the `aud` of the callers' tokens, and the OBO client. */
+    gatewayAppId: '3c1b2a9e-5f4d-4e8a-b7c6-1d2e3f4a5b6c',
+    gatewayAppIdUri: 'api://gatepass',
+    /** The permission gatepass's app exposes to the portal. */
+    callerScope: 'access_as_user',
+    /** The orders API: its App ID URI prefixes its scopes; its client id is the `aud` of its v2.0 tokens. */
+    ordersAppIdUri: 'api://orders',
+    ordersAppId: '9d8c7b6a-1e2f-4a3b-8c4d-5e6f7a8b9c0d',
+    ordersScopes: ['Orders.Read', 'Orders.Write', 'Orders.Audit'],
+    /** What an admin consented to for gatepass's app: not Orders.Audit. */
+    consented: ['api://orders/Orders.Read', 'api://orders/Orders.Write'],
+    /** The single-page app the user signed in to: the caller token's `azp`. */
+    portalAppId: 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d',
+    user: { oid: '0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9', name: 'Ada Lovelace', preferredUsername: 'ada@contoso.example' },
+  },
   /** The MCP demo: the scope an MCP client asks for, and the corporate AS's resource server for the MCP server behind /mcp. */
   mcpScopes: ['mcp:tools'],
   mcpUpstreamResource: 'https://mcp.internal.example',
@@ -32,6 +52,7 @@ export const DEMO = {
   mcpClientId: 'mcp-client',
   secrets: {
     corpExchange: 'gatepass/corp-exchange',
+    entraObo: 'gatepass/entra-obo',
     legacyIntrospection: 'gatepass/legacy-introspection',
     cacheKey: 'gatepass/cache-key',
   },
@@ -41,6 +62,7 @@ export interface DemoEndpoints {
   readonly partner: { readonly issuer: string; readonly jwksUri: string };
   readonly corp: { readonly issuer: string; readonly jwksUri: string; readonly tokenEndpoint: string };
   readonly legacy: { readonly issuer: string; readonly introspectionEndpoint: string };
+  readonly entra: { readonly issuer: string; readonly jwksUri: string; readonly tokenEndpoint: string };
   /** The echo upstream's origin. */
   readonly upstream: string;
   /** The local gateway's origin (`http://127.0.0.1:<port>`): the MCP route's resource URI starts with it. */
@@ -65,12 +87,21 @@ export const DemoRoute = {
   OrdersDelegated: 'orders-delegated',
   OrdersOnBehalf: 'orders-on-behalf',
   Reports: 'reports',
+  EntraOrders: 'entra-orders',
+  EntraOrdersAudit: 'entra-orders-audit',
   Mcp: 'mcp',
 } as const;
 
 function demoConfigDocument(endpoints: DemoEndpoints): GatepassConfigInput {
   const orders = `${endpoints.upstream}/orders-service`;
   const ordersExchange = { authorizationServer: 'corp', audience: [DEMO.ordersAudience], scope: ['orders:read'] };
+  const entraExchange = {
+    authorizationServer: 'entra',
+    // Same tenant on both sides: every caller token for gatepass's app is exchanged, never passed on.
+    sameIssuerWhen: { hasAudience: [DEMO.entra.gatewayAppId as string] },
+    flow: 'delegation' as const,
+    owner: 'orders-team',
+  };
   return {
     version: 1,
     insecureLoopbackHttp: true,
@@ -81,9 +112,19 @@ function demoConfigDocument(endpoints: DemoEndpoints): GatepassConfigInput {
         issuer: endpoints.legacy.issuer,
         introspection: { endpoint: endpoints.legacy.introspectionEndpoint, clientSecretId: DEMO.secrets.legacyIntrospection },
       },
+      entra: { issuer: endpoints.entra.issuer, jwksUri: endpoints.entra.jwksUri, audiences: [DEMO.entra.gatewayAppId], algorithms: ['RS256'] },
     },
     authorizationServers: {
       corp: { issuer: endpoints.corp.issuer, tokenEndpoint: endpoints.corp.tokenEndpoint, clientAuth: 'client_secret_basic', clientSecretId: DEMO.secrets.corpExchange },
+      entra: {
+        issuer: endpoints.entra.issuer,
+        tokenEndpoint: endpoints.entra.tokenEndpoint,
+        grant: 'jwt-bearer',
+        parameters: { requested_token_use: 'on_behalf_of' },
+        clientAuth: 'client_secret_post',
+        clientSecretId: DEMO.secrets.entraObo,
+        jwksUri: endpoints.entra.jwksUri,
+      },
     },
     routes: [
       {
@@ -136,6 +177,24 @@ function demoConfigDocument(endpoints: DemoEndpoints): GatepassConfigInput {
         upstream: `${endpoints.upstream}/reports-service`,
         acceptedIssuers: ['legacy'],
         requiredScopes: ['reports'],
+      },
+      {
+        id: DemoRoute.EntraOrders,
+        method: 'GET',
+        path: '/entra/orders/{id}',
+        upstream: orders,
+        acceptedIssuers: ['entra'],
+        requiredScopes: [DEMO.entra.callerScope],
+        exchange: { ...entraExchange, scope: [`${DEMO.entra.ordersAppIdUri}/Orders.Read`], justification: 'Entra On-Behalf-Of: the orders API gets its own token for the signed-in user' },
+      },
+      {
+        id: DemoRoute.EntraOrdersAudit,
+        method: 'GET',
+        path: '/entra/orders/{id}/audit',
+        upstream: orders,
+        acceptedIssuers: ['entra'],
+        requiredScopes: [DEMO.entra.callerScope],
+        exchange: { ...entraExchange, scope: [`${DEMO.entra.ordersAppIdUri}/Orders.Audit`], justification: 'the audit trail; its permission awaits admin consent' },
       },
       {
         id: DemoRoute.Mcp,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import type { EntraServer, EntraUser } from '../../fakes/entra-server.js';
 import type { OAuthServer } from '../../fakes/oauth-server/oauth-server.js';
 
 /**
@@ -11,9 +12,11 @@ import type { OAuthServer } from '../../fakes/oauth-server/oauth-server.js';
  *   `sub` or an `exp` two minutes in the past (beyond gatepass's default 30 s skew), which
  *   no grant would hand out;
  * - legacy: an opaque token the legacy SSO knows, answered by its RFC 7662 introspection
- *   endpoint (`active: false` once expired).
+ *   endpoint (`active: false` once expired);
+ * - entra: a signed-in user's v2.0 access token for gatepass's app, signed by the Entra-style
+ *   tenant (short `scp`; `sub` sets the user's `oid`), as its auth code flow would yield it.
  */
-export const DEMO_ISSUERS = ['partner', 'corp', 'legacy'] as const;
+export const DEMO_ISSUERS = ['partner', 'corp', 'legacy', 'entra'] as const;
 export type DemoIssuer = (typeof DEMO_ISSUERS)[number];
 
 export interface DemoTokenRequest {
@@ -38,6 +41,15 @@ export interface OAuthIssuer {
   readonly clientSecret: string;
   /** The `aud` of signed tokens (client_credentials tokens get the resource server's). */
   readonly audience: string;
+}
+
+export interface EntraIssuer {
+  readonly server: EntraServer;
+  /** gatepass's app: the `aud`. */
+  readonly audience: string;
+  /** The app the user signed in to: the `azp`. */
+  readonly clientApp: string;
+  readonly user: EntraUser;
 }
 
 /** Expired tokens end this long ago: beyond any clock skew gatepass allows (at most 60 s). */
@@ -72,10 +84,17 @@ export class OpaqueTokenStore {
 }
 
 export class DemoTokenIssuer {
-  constructor(private readonly parts: { readonly partner: OAuthIssuer; readonly corp: OAuthIssuer; readonly legacy: OpaqueTokenStore }) {}
+  constructor(private readonly parts: { readonly partner: OAuthIssuer; readonly corp: OAuthIssuer; readonly legacy: OpaqueTokenStore; readonly entra: EntraIssuer }) {}
 
   async issue(request: DemoTokenRequest): Promise<DemoToken> {
     const now = Math.floor(Date.now() / 1000);
+    if (request.issuer === 'entra') {
+      const { server, audience, clientApp, user } = this.parts.entra;
+      const lifetime = request.expired ? -EXPIRED_AGO_SECONDS : 3599;
+      const signedInUser = request.subject !== undefined ? { ...user, oid: request.subject } : user;
+      const token = await server.signIn({ user: signedInUser, audience, scope: request.scope, clientApp, expiresInSeconds: lifetime });
+      return { token, issuer: request.issuer, expiresAt: now + lifetime, how: 'signed' };
+    }
     if (request.issuer === 'legacy') {
       const exp = request.expired ? now - EXPIRED_AGO_SECONDS : now + 300;
       const token = this.parts.legacy.issue({ sub: request.subject ?? 'svc-reporting', scope: request.scope.join(' '), client_id: 'reports-cli', exp });
@@ -118,8 +137,9 @@ export class TokenArgsError extends Error {
   }
 }
 
-export const TOKEN_USAGE = `usage: npm run token -- [--issuer partner|corp|legacy] [--scope "<scopes>"] [--sub <subject>] [--expired] [--json]
-  --issuer   who issues it (default partner): partner IdP, corporate AS, or the legacy SSO (opaque)
+export const TOKEN_USAGE = `usage: npm run token -- [--issuer partner|corp|legacy|entra] [--scope "<scopes>"] [--sub <subject>] [--expired] [--json]
+  --issuer   who issues it (default partner): partner IdP, corporate AS, the legacy SSO (opaque), or the
+             Entra-style tenant (a signed-in user's token for gatepass's app; --sub sets the user's oid)
   --scope    space separated scopes (repeatable); default none
   --sub      the token's subject (default: the client id of a client_credentials grant)
   --expired  a token that expired ${EXPIRED_AGO_SECONDS} s ago

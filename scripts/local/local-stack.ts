@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { GatepassConfig } from '../../functions/shared/config/config-schema.js';
 import { startDynalite, type LocalDynamo } from '../../fakes/dynalite.js';
 import { startEchoUpstream, type EchoUpstream } from '../../fakes/echo-upstream.js';
+import { startEntraServer, type EntraServer } from '../../fakes/entra-server.js';
 import { JwksServer } from '../../fakes/jwks-server.js';
 import { startMcpServer, type LocalMcpServer } from '../../fakes/mcp-server.js';
 import type { OAuthServer, OAuthServerOptions } from '../../fakes/oauth-server/oauth-server.js';
@@ -26,7 +27,8 @@ import { echoViewResponder } from './upstream-echo-view.js';
  * The whole flow on 127.0.0.1, in one process tree: dynalite with the cache table, the
  * loopback Secrets Manager with the demo client secrets and cache key, a partner IdP and
  * the corporate authorization server (both oidc-provider; the latter with the RFC 8693
- * grant), a legacy SSO that introspects opaque tokens, the echo upstream, an MCP server
+ * grant), a legacy SSO that introspects opaque tokens, an Entra-style tenant answering
+ * On-Behalf-Of (RFC 7523 jwt-bearer, fakes/entra-server.ts), the echo upstream, an MCP server
  * (fakes/mcp-server.ts) behind the MCP route, both functions
  * bundled as deployed and run in their own processes, and the local API Gateway in front.
  * `npm start` and the end-to-end tests both start it through `startLocalStack`.
@@ -59,6 +61,8 @@ export interface LocalStackUrls {
   readonly partner: string;
   readonly corp: string;
   readonly legacy: string;
+  /** The Entra-style tenant's v2.0 issuer. */
+  readonly entra: string;
   readonly upstream: string;
   readonly dynamodb: string;
   readonly secretsManager: string;
@@ -90,6 +94,7 @@ export interface LocalStack {
   readonly echo: EchoUpstream;
   readonly partner: OAuthServer;
   readonly corp: OAuthServer;
+  readonly entra: EntraServer;
   readonly mcp: LocalMcpServer;
   readonly mcpClient: DemoMcpClient;
   readonly tokenRelay: SwitchableRelay;
@@ -152,7 +157,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   try {
     const { startOAuthServer } = await withProviderWarningsTo(logs.stack, () => import('../../fakes/oauth-server/oauth-server.js'));
     const startOAuth = (o: OAuthServerOptions) => withProviderWarningsTo(logs.stack, () => startOAuthServer(o));
-    const credentials = { partnerApp: secret(), gateway: secret(), corpApp: secret(), introspection: secret(), mcpClient: secret() };
+    const credentials = { partnerApp: secret(), gateway: secret(), corpApp: secret(), introspection: secret(), entraObo: secret(), mcpClient: secret() };
     const gatewayOrigin = `http://127.0.0.1:${gatewayPort.port}`;
 
     const [dynamo, secrets, echo, legacyServer, partner, mcp] = await Promise.all([
@@ -161,6 +166,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         [DEMO.secrets.corpExchange]: { client_id: DEMO.gatewayClientId, client_secret: credentials.gateway },
         [DEMO.secrets.legacyIntrospection]: { client_id: DEMO.legacyIntrospectionClientId, client_secret: credentials.introspection },
         [DEMO.secrets.cacheKey]: randomBytes(48).toString('base64url'),
+        [DEMO.secrets.entraObo]: { client_id: DEMO.entra.gatewayAppId, client_secret: credentials.entraObo },
       }),
       startEchoUpstream({ responder: echoViewResponder }),
       new JwksServer().start(),
@@ -195,6 +201,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     cleanups.push(() => corp.stop());
     const tokenRelay = await SwitchableRelay.start(Number(new URL(corp.issuer).port));
     cleanups.push(() => tokenRelay.stop());
+    const entra = await startEntraServer({
+      clients: [{ clientId: DEMO.entra.gatewayAppId, clientSecret: credentials.entraObo, displayName: 'gatepass', appIdUri: DEMO.entra.gatewayAppIdUri, consented: [...DEMO.entra.consented] }],
+      apis: [{ appIdUri: DEMO.entra.ordersAppIdUri, clientId: DEMO.entra.ordersAppId, scopes: [...DEMO.entra.ordersScopes] }],
+    });
+    cleanups.push(() => entra.stop());
 
     const legacy = new OpaqueTokenStore(legacyServer.origin);
     const introspectionAuth = `Basic ${Buffer.from(`${DEMO.legacyIntrospectionClientId}:${credentials.introspection}`).toString('base64')}`;
@@ -208,6 +219,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       partner: { issuer: partner.issuer, jwksUri: partner.jwksUri },
       corp: { issuer: corp.issuer, jwksUri: corp.jwksUri, tokenEndpoint: `${tokenRelay.origin}/token` },
       legacy: { issuer: legacyServer.origin, introspectionEndpoint: legacyServer.introspectionEndpoint },
+      entra: { issuer: entra.issuer, jwksUri: entra.jwksUri, tokenEndpoint: entra.tokenEndpoint },
       upstream: echo.url,
       gateway: gatewayOrigin,
       mcpUpstream: mcp.origin,
@@ -255,6 +267,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       partner: { server: partner, clientId: DEMO.partnerClientId, clientSecret: credentials.partnerApp, audience: DEMO.partnerAudience },
       corp: { server: corp, clientId: DEMO.corpClientId, clientSecret: credentials.corpApp, audience: DEMO.ordersAudience },
       legacy,
+      entra: { server: entra, audience: DEMO.entra.gatewayAppId, clientApp: DEMO.entra.portalAppId, user: DEMO.entra.user },
     });
     const urls: LocalStackUrls = {
       gateway: gateway.url,
@@ -262,6 +275,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       partner: partner.issuer,
       corp: corp.issuer,
       legacy: legacyServer.origin,
+      entra: entra.issuer,
       upstream: echo.url,
       dynamodb: dynamo.endpoint,
       secretsManager: secrets.endpoint,
@@ -317,6 +331,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       echo,
       partner,
       corp,
+      entra,
       mcp,
       mcpClient,
       tokenRelay,

@@ -189,6 +189,7 @@ function banner(stack: LocalStack, seconds: number, node: LambdaNode): string {
     ['partner IdP', stack.urls.partner, "oidc-provider: issues the callers' tokens"],
     ['corporate AS', stack.urls.corp, 'oidc-provider with the RFC 8693 token exchange grant'],
     ['legacy SSO', stack.urls.legacy, 'RFC 7662 introspection of opaque tokens'],
+    ['Entra tenant', stack.urls.entra, 'Entra ID stand-in: On-Behalf-Of (RFC 7523 jwt-bearer), AADSTS errors'],
     ['upstream', stack.urls.upstream, 'echo: shows the request it received, token claims decoded'],
     ['DynamoDB', stack.urls.dynamodb, `dynalite, table ${stack.dynamo.tableName}`],
     ['Secrets Manager', stack.urls.secretsManager, 'loopback GetSecretValue: client secrets and cache key'],

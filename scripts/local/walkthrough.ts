@@ -95,6 +95,22 @@ export function walkthroughSteps(flavour: ApiFlavour): WalkthroughStep[] {
       note: 'the route accepts only the legacy issuer; its token is opaque',
     },
     {
+      id: 'entra-on-behalf-of',
+      title: "Entra-style On-Behalf-Of (RFC 7523 jwt-bearer): a user's token for gatepass goes in, the orders API gets its own",
+      tokens: [{ variable: 'TOKEN', args: ['--issuer', 'entra', '--scope', DEMO.entra.callerScope] }],
+      request: { method: 'GET', path: '/entra/orders/42', headers: [bearer()] },
+      expectedStatus: 200,
+      note: `asked for ${DEMO.entra.ordersAppIdUri}/Orders.Read with requested_token_use=on_behalf_of; the token has aud = the orders API's client id, the short scp Orders.Read and the same user (oid)`,
+    },
+    {
+      id: 'entra-consent-required',
+      title: 'Entra-style refusal: a permission no admin consented to (AADSTS65001, suberror consent_required)',
+      tokens: [{ variable: 'TOKEN', args: ['--issuer', 'entra', '--scope', DEMO.entra.callerScope] }],
+      request: { method: 'GET', path: '/entra/orders/42/audit', headers: [bearer()] },
+      expectedStatus: 403,
+      note: 'exchange_denied; the exchange log line names the AADSTS error and its trace id',
+    },
+    {
       id: 'missing-scope',
       title: 'Missing scope: POST /orders requires orders:write',
       tokens: [{ variable: 'TOKEN', args: ['--scope', 'orders:read'] }],
@@ -247,6 +263,7 @@ export async function runStep(step: WalkthroughStep, stack: LocalStack): Promise
 function issuerName(iss: unknown, stack: Pick<LocalStack, 'urls'>): string {
   if (iss === stack.urls.corp) return 'corporate AS';
   if (iss === stack.urls.partner) return 'partner IdP';
+  if (iss === stack.urls.entra) return 'Entra tenant';
   return String(iss);
 }
 
@@ -292,10 +309,14 @@ function describeResult(result: StepResult, stack: Pick<LocalStack, 'urls'>): st
     return `${status}  upstream got the caller's own token (tokenId ${tokenIdOf(bearerToken)})${scope}`;
   }
   const claims = upstream.claims ?? {};
-  const parts = [`sub=${String(claims['sub'])}`, `aud=${String(claims['aud'])}`, `scope="${String(claims['scope'])}"`];
+  // Entra tokens carry their scopes in a short `scp` and the app that asked in `azp`.
+  const scope = claims['scope'] === undefined && claims['scp'] !== undefined ? `scp="${String(claims['scp'])}"` : `scope="${String(claims['scope'])}"`;
+  const parts = [`sub=${String(claims['sub'])}`, `aud=${String(claims['aud'])}`, scope];
+  if (claims['oid'] !== undefined) parts.push(`oid=${String(claims['oid'])}`, `azp=${String(claims['azp'])}`);
   const act = claims['act'] as Record<string, unknown> | undefined;
   if (act) parts.push(`act={sub: ${String(act['sub'])}, iss: ${issuerName(act['iss'], stack)}}`);
-  return `${status}  upstream got a ${issuerName(claims['iss'], stack)} token: ${parts.join(' ')}`;
+  const issuer = issuerName(claims['iss'], stack);
+  return `${status}  upstream got ${/^[AEIOU]/.test(issuer) ? 'an' : 'a'} ${issuer} token: ${parts.join(' ')}`;
 }
 
 export interface WalkthroughText {
@@ -304,7 +325,7 @@ export interface WalkthroughText {
   readonly mismatches: readonly StepResult[];
 }
 
-export function renderWalkthrough(stack: LocalStack, results: readonly StepResult[]): WalkthroughText {
+export function renderWalkthrough(stack: Pick<LocalStack, 'urls'>, results: readonly StepResult[]): WalkthroughText {
   const lines: string[] = [];
   const mismatches: StepResult[] = [];
   results.forEach((result, index) => {

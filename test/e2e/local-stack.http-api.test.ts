@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokenIdOf } from '../../functions/shared/token-id.js';
+import { JWT_BEARER_GRANT_TYPE } from '../../fakes/entra-server.js';
 import { DEMO } from '../../scripts/local/demo-config.js';
 import { isAlive, startTestStack, upstreamToken, type TestStack } from '../support/local-stack-harness.js';
 
@@ -78,6 +79,64 @@ describe('local stack, HTTP API', () => {
     expect(answer.upstream?.query).toBe('lang=en&lang=de');
     expect(Buffer.from(answer.upstream!.bodyBase64, 'base64')).toEqual(body);
     expect(await stack.authorizerDecisionFor(token)).toMatchObject({ outcome: 'allow', via: 'introspection', issuer: 'legacy' });
+  });
+
+  it("redeems an Entra-style user token On-Behalf-Of (jwt-bearer): the upstream gets the tenant's token for the orders API, never the caller's", async () => {
+    const token = await stack.token('--issuer', 'entra', '--scope', DEMO.entra.callerScope);
+    const answer = await stack.call('/entra/orders/42', { token });
+    expect(answer.status).toBe(200);
+    const upstream = upstreamToken(answer.upstream);
+    expect(upstream).toBeDefined();
+    expect(upstream).not.toBe(token);
+    // Signed by the tenant, for the orders API's client id, with the short scp (fakes/entra-server.ts cites Microsoft's documentation).
+    expect(await stack.entra.verify(upstream!)).toMatchObject({
+      iss: stack.urls.entra,
+      aud: DEMO.entra.ordersAppId,
+      scp: 'Orders.Read',
+      azp: DEMO.entra.gatewayAppId,
+      oid: DEMO.entra.user.oid,
+      ver: '2.0',
+    });
+    const request = stack.entra.tokenRequests.at(-1)!;
+    expect(request).toMatchObject({
+      grantType: JWT_BEARER_GRANT_TYPE,
+      clientId: DEMO.entra.gatewayAppId,
+      clientAuth: 'client_secret_post',
+      requestedTokenUse: 'on_behalf_of',
+      scope: `${DEMO.entra.ordersAppIdUri}/Orders.Read`,
+      outcome: 'success',
+    });
+    // The OBO request as Microsoft documents it: no RFC 8693 parameter rides along.
+    expect(request.parameterNames).toEqual(['assertion', 'client_id', 'client_secret', 'grant_type', 'requested_token_use', 'scope']);
+    // The issued token's signature was checked with the tenant's keys before its scp was trusted.
+    expect(await stack.decisionFor(token)).toMatchObject({
+      outcome: 'ok',
+      route: 'entra-orders',
+      action: 'exchange',
+      issuer: 'entra',
+      flow: 'delegation',
+      grantedScope: `${DEMO.entra.ordersAppIdUri}/Orders.Read`,
+      issuedTokenVerified: 'signature',
+    });
+  });
+
+  it('answers 403 exchange_denied when the tenant refuses On-Behalf-Of for want of consent (AADSTS65001), its trace id in the log line', async () => {
+    const token = await stack.token('--issuer', 'entra', '--scope', DEMO.entra.callerScope);
+    const answer = await stack.call('/entra/orders/42/audit', { token });
+    expect(answer.status).toBe(403);
+    expect(JSON.parse(answer.text)).toMatchObject({ code: 'exchange_denied', status: 403 });
+    expect(answer.upstream).toBeUndefined();
+    const refused = stack.entra.tokenRequests.at(-1)!;
+    expect(refused).toMatchObject({ outcome: 'invalid_grant', errorCodes: [65001] });
+    expect(await stack.decisionFor(token)).toMatchObject({
+      outcome: 'exchange_denied',
+      route: 'entra-orders-audit',
+      providerError: 'invalid_grant',
+      providerSuberror: 'consent_required',
+      providerErrorCode: 'AADSTS65001',
+      providerTraceId: refused.traceId,
+    });
+    expect(answer.text).not.toContain(refused.traceId);
   });
 
   it('answers 403 for a valid token that lacks the route scope, without calling the upstream', async () => {

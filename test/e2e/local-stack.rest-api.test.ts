@@ -40,6 +40,18 @@ describe('local stack, REST API', () => {
     expect((await stack.call('/orders/1', { token: admin })).upstream?.claims).toMatchObject({ scope: 'orders:read', iss: stack.urls.corp });
   });
 
+  it('redeems an Entra-style token On-Behalf-Of through payload 1.0 events, and answers a consent refusal as a problem+json 403', async () => {
+    const token = await stack.token('--issuer', 'entra', '--scope', DEMO.entra.callerScope);
+    const answer = await stack.call('/entra/orders/42', { token });
+    expect(answer.status).toBe(200);
+    expect(upstreamToken(answer.upstream)).not.toBe(token);
+    expect(answer.upstream?.claims).toMatchObject({ iss: stack.urls.entra, aud: DEMO.entra.ordersAppId, scp: 'Orders.Read', oid: DEMO.entra.user.oid });
+    const refused = await stack.call('/entra/orders/42/audit', { token });
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('content-type')).toBe('application/problem+json');
+    expect(problem(refused.text)).toMatchObject({ code: 'exchange_denied' });
+  });
+
   it('passes a binary body byte for byte: the stack treats every media type as binary', async () => {
     const token = await stack.token('--issuer', 'legacy', '--scope', 'reports');
     const body = Buffer.from([0xff, 0xfe, 0, 1, 0x80, 0x41]);

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_STATE_FILE_ENV } from '../../functions/shared/contracts/environment-variables.js';
 import { REPOSITORY_ROOT } from '../../scripts/local/local-state.js';
+import { DEMO } from '../../scripts/local/demo-config.js';
 import { walkthroughSteps } from '../../scripts/local/walkthrough.js';
 import { descendants, isAlive } from '../support/local-stack-harness.js';
 
@@ -80,6 +81,15 @@ describe('npm start', () => {
     expect(steps.map((s) => s.title)).toEqual(expected.map((s) => s.title));
     expect(steps.map((s) => s.status)).toEqual(expected.map((s) => s.expectedStatus));
     expect(stdout).not.toContain('!!');
+  });
+
+  it("shows the Entra-style On-Behalf-Of step: 200, and the upstream got the tenant's token for the orders API, not the caller's", () => {
+    const step = printedSteps(stdout).find((s) => s.title.startsWith('Entra-style On-Behalf-Of'));
+    expect(step?.status).toBe(200);
+    expect(step?.commands[0]).toBe(`TOKEN=$(npm run -s token -- --issuer entra --scope ${DEMO.entra.callerScope})`);
+    const arrow = stdout.split('\n').find((line) => line.includes('upstream got an Entra tenant token'));
+    expect(arrow).toContain(`aud=${DEMO.entra.ordersAppId} scp="Orders.Read" oid=${DEMO.entra.user.oid} azp=${DEMO.entra.gatewayAppId}`);
+    expect(stdout).toMatch(/Entra tenant +http:\/\/127\.0\.0\.1:\d+\/[0-9a-f-]{36}\/v2\.0 /);
   });
 
   it('answers each printed command sequence, run in bash with curl, with the printed status', async () => {

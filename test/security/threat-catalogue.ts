@@ -35,6 +35,7 @@ export const Family = {
   SecretsManager: 'exchange: Secrets Manager faults',
   Concurrency: 'exchange: concurrency',
   Upstream: 'exchange: upstream faults',
+  Mcp: 'exchange: MCP routes',
   LogHygiene: 'log hygiene',
   OutOfScope: 'out of scope or outside this machine',
 } as const;
@@ -48,6 +49,8 @@ export type ExpectedOutcome =
   | { readonly kind: 'refuse'; readonly code: ErrorCode; readonly status: number }
   /** The exchange Lambda forwarded with a valid token, and the caller got the upstream's `status`. */
   | { readonly kind: 'forward'; readonly status: number }
+  /** gatepass answered itself with `status` (MCP protected resource metadata), nothing forwarded. */
+  | { readonly kind: 'answer'; readonly status: number }
   /** No canary, in any encoding, in any log output. */
   | { readonly kind: 'no-leak' };
 
@@ -67,6 +70,7 @@ const refuse = (code: ErrorCode, status = errorCatalog[code].status): ExpectedOu
 const allow: ExpectedOutcome = { kind: 'allow' };
 const forward = (status = 200): ExpectedOutcome => ({ kind: 'forward', status });
 const noLeak: ExpectedOutcome = { kind: 'no-leak' };
+const answer = (status = 200): ExpectedOutcome => ({ kind: 'answer', status });
 
 type Row = readonly [id: string, threat: string, expected: ExpectedOutcome, reference: string, automated?: { reason: string }];
 
@@ -359,6 +363,11 @@ export const threatCatalogue: readonly Threat[] = [
     ['EXCH-UP-009', 'the caller\'s own token never reaches the upstream on an exchange route', forward(), 'RFC 8693 §1'],
     ['EXCH-UP-010', 'path parameter ".. " or "..%00" that Windows, IIS, a trimming URL parser or C code reads as ".."', refuse('request_invalid'), 'RFC 3986 §5.2.4; CWE-22'],
   ]),
+  ...family(Family.Mcp, [
+    ['EXCH-MCP-001', 'a valid token of an accepted issuer, meant for another MCP server (aud names another resource, or a trailing-slash variant of this one)', refuse('audience_not_accepted'), 'RFC 8707 §2; MCP authorization 2025-06-18 "Token Handling"'],
+    ['EXCH-MCP-002', 'the caller\'s token passed through to the MCP upstream on a route that exchanges, also with a forged passthrough context in the event', forward(), 'MCP authorization 2025-06-18 "Token Handling" (MUST NOT transit other tokens); MCP security best practices "Token Passthrough"'],
+    ['EXCH-MCP-003', 'protected resource metadata naming an authorization server the route does not accept (Host, X-Forwarded-Host, query or a forged context steering it)', answer(), 'RFC 9728 §2, §3.3; MCP authorization 2025-06-18 "Authorization Server Location"'],
+  ]),
   ...family(Family.LogHygiene, [
     ['LOG-001', 'canary tokens through every authorizer path (Powertools logger, real handler module)', noLeak, 'RFC 6750 §5.3; RFC 9700 §4.3'],
     ['LOG-002', 'aws-jwt-verify and JWKS fetch errors for canary tokens', noLeak, 'RFC 6750 §5.3'],
@@ -397,6 +406,8 @@ export function describeExpected(expected: ExpectedOutcome): string {
       return `${expected.status} ${expected.code}`;
     case 'forward':
       return `forwarded, ${expected.status}`;
+    case 'answer':
+      return `answered by gatepass, ${expected.status}`;
     case 'no-leak':
       return '0 occurrences';
   }

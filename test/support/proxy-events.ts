@@ -14,7 +14,8 @@ export interface ProxyInput {
   readonly headers?: Record<string, string>;
   readonly query?: string;
   readonly body?: Buffer;
-  readonly context: EncodedAuthorizerContext;
+  /** Absent: a route without an authorizer (MCP routes and their metadata), no `authorizer` in the event. */
+  readonly context?: EncodedAuthorizerContext;
   /** The route's method in the route key (`ANY` for ANY routes); default `method`. */
   readonly routeMethod?: string;
 }
@@ -33,7 +34,7 @@ export function proxyEventV2(input: ProxyInput): Record<string, unknown> {
     requestContext: {
       accountId: '123456789012',
       apiId: 'api1',
-      authorizer: { lambda: { ...input.context } },
+      ...(input.context ? { authorizer: { lambda: { ...input.context } } } : {}),
       domainName: 'api.example.com',
       domainPrefix: 'api',
       http: { method: input.method, path: input.path, protocol: 'HTTP/1.1', sourceIp: '198.51.100.23', userAgent: 'test' },
@@ -65,7 +66,7 @@ export function proxyEventV1(input: ProxyInput): Record<string, unknown> {
     requestContext: {
       accountId: '123456789012',
       apiId: 'api1',
-      authorizer: Object.fromEntries(Object.entries(input.context).map(([k, v]) => [k, String(v)])),
+      ...(input.context ? { authorizer: Object.fromEntries(Object.entries(input.context).map(([k, v]) => [k, String(v)])) } : {}),
       httpMethod: input.method,
       identity: { sourceIp: '198.51.100.23' },
       path: `/prod${input.path}`,

@@ -28,6 +28,10 @@ export interface ExchangeDecision {
   readonly subject?: string;
   readonly clientId?: string;
   readonly tokenId?: string;
+  /** On a route this function guards itself (MCP): where the validation came from (jwt, memo, introspection, introspection-cache). */
+  readonly via?: string;
+  /** An MCP request: `mcp-resource` (validated here) or `mcp-metadata` (public metadata). */
+  readonly mcp?: string;
   readonly authorizationServer?: string;
   readonly audience?: readonly string[];
   readonly resource?: readonly string[];
@@ -121,6 +125,8 @@ export class ExchangeAudit {
       subject: decision.subject,
       clientId: decision.clientId,
       tokenId: decision.tokenId,
+      via: decision.via,
+      mcp: decision.mcp,
       authorizationServer: decision.authorizationServer,
       audience: decision.audience,
       resource: decision.resource,

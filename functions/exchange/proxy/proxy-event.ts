@@ -122,9 +122,13 @@ function bodyOf(body: unknown, isBase64Encoded: unknown): Buffer {
   return Buffer.from(body, isBase64Encoded === true ? 'base64' : 'utf8');
 }
 
-type Shape = Omit<ProxyRequest, 'authorizer' | 'bearerToken'> & { readonly context: unknown };
+/** A proxy event read into its request parts, before any token or authorizer context is trusted. */
+export type ProxyShape = Omit<ProxyRequest, 'authorizer' | 'bearerToken'> & {
+  /** The authorizer's context as the event carries it, unchecked (absent on routes without an authorizer). */
+  readonly context: unknown;
+};
 
-function shapeV2(event: Record<string, unknown>): Shape {
+function shapeV2(event: Record<string, unknown>): ProxyShape {
   const rc = event['requestContext'];
   const http = isObject(rc) ? rc['http'] : undefined;
   if (!isObject(rc) || !isObject(http) || typeof http['method'] !== 'string' || typeof event['rawPath'] !== 'string' || typeof event['routeKey'] !== 'string') {
@@ -162,7 +166,7 @@ function v1Context(authorizer: unknown): unknown {
   return authorizer;
 }
 
-function shapeV1(event: Record<string, unknown>): Shape {
+function shapeV1(event: Record<string, unknown>): ProxyShape {
   const rc = event['requestContext'];
   if (!isObject(rc) || typeof event['httpMethod'] !== 'string' || typeof event['resource'] !== 'string' || typeof event['path'] !== 'string') {
     throw misconfigured('unsupported proxy event: expected a REST API proxy event (payload 1.0) or an HTTP API payload 2.0 event');
@@ -206,22 +210,36 @@ function authorizerContextOf(context: unknown, stage: string): AuthorizerContext
   }
 }
 
+/** Reads a proxy event (REST v1 or HTTP API v2) into its parts. Throws gateway_misconfigured for anything else. */
+export function parseProxyShape(event: unknown): ProxyShape {
+  if (!isObject(event)) throw misconfigured('unsupported proxy event: not an object');
+  return proxyEventVersion(event) === ProxyEventVersion.V2 ? shapeV2(event) : shapeV1(event);
+}
+
 /**
- * Parses and checks a proxy event. Throws GatepassError:
- * - gateway_misconfigured (500): not a proxy event, or no valid authorizer context (the
- *   authorizer did not run: refuse, never forward);
+ * The request's single `Bearer` token (the authorizer's rules: token_missing / token_malformed,
+ * 401), registered with the log redaction net before anything could log it.
+ */
+export function bearerTokenOf(shape: Pick<ProxyShape, 'headers'>, maxTokenLength: number): string {
+  const bearerToken = extractBearerToken(shape.headers.get('authorization') ?? [], maxTokenLength);
+  markSensitive(bearerToken);
+  return bearerToken;
+}
+
+/**
+ * The request with the authorizer's context, checked against the token the request carries.
+ * Throws GatepassError:
+ * - gateway_misconfigured (500): no valid authorizer context (the authorizer did not run:
+ *   refuse, never forward);
  * - token_missing / token_malformed (401): no single `Bearer` token (the authorizer's rules);
  * - token_invalid (401): the token's tokenIdOf differs from the context's `tokenId`;
  * - token_expired (401): the context's `expiresAt` is past, beyond the clock skew (a cached
  *   authorizer allow can outlive the token).
  */
-export function parseProxyEvent(event: unknown, options: ProxyEventOptions): ProxyRequest {
-  if (!isObject(event)) throw misconfigured('unsupported proxy event: not an object');
-  const { context, ...shape } = proxyEventVersion(event) === ProxyEventVersion.V2 ? shapeV2(event) : shapeV1(event);
-  const authorizer = authorizerContextOf(context, shape.stage);
-  const bearerToken = extractBearerToken(shape.headers.get('authorization') ?? [], options.maxTokenLength);
-  // The log redaction net learns the token here, before anything could log it.
-  markSensitive(bearerToken);
+export function authorizedRequest(shape: ProxyShape, options: ProxyEventOptions): ProxyRequest {
+  const { context, ...parts } = shape;
+  const authorizer = authorizerContextOf(context, parts.stage);
+  const bearerToken = bearerTokenOf(parts, options.maxTokenLength);
   if (tokenIdOf(bearerToken) !== authorizer.tokenId) {
     throw new GatepassError(ErrorCode.TokenInvalid, 'the bearer token is not the one the authorizer validated (tokenId mismatch)');
   }
@@ -229,5 +247,10 @@ export function parseProxyEvent(event: unknown, options: ProxyEventOptions): Pro
   if (authorizer.expiresAt + options.clockSkewSeconds < nowSeconds) {
     throw new GatepassError(ErrorCode.TokenExpired, 'the token expired after the authorizer allowed it (cached authorizer result)');
   }
-  return { ...shape, authorizer, bearerToken };
+  return { ...parts, authorizer, bearerToken };
+}
+
+/** parseProxyShape then authorizedRequest: a proxy event behind the gatepass authorizer. */
+export function parseProxyEvent(event: unknown, options: ProxyEventOptions): ProxyRequest {
+  return authorizedRequest(parseProxyShape(event), options);
 }

@@ -72,6 +72,10 @@ export function proxyResult(version: ProxyEventVersion, answer: HttpAnswer): Pro
 export interface ProblemOptions {
   /** Seconds for `Retry-After` (exchange_unavailable always carries one). */
   readonly retryAfterSeconds?: number;
+  /** A `WWW-Authenticate` challenge of the route's own (MCP routes), instead of the generic one. */
+  readonly challenge?: string;
+  /** The methods for `Allow` (a 405 carries one, RFC 9110 §15.5.6). */
+  readonly allow?: readonly string[];
 }
 
 /**
@@ -95,8 +99,9 @@ export function problemAnswer(code: ErrorCode, options: ProblemOptions = {}): Ht
     ['cache-control', ['no-store']],
     ['x-content-type-options', ['nosniff']],
   ]);
-  const challenge = challengeFor(code);
+  const challenge = options.challenge ?? challengeFor(code);
   if (challenge) headers.set('www-authenticate', [challenge]);
+  if (options.allow) headers.set('allow', [options.allow.join(', ')]);
   const retryAfter = options.retryAfterSeconds ?? (code === ErrorCode.ExchangeUnavailable ? DEFAULT_RETRY_AFTER_SECONDS : undefined);
   if (retryAfter !== undefined) headers.set('retry-after', [String(Math.max(1, Math.ceil(retryAfter)))]);
   return { status: problem.status, headers, body: Buffer.from(JSON.stringify(problem)) };
@@ -114,8 +119,17 @@ export function errorCodeOf(error: unknown): ErrorCode {
   return isGatepassError(error) ? error.code : ErrorCode.GatewayMisconfigured;
 }
 
-/** The problem result for any error, with the `retryAfterSeconds` an error may carry (circuit open). */
-export function problemResultForError(version: ProxyEventVersion, error: unknown): ProxyResult {
-  const retry = isGatepassError(error) ? (error as { retryAfterSeconds?: unknown }).retryAfterSeconds : undefined;
-  return problemResult(version, errorCodeOf(error), typeof retry === 'number' ? { retryAfterSeconds: retry } : {});
+/**
+ * The problem result for any error, with what an error may carry: `retryAfterSeconds`
+ * (circuit open), `allow` (a 405), and the route's own `challenge` when the caller has one.
+ */
+export function problemResultForError(version: ProxyEventVersion, error: unknown, challenge?: string): ProxyResult {
+  const carried = isGatepassError(error) ? (error as { retryAfterSeconds?: unknown; allow?: unknown }) : {};
+  const retry = carried.retryAfterSeconds;
+  const allow = Array.isArray(carried.allow) ? (carried.allow as unknown[]).filter((m): m is string => typeof m === 'string') : undefined;
+  return problemResult(version, errorCodeOf(error), {
+    ...(typeof retry === 'number' ? { retryAfterSeconds: retry } : {}),
+    ...(allow ? { allow } : {}),
+    ...(challenge ? { challenge } : {}),
+  });
 }

@@ -102,17 +102,29 @@ export interface ClientSecretSource {
 }
 
 /**
+ * The shortest time between two forced re-reads of one secret. Any 401 from a token endpoint
+ * counts as a refusal of the gateway's credentials, and some servers also answer 401 for a bad
+ * subject token (Auth0's On-Behalf-Of reference), so callers could otherwise make every request
+ * cost a Secrets Manager read. A rotation is still picked up within this long.
+ */
+export const MIN_FORCED_REREAD_INTERVAL_MS = 10_000;
+
+/**
  * Client secrets read through the exchange Lambda's Secrets Manager reader (which keeps the
  * text for settings.exchange.secretMaxAgeSeconds and shares concurrent reads); `refresh`
- * forces a re-read. A text is parsed once, and the same ClientCredentials object is
- * returned while it does not change.
+ * forces a re-read, at most once per MIN_FORCED_REREAD_INTERVAL_MS per secret. A text is
+ * parsed once, and the same ClientCredentials object is returned while it does not change.
  */
 export class ClientSecretsFromReader implements ClientSecretSource {
   readonly #readSecret: SecretReader;
+  readonly #now: () => number;
   readonly #parsed = new Map<string, { text: string; credentials: ClientCredentials }>();
+  readonly #lastForcedRead = new Map<string, number>();
 
-  constructor(readSecret: SecretReader) {
+  /** `now`: epoch milliseconds (tests pass their own clock). */
+  constructor(readSecret: SecretReader, now: () => number = Date.now) {
     this.#readSecret = readSecret;
+    this.#now = now;
   }
 
   get(secretId: string): Promise<ClientCredentials> {
@@ -120,6 +132,11 @@ export class ClientSecretsFromReader implements ClientSecretSource {
   }
 
   refresh(secretId: string): Promise<ClientCredentials> {
+    const now = this.#now();
+    const last = this.#lastForcedRead.get(secretId);
+    // Re-read recently: the value in hand is as fresh as a forced read would be worth.
+    if (last !== undefined && now - last < MIN_FORCED_REREAD_INTERVAL_MS) return this.#read(secretId, false);
+    this.#lastForcedRead.set(secretId, now);
     return this.#read(secretId, true);
   }
 

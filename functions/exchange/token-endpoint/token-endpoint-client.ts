@@ -125,7 +125,7 @@ export class TokenExchangeClient {
     this.#random = options.random ?? Math.random;
     this.#log = options.log ?? silentLog;
     this.#metrics = options.metrics ?? silentMetrics;
-    this.#secrets = options.secrets ?? new ClientSecretsFromReader(options.readSecret ?? secretsManagerReader(exchangeSecretBounds(config.settings)));
+    this.#secrets = options.secrets ?? new ClientSecretsFromReader(options.readSecret ?? secretsManagerReader(exchangeSecretBounds(config.settings)), () => this.#clock.now());
     this.#authenticator = new ClientAuthenticator(this.#clock);
     this.#issuedTokens = options.issuedTokens ?? new IssuedTokenVerifier(config, { now: () => this.#clock.now() });
 

@@ -37,9 +37,18 @@ export function tokenFactsOf(issuerKey: string, claims: Readonly<Record<string, 
   };
 }
 
-/** The route's own checks, run on every request (also for memoised tokens). */
+/**
+ * The route's own checks, run on every request (also for memoised tokens). An MCP route also
+ * needs its resource in `aud` (RFC 8707; MCP authorization spec, "Token Audience Binding and
+ * Validation"), compared as an exact string like every `aud` value (RFC 7519 §4.1.3): a
+ * trailing-slash variant names another resource. Checked before the scopes: a token meant
+ * for another server is a 401, never a 403 that would invite a scope step-up.
+ */
 export function assertRouteAccepts(route: RouteConfig, token: TokenFacts): void {
   if (!route.acceptedIssuers.includes(token.issuerKey)) throw new GatepassError(ErrorCode.IssuerNotAccepted, 'issuer not accepted on this route');
+  if (route.mcp !== undefined && !token.audiences.includes(route.mcp.resource)) {
+    throw new GatepassError(ErrorCode.AudienceNotAccepted, "the token's audience does not name this MCP server's resource");
+  }
   for (const scope of route.requiredScopes) {
     if (!token.scopes.has(scope)) throw new GatepassError(ErrorCode.InsufficientScope, 'a required scope is missing');
   }

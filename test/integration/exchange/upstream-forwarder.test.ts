@@ -286,6 +286,53 @@ describe('upstream answers', () => {
   });
 });
 
+describe('server-sent event streams (MCP streamable HTTP, docs/design.md "MCP servers")', () => {
+  const event = (n: number) => `id: ${n}\nevent: message\ndata: {"jsonrpc":"2.0","method":"notifications/progress","params":{"progress":${n}}}\n\n`;
+
+  it('return a text/event-stream answer whole, as text, once the server ends it', async () => {
+    upstream.respondWith((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'mcp-session-id': 's-1' });
+      let n = 0;
+      const tick = setInterval(() => {
+        n += 1;
+        if (n < 5) res.write(event(n));
+        else {
+          clearInterval(tick);
+          res.end(event(n));
+        }
+      }, 20);
+      return true;
+    });
+    const { request, response } = await forward(v2());
+    expect(response.body.toString()).toBe([1, 2, 3, 4, 5].map(event).join(''));
+    const result = proxyResult(request.version, response) as APIGatewayProxyStructuredResultV2;
+    expect(result.isBase64Encoded).toBe(false);
+    expect(result.headers?.['mcp-session-id']).toBe('s-1');
+  });
+
+  it('answer upstream_timeout for a stream the server never ends: nothing is relayed before the end', async () => {
+    upstream.respondWith((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(event(1));
+      return true;
+    });
+    const started = Date.now();
+    expect((await failure(forward(v1()))).code).toBe('upstream_timeout');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(timeouts.timeoutMs - 20);
+  });
+
+  it('answer upstream_unavailable for a stream that grows past what a Lambda response can carry', async () => {
+    upstream.respondWith((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const chunk = `data: ${'x'.repeat(256 * 1024)}\n\n`;
+      for (let sent = 0; sent <= MAX_UPSTREAM_BODY_BYTES; sent += chunk.length) res.write(chunk);
+      res.end();
+      return true;
+    });
+    expect((await failure(forward(v1()))).code).toBe('upstream_unavailable');
+  });
+});
+
 describe('limits and failures', () => {
   it('answer upstream_timeout when the upstream never answers', async () => {
     upstream.respondWith(() => true);

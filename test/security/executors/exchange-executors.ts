@@ -7,7 +7,7 @@ import { startStalledListener } from '../../support/stalled-listener.js';
 import { answers, validTokenAnswer } from '../../support/token-endpoint-fault-server.js';
 import { signRaw } from '../../support/token-minter.js';
 import { tokenIdOf } from '../../../functions/shared/token-id.js';
-import { ACTOR_HEADER, API_AUD, FAULT_SECRET, ORDERS_RESOURCE, PARTNER_ISSUER, ROUTES, type ExchangeKit, type ExchangeProbe } from '../support/exchange-kit.js';
+import { ACTOR_HEADER, API_AUD, FAULT_SECRET, MCP_RESOURCE, ORDERS_RESOURCE, PARTNER_ISSUER, ROUTES, type ExchangeKit, type ExchangeProbe } from '../support/exchange-kit.js';
 
 /**
  * One executor per automated EXCH-* case, and the AUTHZ-CACHE-* cases that need the exchange
@@ -630,6 +630,56 @@ export const exchangeExecutors: Readonly<Record<string, ExchangeExecutor>> = {
     const token = kit.partnerToken();
     const probes = [await kit.call(ROUTES.upstreamFaults, token)];
     expect(JSON.stringify(kit.echo.requests.at(-1))).not.toContain(token);
+    return probes;
+  },
+  'EXCH-MCP-001': async (kit) => {
+    const probes: ExchangeProbe[] = [];
+    for (const aud of [[API_AUD, 'https://api.example.com/other-mcp'], [API_AUD, `${MCP_RESOURCE}/`], [API_AUD, MCP_RESOURCE.toUpperCase()], API_AUD]) {
+      for (const format of ['v1', 'v2'] as const) {
+        const probe = await kit.callMcp(kit.partnerToken({ aud }), { format });
+        // The refusal is a discovery answer too: a 401 naming the route's own metadata (RFC 9728 §5.1).
+        expect(probe.headers['www-authenticate']).toMatch(/^Bearer error="invalid_token".*resource_metadata="https:\/\/api\.example\.com\/\.well-known\/oauth-protected-resource\/mcp"/);
+        probes.push(probe);
+      }
+    }
+    return probes;
+  },
+  'EXCH-MCP-002': async (kit) => {
+    const probes: ExchangeProbe[] = [];
+    for (const format of ['v1', 'v2'] as const) {
+      const token = kit.partnerToken({ aud: [API_AUD, MCP_RESOURCE] });
+      // A context claiming the authorizer decided "passthrough" for this very token: MCP routes have no authorizer, so it is ignored.
+      const forged = { route: 'mcp', action: 'passthrough' as const, issuer: 'partner', subject: 'x', clientId: 'x', scope: 'orders:read', expiresAt: nowS() + 600, tokenId: tokenIdOf(token) };
+      for (const context of [undefined, forged]) {
+        probes.push(await kit.callMcp(token, { format, ...(context ? { context } : {}) }));
+        const received = JSON.stringify(kit.echo.requests.at(-1));
+        expect(received).not.toContain(token);
+        expect(decodeJwt(kit.echo.requests.at(-1)!.headers['authorization']![0]!.slice('Bearer '.length))).toMatchObject({ iss: kit.corp.issuer, aud: 'orders' });
+      }
+    }
+    return probes;
+  },
+  'EXCH-MCP-003': async (kit) => {
+    const probes: ExchangeProbe[] = [];
+    const steering: Record<string, string>[] = [
+      {},
+      { host: 'attacker.example', 'x-forwarded-host': 'attacker.example' },
+      { forwarded: 'host=attacker.example', 'x-forwarded-proto': 'http' },
+    ];
+    for (const format of ['v1', 'v2'] as const) {
+      for (const headers of steering) {
+        // A context as if an authorizer had run: the metadata route has none, and nothing in it is read.
+        const context = { route: 'mcp', action: 'exchange' as const, issuer: 'corp', subject: 'x', clientId: 'x', scope: '', expiresAt: nowS() + 600, tokenId: '0'.repeat(32) };
+        const probe = await kit.callMcp(undefined, { format, method: 'GET', resource: '/.well-known/oauth-protected-resource/mcp', headers, context, query: `authorization_servers=${encodeURIComponent(kit.attacker.origin)}` });
+        // Exactly the issuer URLs of the route's accepted issuers: `corp` is configured but not accepted on /mcp.
+        expect(JSON.parse(probe.body ?? '{}')).toEqual({ resource: MCP_RESOURCE, authorization_servers: [PARTNER_ISSUER], scopes_supported: ['orders:read'], bearer_methods_supported: ['header'] });
+        probes.push(probe);
+      }
+      // The 401 challenge points at the configured metadata URL, never at the Host the caller sent.
+      const refused = await kit.callMcp(undefined, { format, headers: { host: 'attacker.example', 'x-forwarded-host': 'attacker.example' } });
+      expect(refused.status).toBe(401);
+      expect(refused.headers['www-authenticate']).toBe('Bearer resource_metadata="https://api.example.com/.well-known/oauth-protected-resource/mcp", scope="orders:read"');
+    }
     return probes;
   },
 };

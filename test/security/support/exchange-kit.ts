@@ -38,6 +38,8 @@ export const PARTNER_ISSUER = 'https://idp.partner.example';
 const FAULT_ISSUER = 'https://fault-as.example';
 export const API_AUD = 'https://api.example.com';
 export const ORDERS_RESOURCE = 'https://orders.example';
+/** The MCP route's resource (RFC 8707): partner tokens for it name it in `aud` beside API_AUD. */
+export const MCP_RESOURCE = `${API_AUD}/mcp`;
 const CORP_SECRET = 'corp-client-secret-canary-5d1f';
 export const FAULT_SECRET = 'fault-client-secret-canary-9a7c';
 const CACHE_KEY = 'cache-key-material-canary-'.padEnd(64, 'q');
@@ -70,6 +72,8 @@ export const ROUTES = {
   passthrough: route('pass', '/pass/{id}'),
   upstreamFaults: route('up-faults', '/upfault/{mode}', { mode: 'ok' }),
   upstreamDown: route('up-down', '/updown/{id}'),
+  /** Guarded by the exchange function itself: no authorizer, no context (docs/design.md "MCP servers"). */
+  mcp: { id: 'mcp', method: 'POST', resource: '/mcp', params: {} } as KitRoute,
 } as const;
 
 export interface ExchangeProbe {
@@ -80,6 +84,8 @@ export interface ExchangeProbe {
   /** Requests the upstream received during this call. */
   readonly forwarded: number;
   readonly headers: Readonly<Record<string, string>>;
+  /** The answer's body (callMcp only: the metadata document). */
+  readonly body?: string;
 }
 
 export interface CallOptions {
@@ -232,6 +238,16 @@ export class ExchangeKit {
         { id: 'header-actor', method: 'GET', path: ROUTES.headerActor.resource, upstream: up('header-actor'), acceptedIssuers: ['partner'], exchange: { authorizationServer: 'corp', ...ordersExchange, actor: { source: 'header', header: ACTOR_HEADER, enforceMayAct: true } } },
         { id: 'pass', method: 'GET', path: ROUTES.passthrough.resource, upstream: up('pass'), acceptedIssuers: ['corp'] },
         { id: 'up-faults', method: 'GET', path: ROUTES.upstreamFaults.resource, upstream: up('up-faults'), acceptedIssuers: ['partner'], exchange: { authorizationServer: 'corp', ...ordersExchange } },
+        {
+          id: 'mcp',
+          method: 'ANY',
+          path: ROUTES.mcp.resource,
+          upstream: up('mcp'),
+          acceptedIssuers: ['partner'],
+          requiredScopes: ['orders:read'],
+          mcp: { resource: MCP_RESOURCE, scopesSupported: ['orders:read'] },
+          exchange: { authorizationServer: 'corp', ...ordersExchange },
+        },
         { id: 'up-down', method: 'GET', path: ROUTES.upstreamDown.resource, upstream: `http://127.0.0.1:${this.upstreamDownPort}/svc`, acceptedIssuers: ['partner'], exchange: { authorizationServer: 'corp', ...ordersExchange } },
       ],
       settings: {
@@ -348,6 +364,33 @@ export class ExchangeKit {
     const before = this.echo.requests.length;
     const result = await (options.handler ?? this.handler)(event);
     return this.probeOf(on.id, result, this.echo.requests.length - before);
+  }
+
+  /**
+   * One request on an MCP route or its metadata route, as API Gateway delivers it there: no
+   * authorizer ran, so the event has no context unless a case forges one. `token` undefined:
+   * no Authorization header.
+   */
+  async callMcp(
+    token: string | undefined,
+    options: { format?: 'v1' | 'v2'; method?: string; resource?: string; headers?: Record<string, string>; context?: EncodedAuthorizerContext; query?: string } = {},
+  ): Promise<ExchangeProbe> {
+    const resource = options.resource ?? ROUTES.mcp.resource;
+    const method = options.method ?? 'POST';
+    const input = {
+      method,
+      routeMethod: resource === ROUTES.mcp.resource ? 'ANY' : 'GET',
+      resource,
+      path: resource,
+      headers: { 'content-type': 'application/json', ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}), ...options.headers },
+      ...(method === 'POST' ? { body: Buffer.from('{"jsonrpc":"2.0","id":1,"method":"tools/list"}') } : {}),
+      ...(options.context ? { context: options.context } : {}),
+      ...(options.query ? { query: options.query } : {}),
+    };
+    const event = options.format === 'v1' ? proxyEventV1(input) : proxyEventV2(input);
+    const before = this.echo.requests.length;
+    const result = await this.handler(event);
+    return { ...this.probeOf(ROUTES.mcp.id, result, this.echo.requests.length - before), body: result.body ?? '' };
   }
 
   probeOf(routeId: string, result: Awaited<ReturnType<Handler>>, forwarded: number): ExchangeProbe {

@@ -67,8 +67,11 @@ export function checkExchangeProbes(threat: Threat, probes: readonly ExchangePro
     } else if (expected.kind === 'forward') {
       expect({ status: probe.status, code: probe.code }, where).toEqual({ status: expected.status, code: 'ok' });
       expect(probe.forwarded, `${where}: never reached the upstream`).toBeGreaterThan(0);
+    } else if (expected.kind === 'answer') {
+      expect({ status: probe.status, code: probe.code }, where).toEqual({ status: expected.status, code: 'ok' });
+      expect(probe.forwarded, `${where}: gatepass should have answered itself`).toBe(0);
     } else {
-      throw new Error(`${threat.id}: an exchange case must expect forward or refuse`);
+      throw new Error(`${threat.id}: an exchange case must expect forward, answer or refuse`);
     }
   });
   return { probes: probes.length, wrongAllows, unexpected5xx };

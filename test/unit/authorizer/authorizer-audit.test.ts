@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { validationTelemetry } from '../../../functions/shared/token-validation/validation-telemetry.js';
 import { AuthorizerAudit } from '../../../functions/authorizer/authorizer-audit.js';
 import { ServiceName } from '../../../functions/shared/contracts/metric-names.js';
 import { powertoolsSinks } from '../../support/powertools-sinks.js';
@@ -25,9 +26,10 @@ function emfLines() {
     });
 }
 
-function powertoolsAudit(): AuthorizerAudit {
+function powertoolsAudit(): AuthorizerAudit & { jwksFailed: (uri: string, error: Error) => void } {
   const { log, metricSink } = powertoolsSinks(ServiceName.Authorizer);
-  return new AuthorizerAudit(log, metricSink);
+  const { jwksObserver } = validationTelemetry(log, metricSink);
+  return Object.assign(new AuthorizerAudit(log, metricSink), { jwksFailed: jwksObserver.failed });
 }
 
 describe('AuthorizerAudit on the Powertools sinks', () => {

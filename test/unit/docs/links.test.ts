@@ -24,6 +24,7 @@ const PAGES = [
   'events/README.md',
   'docs/design.md',
   'docs/configuration.md',
+  'docs/providers/README.md',
   'docs/deploy.md',
   'docs/operations.md',
   'docs/security-model.md',

@@ -104,7 +104,7 @@ describe('npm run config:check', () => {
       '    metadata: GET /.well-known/oauth-protected-resource/mcp guard=none (public, no token) at https://api.example.com/.well-known/oauth-protected-resource/mcp',
     );
     expect(run.stdout).toContain('  legacy-tools: POST /tools/mcp resource=https://api.example.com/tools/mcp guard=function');
-    expect(run.stderr).not.toContain('warning');
+    expect(run.stderr).not.toContain('on a REST API');
     // The exchange function introspects the MCP route's tokens itself, so it reads that secret too.
     expect(run.stdout).toContain(
       '  gatepass/legacy-introspection: {"client_id": "…", "client_secret": "…"}, read by the exchange function (issuers.legacy.introspection.clientSecretId, for MCP routes)',
@@ -117,11 +117,11 @@ describe('npm run config:check', () => {
     const run = spawnSync(tsx, [script, '--rest', mcpFixture], { encoding: 'utf8' });
     expect(run.status).toBe(0);
     expect(run.stderr).toContain(
-      'warning: routes[3] (mcp) is an MCP route on a REST API: API Gateway renames the WWW-Authenticate challenge the exchange function sends to ' +
+      '  routes[3].mcp: route mcp is an MCP route on a REST API: API Gateway renames the WWW-Authenticate challenge the exchange function sends to ' +
         'x-amzn-Remapped-WWW-Authenticate, so MCP clients find the metadata only by probing https://api.example.com/.well-known/oauth-protected-resource/mcp; ' +
         'it reaches the metadata route only on a custom domain whose API mapping has an empty base path',
     );
-    expect(run.stderr).toContain('warning: routes[4] (legacy-tools) is an MCP route on a REST API');
+    expect(run.stderr).toContain('  routes[4].mcp: route legacy-tools is an MCP route on a REST API');
   });
 
   it('with --rest says when the well-known probe misses the metadata route because the resource has a base path (issue #12 point 4)', () => {
@@ -136,6 +136,18 @@ describe('npm run config:check', () => {
       'probing https://abc123.execute-api.eu-west-1.amazonaws.com/.well-known/oauth-protected-resource/prod/mcp, which misses the metadata route at ' +
         'https://abc123.execute-api.eu-west-1.amazonaws.com/prod/.well-known/oauth-protected-resource/mcp (the base path "/prod" of the resource',
     );
+  });
+
+  it('prints warnings on stderr and still exits 0: here the example corporate issuer, which has neither audiences nor tokenTypes (issue #11 point 6)', () => {
+    const file = exampleWith((doc) => {
+      const orders = doc.routes[0]!['exchange'] as Record<string, unknown>;
+      orders['actor'] = { source: 'header', header: 'Authorization' };
+    });
+    const run = spawnSync(tsx, [script, file], { encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^ok: /);
+    expect(run.stderr).toContain('warnings (valid, but likely not what was meant):\n  issuers.corp: has neither audiences nor tokenTypes');
+    expect(run.stderr).toContain("  routes[0].exchange.actor.header: names Authorization, the header that carries the caller's own token");
   });
 
   it('answers --help with the flags, and refuses an unknown one with exit 2', () => {

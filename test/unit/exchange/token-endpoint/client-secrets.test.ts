@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, GatepassError } from '../../../../functions/shared/errors.js';
-import { parseClientSecret } from '../../../../functions/exchange/token-endpoint/client-secrets.js';
+import { ClientSecretsFromReader, MIN_FORCED_REREAD_INTERVAL_MS, parseClientSecret } from '../../../../functions/exchange/token-endpoint/client-secrets.js';
 
 describe('parseClientSecret', () => {
   it('reads the client_secret shape and ignores extra fields', () => {
@@ -50,5 +50,32 @@ describe('parseClientSecret', () => {
       expect((error as GatepassError).code).toBe(ErrorCode.GatewayMisconfigured);
       expect((error as GatepassError).message).not.toContain('never-printed');
     }
+  });
+});
+
+describe('ClientSecretsFromReader.refresh', () => {
+  it('forces a re-read at most once per interval per secret, so refused requests cannot each cost a Secrets Manager read', async () => {
+    let now = 1_000_000;
+    const reads: { secretId: string; forceFetch: boolean }[] = [];
+    const secrets = new ClientSecretsFromReader(async (secretId, { forceFetch }) => {
+      reads.push({ secretId, forceFetch });
+      return '{"client_id":"gw","client_secret":"s"}';
+    }, () => now);
+
+    await secrets.refresh('a');
+    await secrets.refresh('a');
+    now += MIN_FORCED_REREAD_INTERVAL_MS - 1;
+    await secrets.refresh('a');
+    await secrets.refresh('b');
+    now += 1;
+    await secrets.refresh('a');
+
+    expect(reads).toEqual([
+      { secretId: 'a', forceFetch: true },
+      { secretId: 'a', forceFetch: false },
+      { secretId: 'a', forceFetch: false },
+      { secretId: 'b', forceFetch: true },
+      { secretId: 'a', forceFetch: true },
+    ]);
   });
 });

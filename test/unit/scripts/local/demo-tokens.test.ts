@@ -16,6 +16,16 @@ describe('npm run token arguments', () => {
     });
   });
 
+  it("take the Entra-style tenant as an issuer: a signed-in user's token for gatepass's app", () => {
+    expect(parseTokenArgs(['--issuer', 'entra', '--scope', 'access_as_user', '--sub', 'another-oid'])).toEqual({
+      issuer: 'entra',
+      scope: ['access_as_user'],
+      subject: 'another-oid',
+      expired: false,
+      json: false,
+    });
+  });
+
   it('refuse an unknown issuer or option', () => {
     expect(() => parseTokenArgs(['--issuer', 'google'])).toThrow(TokenArgsError);
     expect(() => parseTokenArgs(['--scopes', 'x'])).toThrow(TokenArgsError);

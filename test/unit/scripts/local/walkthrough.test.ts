@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { stepCommands, walkthroughSteps } from '../../../../scripts/local/walkthrough.js';
+import { DEMO } from '../../../../scripts/local/demo-config.js';
+import type { LocalStackUrls } from '../../../../scripts/local/local-stack.js';
+import { renderWalkthrough, stepCommands, walkthroughSteps } from '../../../../scripts/local/walkthrough.js';
 
 const urls = { gateway: 'http://127.0.0.1:4280', control: 'http://127.0.0.1:5000' };
 const step = (id: string) => walkthroughSteps('http').find((s) => s.id === id)!;
@@ -40,5 +42,23 @@ describe('walkthrough commands', () => {
   it('expect the MCP challenge to be 401 on both API types, renamed on REST', () => {
     for (const flavour of ['http', 'rest'] as const) expect(walkthroughSteps(flavour).find((s) => s.id === 'mcp-challenge')!.expectedStatus).toBe(401);
     expect(walkthroughSteps('rest').find((s) => s.id === 'mcp-challenge')!.note).toContain('x-amzn-Remapped-WWW-Authenticate');
+  });
+});
+
+describe('walkthrough answers', () => {
+  const entraIssuer = 'http://127.0.0.1:6000/tenant/v2.0';
+  const stackUrls = { ...urls, corp: 'http://127.0.0.1:6001', partner: 'http://127.0.0.1:6002', entra: entraIssuer } as LocalStackUrls;
+
+  it("show what the upstream got from the Entra-style tenant: its short scp, the user's oid and the app that asked (azp)", () => {
+    const claims = { iss: entraIssuer, sub: 'pairwise-sub', aud: DEMO.entra.ordersAppId, scp: 'Orders.Read', oid: DEMO.entra.user.oid, azp: DEMO.entra.gatewayAppId };
+    const upstream = { method: 'GET', path: '/orders-service/entra/orders/42', query: '', headers: { authorization: ['Bearer issued.token.value'] }, bodyBase64: '', claims };
+    const { text, mismatches } = renderWalkthrough({ urls: stackUrls }, [
+      { step: step('entra-on-behalf-of'), status: 200, headers: new Headers(), body: '{}', upstream, tokens: { TOKEN: 'caller.token.value' } },
+    ]);
+    expect(text).toContain(
+      `→ 200 OK  upstream got an Entra tenant token: sub=pairwise-sub aud=${DEMO.entra.ordersAppId} scp="Orders.Read" oid=${DEMO.entra.user.oid} azp=${DEMO.entra.gatewayAppId}`,
+    );
+    expect(text).toContain('TOKEN=$(npm run -s token -- --issuer entra --scope access_as_user)');
+    expect(mismatches).toEqual([]);
   });
 });

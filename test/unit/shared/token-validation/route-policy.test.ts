@@ -117,3 +117,29 @@ describe('classify', () => {
     expect(classify(config, health, tokenFactsOf('corp', {}))).toBe('passthrough');
   });
 });
+
+describe('assertRouteAccepts on an MCP route (RFC 8707 audience binding)', () => {
+  const mcpConfig = parseConfig({
+    version: 1,
+    issuers: { corp: { issuer: 'https://login.corp.example', jwksUri: 'https://login.corp.example/jwks' } },
+    routes: [{ id: 'mcp', method: 'ANY', path: '/mcp', upstream: 'https://mcp.internal.example', acceptedIssuers: ['corp'], requiredScopes: ['mcp:tools'], mcp: { resource: 'https://api.example.com/mcp' } }],
+  });
+  const [mcp] = mcpConfig.routes as [(typeof mcpConfig.routes)[0]];
+  const facts = (aud: unknown, scope = 'mcp:tools') => tokenFactsOf('corp', { sub: 'alice', aud, scope, exp: 1_900_000_000 });
+
+  it('needs the resource among the audiences, compared exactly', () => {
+    expect(codeOf(() => assertRouteAccepts(mcp, facts(['https://other.example', 'https://api.example.com/mcp'])))).toBeUndefined();
+    expect(codeOf(() => assertRouteAccepts(mcp, facts('https://api.example.com/mcp/')))).toBe('audience_not_accepted');
+    expect(codeOf(() => assertRouteAccepts(mcp, facts('HTTPS://api.example.com/mcp')))).toBe('audience_not_accepted');
+    expect(codeOf(() => assertRouteAccepts(mcp, facts(undefined)))).toBe('audience_not_accepted');
+  });
+
+  it('refuses a token for another resource with 401 before looking at its scopes', () => {
+    expect(codeOf(() => assertRouteAccepts(mcp, facts('https://other.example/mcp', 'none')))).toBe('audience_not_accepted');
+    expect(codeOf(() => assertRouteAccepts(mcp, facts('https://api.example.com/mcp', 'none')))).toBe('insufficient_scope');
+  });
+
+  it('asks nothing of the audience on a route without an mcp block', () => {
+    expect(codeOf(() => assertRouteAccepts(health, tokenFactsOf('corp', { sub: 'x', exp: 1_900_000_000 })))).toBeUndefined();
+  });
+});
