@@ -70,6 +70,8 @@ export function requiredSecrets(config: GatepassConfig): RequiredSecret[] {
     if (introspection !== undefined) add(introspection.clientSecretId, CLIENT_SECRET_SHAPE, 'exchange', `issuers.${key}.introspection.clientSecretId, for MCP routes`);
   }
   for (const [key, server] of Object.entries(config.authorizationServers)) {
+    // clientAuth "none": the server authenticates no client, so there is no secret to create.
+    if (server.clientSecretId === undefined) continue;
     add(server.clientSecretId, server.clientAuth === 'private_key_jwt' ? PRIVATE_KEY_SHAPE : CLIENT_SECRET_SHAPE, 'exchange', `authorizationServers.${key}.clientSecretId`);
   }
   return [...found.values()];

@@ -162,7 +162,8 @@ export class GatepassFunctions extends Construct {
       },
     });
 
-    const clientSecrets = Object.values(config.authorizationServers).map((server) => server.clientSecretId);
+    // A server with clientAuth "none" has no secret: nothing to grant for it.
+    const clientSecrets = Object.values(config.authorizationServers).flatMap((server) => (server.clientSecretId === undefined ? [] : [server.clientSecretId]));
     this.allowSecretReads(this.exchangeRole, 'ReadClientSecrets', clientSecrets);
     // The exchange function validates MCP routes' tokens itself (no authorizer on them), so it
     // introspects for exactly the issuers those routes accept.

@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { basicCredentials, replayJson, type ReplayedRequest } from '../support/provider-replay-server.js';
-import { forwardedToken, startRecipeGateway, type ProviderHost, type RecipeGateway } from '../support/recipe-gateway.js';
+import { afterForcedRereadInterval, forwardedToken, startRecipeGateway, type ProviderHost, type RecipeGateway } from '../support/recipe-gateway.js';
 
 /**
  * Keycloak 26.2+ standard token exchange (v2), replayed from Keycloak's own documentation and
@@ -167,7 +167,7 @@ describe('Keycloak recipe: identity scopes, any 401 a credential failure, verifi
     expect(result.decision).toMatchObject({ narrowingFlow: 'downscoping', identityScopesIgnored: 'email profile', issuedTokenVerified: 'signature' });
   });
 
-  it('401 unauthorized_client after a rotation: gatepass re-reads the secret, retries once with the new one, and succeeds', async () => {
+  it('401 unauthorized_client after a rotation: gatepass re-reads the secret, retries once with the new one, and succeeds', () => afterForcedRereadInterval(async () => {
     // Warm the secret cache with the first secret, then rotate it at Keycloak and in Secrets Manager.
     expect((await gateway.call('orders-read', await callerToken('openid orders:read'))).status).toBe(200);
     const ROTATED_SECRET = 'kc-secret-two-canary';
@@ -178,7 +178,7 @@ describe('Keycloak recipe: identity scopes, any 401 a credential failure, verifi
     expect(result.status).toBe(200);
     const tries = gateway.tokenRequests('keycloak').slice(before).map((r) => basicCredentials(r)?.clientSecret);
     expect(tries).toEqual([FIRST_SECRET, ROTATED_SECRET]);
-  });
+  }));
 
   it('a token whose signature does not verify with the realm keys never reaches the upstream', async () => {
     gateway.answerTokens('keycloak', async (request) => {

@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { basicCredentials, replayJson, type ReplayedRequest } from '../support/provider-replay-server.js';
-import { forwardedToken, startRecipeGateway, type ProviderHost, type RecipeGateway } from '../support/recipe-gateway.js';
+import { afterForcedRereadInterval, forwardedToken, startRecipeGateway, type ProviderHost, type RecipeGateway } from '../support/recipe-gateway.js';
 
 /**
  * Okta On-Behalf-Of Token Exchange, replayed from Okta's documentation, through the
@@ -141,7 +141,7 @@ describe('Okta recipe: delegation inside one server, any 401 a credential failur
     expect(decodeJwt(forwardedToken(result.forwarded)!)).toMatchObject({ aud: 'api://default', scp: ['profile:read'] });
   });
 
-  it('401 access_denied "Policy evaluation failed" (no matching policy) counts as refused credentials: one re-read, then gateway_misconfigured', async () => {
+  it('401 access_denied "Policy evaluation failed" (no matching policy) counts as refused credentials: one re-read, then gateway_misconfigured', () => afterForcedRereadInterval(async () => {
     gateway.answerTokens('okta-orders', () =>
       replayJson(401, { error: 'access_denied', error_description: 'Policy evaluation failed for this request, please check the policy configurations.' }),
     );
@@ -149,7 +149,7 @@ describe('Okta recipe: delegation inside one server, any 401 a credential failur
     const result = await gateway.call('orders-read', await callerToken());
     expect(result).toMatchObject({ status: 500, code: 'gateway_misconfigured' });
     expect(gateway.secrets.requests.bySecret.get(SECRET_ID)).toBe(reads + 1);
-  });
+  }));
 
   it("verifies the target server's token with its jwksUri, and says so in the decision line", async () => {
     const result = await gateway.call('orders-read', await callerToken());

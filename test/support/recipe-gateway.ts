@@ -15,6 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { vi } from 'vitest';
+import { MIN_FORCED_REREAD_INTERVAL_MS } from '../../functions/exchange/token-endpoint/client-secrets.js';
 import { Authorizer } from '../../functions/authorizer/authorizer.js';
 import type { EncodedAuthorizerContext } from '../../functions/shared/contracts/authorizer-context.js';
 import { parseConfig, validateConfig } from '../../functions/shared/config/config-validator.js';
@@ -258,6 +259,22 @@ export async function startRecipeGateway(provider: string, secretValues: Readonl
 }
 
 /** The bearer token an upstream received. */
+/**
+ * Runs `step` with the clock moved past the interval between forced secret re-reads (at most one
+ * per 10 s per secret, functions/exchange/token-endpoint/client-secrets.ts): the recipe gateway
+ * is one warm container per file, so an earlier test's refusal may have forced a re-read moments
+ * ago. Only `Date` is faked (it keeps running), so sockets and timeouts behave as usual.
+ */
+export async function afterForcedRereadInterval<T>(step: () => Promise<T>): Promise<T> {
+  vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+  vi.setSystemTime(Date.now() + MIN_FORCED_REREAD_INTERVAL_MS);
+  try {
+    return await step();
+  } finally {
+    vi.useRealTimers();
+  }
+}
+
 export function forwardedToken(request: EchoedRequest | undefined): string | undefined {
   return /^Bearer (\S+)$/.exec(request?.headers['authorization']?.[0] ?? '')?.[1];
 }

@@ -12,8 +12,9 @@ import type { Clock } from '../../functions/exchange/exchange-clock.js';
 export interface TestAuthorizationServer {
   readonly issuer: string;
   readonly tokenEndpoint: string;
-  readonly clientAuth?: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
-  readonly clientSecretId: string;
+  readonly clientAuth?: 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
+  /** Absent only with clientAuth "none". */
+  readonly clientSecretId?: string;
   readonly grant?: 'token-exchange' | 'jwt-bearer';
   readonly parameters?: Readonly<Record<string, string>>;
   readonly jwksUri?: string;

@@ -14,8 +14,13 @@ import { keyFailure } from './token-endpoint-errors.js';
  *   iss = sub = client id, aud = the token endpoint URL, a random jti, iat = now,
  *   exp = now + 60 s; `client_assertion_type` jwt-bearer. The key is imported once per
  *   secret version and reused.
+ * - none (a server that authenticates no client, e.g. Google STS): NO_CLIENT_AUTHENTICATION,
+ *   and no secret is read (token-endpoint-client.ts).
  */
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+
+/** clientAuth "none": no Authorization header, no client field in the form. */
+export const NO_CLIENT_AUTHENTICATION: ClientAuthentication = Object.freeze({ headers: Object.freeze({}), params: Object.freeze([]) });
 
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** Lifetime of a client assertion (seconds). */

@@ -1,11 +1,11 @@
-import { Grant, type AuthorizationServerConfig, type GatepassConfig, type Settings } from '../../shared/config/config-schema.js';
+import { ClientAuth, Grant, type AuthorizationServerConfig, type GatepassConfig, type Settings } from '../../shared/config/config-schema.js';
 import { isLoopbackHost } from '../../shared/config/config-validator.js';
 import { ErrorCode, GatepassError } from '../../shared/errors.js';
 import { MetricName } from '../../shared/contracts/metric-names.js';
 import { verifyIssuedAudience } from '../policy/audience-narrowing.js';
 import { IssuedTokenVerifier } from '../policy/issued-token-verifier.js';
 import { CircuitBreaker, type CircuitState } from './circuit-breaker.js';
-import { ClientAuthenticator } from './client-authentication.js';
+import { ClientAuthenticator, NO_CLIENT_AUTHENTICATION, type ClientAuthMethod } from './client-authentication.js';
 import { ClientSecretsFromReader, type ClientCredentials, type ClientSecretSource } from './client-secrets.js';
 import { exchangeSecretBounds, type SecretReader } from '../../shared/secrets/secret-reader.js';
 import { secretsManagerReader } from '../../shared/secrets/secrets-manager-reader.js';
@@ -51,6 +51,11 @@ import { validateTokenResponse, type ResponseExpectation } from './token-respons
  * `deadlineMs`; a circuit breaker per authorization server; on any 401 or `invalid_client` one
  * secret re-read and, when it brought another secret, one more try. Only the token endpoints and
  * JWKS URIs of the configuration are ever called.
+ *
+ * clientAuth "none" (Google STS): no secret is read, no Authorization header and no client
+ * field is sent, so a refusal cannot be a rotated secret: `invalid_client` or a 401 without an
+ * OAuth error means the server wants a client (`gateway_misconfigured`, no re-read), a 401 with
+ * another OAuth error refuses the exchange (`exchange_denied`); see token-endpoint-errors.ts.
  */
 
 const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -85,6 +90,8 @@ interface ServerEntry {
   /** For messages: key and host, no path or query. */
   readonly where: string;
   readonly breaker: CircuitBreaker;
+  /** How gatepass authenticates there and the secret it reads for it; undefined with clientAuth "none". */
+  readonly client: { readonly method: ClientAuthMethod; readonly secretId: string } | undefined;
 }
 
 type Form = readonly (readonly [string, string])[];
@@ -137,13 +144,14 @@ export class TokenExchangeClient {
         throw new GatepassError(ErrorCode.GatewayMisconfigured, `authorizationServers.${key}.tokenEndpoint must use https`);
       }
       const where = `token endpoint of ${key} (${url.host})`;
+      const client = clientOf(key, server);
       const breaker = new CircuitBreaker({
         name: key,
         failureThreshold: this.#settings.circuitBreaker.failureThreshold,
         openSeconds: this.#settings.circuitBreaker.openSeconds,
         clock: this.#clock,
       });
-      this.#servers.set(key, { key, config: server, url, where, breaker });
+      this.#servers.set(key, { key, config: server, url, where, breaker, client });
     }
   }
 
@@ -239,6 +247,10 @@ export class TokenExchangeClient {
   }
 
   async #fetchGatewayToken(server: ServerEntry): Promise<IssuedToken> {
+    // The config validator refuses actor "gateway" here; re-checked: a client_credentials grant needs a client.
+    if (server.client === undefined) {
+      throw new GatepassError(ErrorCode.GatewayMisconfigured, `authorization server ${server.key} has clientAuth "none": the gateway has no client identity there to get its own token`);
+    }
     const started = this.#clock.now();
     const token = await this.#call(server, [['grant_type', CLIENT_CREDENTIALS_GRANT]], {
       grant: 'client_credentials',
@@ -260,7 +272,8 @@ export class TokenExchangeClient {
   /** One grant at one server: credentials, rounds of attempts, rotation, validation. */
   async #call(server: ServerEntry, form: Form, expectation: ResponseExpectation): Promise<IssuedToken> {
     const deadline = this.#clock.now() + this.#settings.deadlineMs;
-    const secretId = server.config.clientSecretId;
+    if (server.client === undefined) return this.#unauthenticatedCall(server, form, expectation, deadline);
+    const { secretId } = server.client;
     const credentials = await this.#secrets.get(secretId);
     let result = await this.#round(server, form, credentials, deadline);
     if (result.kind === 'invalid_client') {
@@ -293,8 +306,32 @@ export class TokenExchangeClient {
     return validateTokenResponse(result.response.headers, result.response.body, expectation, server.where);
   }
 
+  /**
+   * One grant at a server with clientAuth "none". Nothing was authenticated, so a refusal of
+   * the client cannot be cured by re-reading a secret: the server wants a client gatepass is
+   * not configured to be.
+   */
+  async #unauthenticatedCall(server: ServerEntry, form: Form, expectation: ResponseExpectation, deadline: number): Promise<IssuedToken> {
+    const result = await this.#round(server, form, undefined, deadline);
+    if (result.kind === 'invalid_client') {
+      this.#log.error('token endpoint asked for client authentication, which clientAuth "none" does not send', {
+        event: 'exchange.client_authentication_required',
+        authorizationServer: server.key,
+        status: result.status,
+        error: result.error,
+      });
+      this.#metrics.count(MetricName.ClientCredentialsRejected);
+      const answer = `${result.status}${result.error !== undefined ? ` ${result.error}` : ''}`;
+      throw new GatepassError(
+        ErrorCode.GatewayMisconfigured,
+        `${server.where} asked for client authentication (${answer}), but its clientAuth is "none": set the clientAuth and clientSecretId the server expects`,
+      );
+    }
+    return validateTokenResponse(result.response.headers, result.response.body, expectation, server.where);
+  }
+
   /** Attempts at one server through its circuit breaker; unavailability counts against it. */
-  async #round(server: ServerEntry, form: Form, credentials: ClientCredentials, deadline: number): Promise<RoundResult> {
+  async #round(server: ServerEntry, form: Form, credentials: ClientCredentials | undefined, deadline: number): Promise<RoundResult> {
     const { breaker } = server;
     breaker.acquire();
     let outcome: RoundOutcome;
@@ -333,7 +370,8 @@ export class TokenExchangeClient {
   async #attempts(
     server: ServerEntry,
     form: Form,
-    credentials: ClientCredentials,
+    /** Undefined with clientAuth "none": nothing to authenticate with. */
+    credentials: ClientCredentials | undefined,
     deadline: number,
   ): Promise<RoundOutcome> {
     const { maxAttempts, connectTimeoutMs, requestTimeoutMs, maxResponseBytes } = this.#settings;
@@ -347,10 +385,11 @@ export class TokenExchangeClient {
         break;
       }
       attempt += 1;
-      const auth = await this.#authenticator.authenticate(server.config.clientAuth, credentials, {
-        tokenEndpoint: server.config.tokenEndpoint,
-        secretId: server.config.clientSecretId,
-      });
+      const { client } = server;
+      const auth =
+        client === undefined || credentials === undefined
+          ? NO_CLIENT_AUTHENTICATION
+          : await this.#authenticator.authenticate(client.method, credentials, { tokenEndpoint: server.config.tokenEndpoint, secretId: client.secretId });
       // The server's static parameters go with every grant (the schema refuses names the grant or the authentication send).
       const body = new URLSearchParams([...form, ...Object.entries(server.config.parameters), ...auth.params] as [string, string][]).toString();
       const started = this.#clock.now();
@@ -366,7 +405,7 @@ export class TokenExchangeClient {
           timeoutMs: Math.min(requestTimeoutMs, remaining),
           maxResponseBytes,
         });
-        outcome = classifyAnswer(response.status, response.headers, response.body, server.where, this.#clock.now());
+        outcome = classifyAnswer(response.status, response.headers, response.body, server.where, this.#clock.now(), { clientAuthenticated: credentials !== undefined });
       } catch (failure) {
         outcome = classifyTransportFailure(failure);
       }
@@ -392,6 +431,16 @@ export class TokenExchangeClient {
       error: new ExchangeUnavailableError(`authorization server ${server.key} unavailable after ${attempt} attempt(s): ${lastReason}`, retryAfterSeconds),
     };
   }
+}
+
+/** The server's client authentication; undefined with clientAuth "none". */
+function clientOf(key: string, server: AuthorizationServerConfig): ServerEntry['client'] {
+  if (server.clientAuth === ClientAuth.None) return undefined;
+  // The config validator already enforces this; re-checked so that no request leaves half authenticated.
+  if (server.clientSecretId === undefined) {
+    throw new GatepassError(ErrorCode.GatewayMisconfigured, `authorizationServers.${key}.clientSecretId is required with clientAuth "${server.clientAuth}"`);
+  }
+  return { method: server.clientAuth, secretId: server.clientSecretId };
 }
 
 /**

@@ -59,7 +59,10 @@ export type AttemptOutcome =
   | { readonly kind: 'answer' }
   /** Worth another attempt (network error, timeout, 429, 5xx, temporarily_unavailable). */
   | { readonly kind: 'retry'; readonly reason: string; readonly retryAfterMs?: number }
-  /** The gateway's client authentication was refused (any 401, or invalid_client): the rotation path. */
+  /**
+   * The gateway's client authentication was refused (any 401, or invalid_client): the rotation
+   * path. Without client authentication (clientAuth "none"): the server asks for a client.
+   */
   | { readonly kind: 'invalid_client'; readonly status: number; readonly error?: string }
   | { readonly kind: 'fail'; readonly error: GatepassError };
 
@@ -105,11 +108,24 @@ export function providerRefusalOf(error: string, body: Buffer): ProviderRefusal 
   return refusal as unknown as ProviderRefusal;
 }
 
+/** What gatepass sent with the request that was answered. */
+export interface AnswerContext {
+  /** False with clientAuth "none": no Authorization header, no client field was sent. */
+  readonly clientAuthenticated: boolean;
+}
+
 /**
  * Sorts one HTTP answer. 2xx goes on to response validation; everything else becomes a
  * retry, the rotation path, or an error code.
  */
-export function classifyAnswer(status: number, headers: BoundedResponse['headers'], body: Buffer, where: string, nowMs: number): AttemptOutcome {
+export function classifyAnswer(
+  status: number,
+  headers: BoundedResponse['headers'],
+  body: Buffer,
+  where: string,
+  nowMs: number,
+  context: AnswerContext = { clientAuthenticated: true },
+): AttemptOutcome {
   if (status >= 200 && status < 300) return { kind: 'answer' };
   if (status >= 300 && status < 400) {
     return fail(ErrorCode.ExchangeBadResponse, `${where} answered a redirect (${status}); redirects are never followed`);
@@ -121,11 +137,14 @@ export function classifyAnswer(status: number, headers: BoundedResponse['headers
   }
   // Any 401 refuses the gateway's own credentials: Keycloak answers a wrong secret with
   // 401 unauthorized_client, Auth0 with 401 access_denied (docs/design.md "Authorization servers beyond RFC 8693").
-  if (oauthError === 'invalid_client' || status === 401) return { kind: 'invalid_client', status, ...(oauthError !== undefined ? { error: oauthError } : {}) };
+  // With no client authentication sent, only invalid_client or a bare 401 asks for a client (RFC 6749 §5.2);
+  // a 401 with another OAuth error refuses the exchange itself, so it is exchange_denied below.
+  const asksForClient = oauthError === 'invalid_client' || (status === 401 && (context.clientAuthenticated || oauthError === undefined));
+  if (asksForClient) return { kind: 'invalid_client', status, ...(oauthError !== undefined ? { error: oauthError } : {}) };
   if (oauthError === 'unsupported_grant_type') {
     return fail(ErrorCode.GatewayMisconfigured, `${where} does not support the grant gatepass uses (unsupported_grant_type)`);
   }
-  if (oauthError !== undefined && (status === 400 || status === 403)) {
+  if (oauthError !== undefined && (status === 400 || status === 401 || status === 403)) {
     // Unknown extension codes are refusals too: the server understood and said no.
     const refusal = providerRefusalOf(oauthError, body);
     const details = [refusal.suberror, refusal.providerCode].filter((d) => d !== undefined);

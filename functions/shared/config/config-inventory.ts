@@ -16,6 +16,12 @@ export function describeConfig(config: GatepassConfig): string {
       .join(', ');
     lines.push(`  ${key}: ${issuer.issuer} (${how})`);
   }
+  if (Object.keys(config.authorizationServers).length > 0) lines.push('', 'authorization servers:');
+  for (const [key, server] of Object.entries(config.authorizationServers)) {
+    // Who gatepass is at each server, so a review sees which exchanges carry no client identity.
+    const client = server.clientSecretId === undefined ? `clientAuth ${server.clientAuth}: authenticates no client, no secret` : `clientAuth ${server.clientAuth} with ${server.clientSecretId}`;
+    lines.push(`  ${key}: ${server.tokenEndpoint} (grant ${server.grant}, ${client})`);
+  }
   lines.push('', 'routes:');
   for (const route of config.routes) {
     const scopes = route.requiredScopes.length ? ` requires [${route.requiredScopes.join(' ')}]` : '';

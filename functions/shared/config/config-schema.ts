@@ -62,7 +62,21 @@ const secretId = v.pipe(
   v.regex(SECRET_ID_PATTERN, 'must be a Secrets Manager secret name or ARN'),
   v.check((id) => !id.startsWith('arn:') || SECRET_ARN_SUFFIX.test(id), SECRET_ARN_WITHOUT_SUFFIX),
 );
-const clientAuth = v.picklist(['client_secret_basic', 'client_secret_post', 'private_key_jwt']);
+/**
+ * How gatepass authenticates at a token endpoint. `none` is for servers that authenticate no
+ * client, such as Google's Security Token Service, where the subject token is the only
+ * credential (https://cloud.google.com/iam/docs/reference/sts/rest/v1/TopLevel/token).
+ */
+export const ClientAuth = {
+  Basic: 'client_secret_basic',
+  Post: 'client_secret_post',
+  PrivateKeyJwt: 'private_key_jwt',
+  None: 'none',
+} as const;
+const clientAuth = v.picklist(
+  [ClientAuth.Basic, ClientAuth.Post, ClientAuth.PrivateKeyJwt, ClientAuth.None],
+  'must be "client_secret_basic", "client_secret_post", "private_key_jwt" or "none"',
+);
 
 const IntrospectionSchema = v.strictObject({
   endpoint: urlString,
@@ -136,8 +150,9 @@ const AuthorizationServerSchema = v.strictObject({
   ),
   /** Keys of the tokens this server issues, to verify them when its issuer is not a configured issuer. */
   jwksUri: v.optional(urlString),
-  clientAuth: v.optional(clientAuth, 'client_secret_basic'),
-  clientSecretId: secretId,
+  clientAuth: v.optional(clientAuth, ClientAuth.Basic),
+  /** Required for every clientAuth but "none", refused with "none" (config-validator.ts says so by field). */
+  clientSecretId: v.optional(secretId),
 });
 
 const SameIssuerWhenSchema = v.strictObject({

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { GatepassConfigSchema, Grant, type GatepassConfig } from './config-schema.js';
+import { ClientAuth, GatepassConfigSchema, Grant, type GatepassConfig } from './config-schema.js';
 import { basePathOf, metadataPathOf } from '../mcp/protected-resource.js';
 
 /** One problem in a configuration document, located by its field path. */
@@ -135,6 +135,7 @@ function semanticIssues(document: unknown): ConfigIssue[] {
     checkUrl(`authorizationServers.${key}.issuer`, server['issuer']);
     checkUrl(`authorizationServers.${key}.tokenEndpoint`, server['tokenEndpoint']);
     checkUrl(`authorizationServers.${key}.jwksUri`, server['jwksUri']);
+    clientSecretIssues(`authorizationServers.${key}`, server, add);
   }
 
   const ids = new Map<string, number>();
@@ -184,6 +185,13 @@ function semanticIssues(document: unknown): ConfigIssue[] {
       if (name !== undefined && asObject(servers[name])['grant'] === Grant.JwtBearer && actor['source'] !== undefined && actor['source'] !== 'none') {
         add(`${base}.exchange.actor`, `authorization server "${name}" uses the jwt-bearer grant, which has no actor token (RFC 7523): use actor source "none"`);
       }
+      // The gateway's own actor token comes from a client_credentials grant, which needs a client identity.
+      if (name !== undefined && asObject(servers[name])['clientAuth'] === ClientAuth.None && actor['source'] === 'gateway') {
+        add(
+          `${base}.exchange.actor`,
+          `authorization server "${name}" has clientAuth "none", so the gateway has no client identity there to get its own actor token: use actor source "none" or "header", or give the server a clientAuth and clientSecretId`,
+        );
+      }
     }
 
     if (route['mcp'] !== undefined) mcpIssues(base, route, add, checkUrl);
@@ -208,6 +216,22 @@ function semanticIssues(document: unknown): ConfigIssue[] {
     if (owner !== undefined) add(`routes[${index}].path`, `is the protected resource metadata path of the MCP route routes[${owner}]`);
   });
   return issues;
+}
+
+/**
+ * `clientSecretId` goes with client authentication: required for every `clientAuth` but
+ * "none" (absent means client_secret_basic), refused with "none" so that nothing suggests a
+ * secret is read or sent.
+ */
+const SECRET_METHODS: ReadonlySet<unknown> = new Set([ClientAuth.Basic, ClientAuth.Post, ClientAuth.PrivateKeyJwt]);
+function clientSecretIssues(base: string, server: Loose, add: (path: string, message: string) => void): void {
+  const method: unknown = server['clientAuth'] ?? ClientAuth.Basic;
+  const hasSecret = server['clientSecretId'] !== undefined;
+  if (method === ClientAuth.None && hasSecret) {
+    add(`${base}.clientSecretId`, 'must be absent with clientAuth "none": no secret is read or sent to this server; remove clientSecretId, or choose the clientAuth the server expects');
+  } else if (SECRET_METHODS.has(method) && !hasSecret) {
+    add(`${base}.clientSecretId`, `is required with clientAuth "${String(method)}": name the Secrets Manager secret holding the gateway's client credentials, or set clientAuth "none" if the server authenticates no client`);
+  }
 }
 
 /** An MCP route: a literal path, and a resource URI that ends with it (RFC 8707 §2: no fragment, no query). */

@@ -29,6 +29,7 @@ describe('GatepassFunctions embedded in a team\'s own stack', () => {
         issuers: { corp: { issuer: 'https://login.corp.example', jwksUri: 'https://login.corp.example/jwks' } },
         authorizationServers: {
           corp: { issuer: 'https://login.corp.example', tokenEndpoint: 'https://login.corp.example/token', clientSecretId: clientSecretArn },
+          sts: { issuer: 'https://sts.googleapis.com', tokenEndpoint: 'https://sts.googleapis.com/v1/token', clientAuth: 'none' },
         },
         routes: [{ id: 'orders', method: 'GET', path: '/orders', upstream: 'https://orders.example', acceptedIssuers: ['corp'] }],
       }),
@@ -57,6 +58,11 @@ describe('GatepassFunctions embedded in a team\'s own stack', () => {
   it('uses secret ARNs from the configuration as given', () => {
     const read = statementsOf('GatepassExchangeRole').filter((s) => s.Action === 'secretsmanager:GetSecretValue');
     expect(read.map((s) => s.Resource)).toEqual([clientSecretArn, cacheKeySecretArn]);
+  });
+
+  it('grants no secret read for a server with clientAuth "none", which has no secret', () => {
+    const clientSecrets = statementsOf('GatepassExchangeRole').find((s) => s.Sid === 'ReadClientSecrets')!;
+    expect(clientSecrets.Resource).toBe(clientSecretArn);
   });
 
   it('scopes table and key use to the given table and key', () => {

@@ -185,6 +185,67 @@ describe('credential refusals: any 401, or invalid_client', () => {
   });
 });
 
+describe('clientAuth "none" (Google STS: https://cloud.google.com/iam/docs/reference/sts/rest/v1/TopLevel/token)', () => {
+  function unauthenticated() {
+    const config = tokenClientConfig(
+      { sts: { issuer: fault.origin, tokenEndpoint: fault.tokenEndpoint, clientAuth: 'none' } },
+      { connectTimeoutMs: 200, requestTimeoutMs: 500, deadlineMs: 2000, maxAttempts: 1 },
+    );
+    // Holds no secret: a read would throw.
+    const secrets = new MemoryClientSecrets();
+    const telemetry = new RecordingSinks();
+    const client = new TokenExchangeClient({ config, secrets, clock: new ShiftableClock(true), log: telemetry.log, metrics: telemetry.metrics });
+    return { client, secrets, telemetry };
+  }
+  const stsRequest = () => request({ authorizationServer: 'sts', scope: [], audience: ['//iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/q'] });
+
+  it('reads no secret and sends no Authorization header and no client field, the grant otherwise unchanged', async () => {
+    const { client, secrets } = unauthenticated();
+    fault.queue(answers.json(validTokenAnswer()));
+    await client.exchange(stsRequest());
+    const [sent] = fault.requests;
+    expect(sent!.headers.authorization).toBeUndefined();
+    expect([...sent!.form.keys()].sort()).toEqual(['audience', 'grant_type', 'requested_token_type', 'subject_token', 'subject_token_type']);
+    expect(secrets.reads).toBe(0);
+  });
+
+  it.each([
+    [401, { error: 'invalid_client' }],
+    [400, { error: 'invalid_client' }],
+    [401, 'Unauthorized'],
+  ])('%i %j: gateway_misconfigured naming the fix, without a re-read or a second try', async (status, payload) => {
+    const { client, secrets, telemetry } = unauthenticated();
+    fault.queue(typeof payload === 'string' ? answers.raw(payload, status) : answers.json(payload, status));
+    const error = await failure(client.exchange(stsRequest()));
+    expect(error.code).toBe(ErrorCode.GatewayMisconfigured);
+    expect(error.message).toMatch(/asked for client authentication \(\d{3}( invalid_client)?\), but its clientAuth is "none": set the clientAuth and clientSecretId the server expects/);
+    expect(fault.requests).toHaveLength(1);
+    expect(secrets.reads).toBe(0);
+    expect(telemetry.fieldsOf('token endpoint asked for client authentication, which clientAuth "none" does not send')).toEqual([
+      expect.objectContaining({ event: 'exchange.client_authentication_required', authorizationServer: 'sts', status }),
+    ]);
+    expect(telemetry.fieldsOf('token endpoint refused the gateway client credentials; re-reading the client secret')).toEqual([]);
+  });
+
+  it('a 401 with another OAuth error refuses the exchange (exchange_denied), once, with no re-read', async () => {
+    const { client, secrets } = unauthenticated();
+    fault.queue(answers.json({ error: 'invalid_grant', error_description: 'The subject token has expired' }, 401));
+    const error = await failure(client.exchange(stsRequest()));
+    expect(error).toBeInstanceOf(ExchangeDeniedError);
+    expect(error.code).toBe(ErrorCode.ExchangeDenied);
+    expect(fault.requests).toHaveLength(1);
+    expect(secrets.reads).toBe(0);
+  });
+
+  it('has no token of its own there: clientCredentialsToken is gateway_misconfigured and sends nothing', async () => {
+    const { client } = unauthenticated();
+    const error = await failure(client.clientCredentialsToken('sts'));
+    expect(error.code).toBe(ErrorCode.GatewayMisconfigured);
+    expect(error.message).toContain('has clientAuth "none": the gateway has no client identity there');
+    expect(fault.requests).toHaveLength(0);
+  });
+});
+
 describe('verified issued tokens', () => {
   it('verifies a JWT with the server jwksUri and keeps its own exp for the cache', async () => {
     const { client } = setup({ ...oboServer, jwksUri: keys.jwksUri });

@@ -50,6 +50,18 @@ describe('npm run config:check', () => {
     expect(out).toContain('  gatepass/corp-exchange: {"client_id": "…", "client_secret": "…"}, read by the exchange function (authorizationServers.corp.clientSecretId)');
   });
 
+  it('lists each authorization server with its client authentication; a clientAuth "none" server has no secret to create', () => {
+    const file = exampleWith((doc) => {
+      (doc.authorizationServers as Record<string, unknown>)['sts'] = { issuer: 'https://sts.googleapis.com', tokenEndpoint: 'https://sts.googleapis.com/v1/token', clientAuth: 'none' };
+    });
+    const out = execFileSync(tsx, [script, file], { encoding: 'utf8' });
+    expect(out).toContain('  corp: https://login.corp.example/oauth2/token (grant token-exchange, clientAuth client_secret_basic with gatepass/corp-exchange)');
+    expect(out).toContain('  sts: https://sts.googleapis.com/v1/token (grant token-exchange, clientAuth none: authenticates no client, no secret)');
+    const secrets = out.slice(out.indexOf('secrets to create'));
+    expect(secrets).toContain('authorizationServers.corp.clientSecretId');
+    expect(secrets).not.toContain('sts');
+  });
+
   it('refuses a secret ARN without its suffix, with the fix (issue #13 point 2)', () => {
     const file = exampleWith((doc) => (doc.authorizationServers['corp']!.clientSecretId = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:gatepass/corp-exchange'));
     const run = spawnSync(tsx, [script, file], { encoding: 'utf8' });

@@ -61,6 +61,36 @@ describe('classifyAnswer', () => {
     expect(codeOf(classify(status, 'not json', {}))).toBe(expected);
   });
 
+  describe('without client authentication (clientAuth "none": no Authorization header, no client field sent)', () => {
+    const unauthenticated = (status: number, payload: unknown, headers: Record<string, string> = json) =>
+      classifyAnswer(status, headers, typeof payload === 'string' ? Buffer.from(payload) : body(payload), 'token endpoint of sts', 0, { clientAuthenticated: false });
+
+    it.each([
+      // RFC 6749 §5.2: invalid_client includes "no client authentication included": the server wants a client.
+      [401, { error: 'invalid_client' }, 'invalid_client'],
+      [400, { error: 'invalid_client' }, 'invalid_client'],
+      // A 401 saying nothing in OAuth terms (a Google front end's google.rpc body) asks for authentication too.
+      [401, { error: { code: 401, status: 'UNAUTHENTICATED' } }, 'invalid_client'],
+      // No credentials of the gateway's were sent, so a 401 with another error refuses the exchange itself.
+      [401, { error: 'invalid_grant' }, ErrorCode.ExchangeDenied],
+      [401, { error: 'access_denied' }, ErrorCode.ExchangeDenied],
+      [401, { error: 'unauthorized_client' }, ErrorCode.ExchangeDenied],
+      // STS's documented refusals are 400s and read as before.
+      [400, { error: 'invalid_grant' }, ErrorCode.ExchangeDenied],
+      [400, { error: 'unauthorized_client' }, ErrorCode.ExchangeDenied],
+      [503, { error: 'invalid_grant' }, 'retry'],
+    ])('maps %i %j to %s', (status, payload, expected) => {
+      expect(codeOf(unauthenticated(status, payload))).toBe(expected);
+    });
+
+    it('keeps the provider refusal of a 401 exchange refusal for the decision line', () => {
+      const outcome = unauthenticated(401, { error: 'invalid_grant', error_description: 'subject token eyJ.leaked.x expired' });
+      expect(outcome.kind === 'fail' && outcome.error).toBeInstanceOf(ExchangeDeniedError);
+      expect(outcome.kind === 'fail' && (outcome.error as ExchangeDeniedError).refusal).toEqual({ error: 'invalid_grant' });
+      expect(outcome.kind === 'fail' && outcome.error.message).not.toContain('leaked');
+    });
+  });
+
   it('never repeats error_description, which a server may fill with anything', () => {
     const outcome = classify(400, { error: 'invalid_grant', error_description: 'token eyJhbGciOi.leaked.value is bad' });
     expect(outcome.kind === 'fail' && outcome.error.message).not.toContain('leaked');

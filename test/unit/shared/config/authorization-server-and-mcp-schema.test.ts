@@ -86,6 +86,54 @@ describe('authorization servers beyond RFC 8693', () => {
   });
 });
 
+describe('clientAuth "none" (a server that authenticates no client, such as Google STS)', () => {
+  const sts = (extra: Record<string, unknown> = {}) => ({ issuer: 'https://sts.googleapis.com', tokenEndpoint: 'https://sts.googleapis.com/v1/token', clientAuth: 'none', ...extra });
+  const exchangeRoute = (exchange: Record<string, unknown>) => ({ id: 'r1', method: 'GET', path: '/a', upstream: 'https://a.example', acceptedIssuers: ['corp'], exchange });
+
+  it('accepts clientAuth "none" without a clientSecretId, and keeps none in the parsed server', () => {
+    const result = validateConfig(minimal({ authorizationServers: { sts: sts() }, routes: [exchangeRoute({ authorizationServer: 'sts' })] }));
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.authorizationServers['sts']).toMatchObject({ clientAuth: 'none' });
+    expect(result.config.authorizationServers['sts']?.clientSecretId).toBeUndefined();
+  });
+
+  it('refuses a clientSecretId with clientAuth "none", so that nothing suggests a secret is used, naming the fix', () => {
+    expect(issuesOf(minimal({ authorizationServers: { sts: sts({ clientSecretId: 'gatepass/sts' }) } }))).toContain(
+      'authorizationServers.sts.clientSecretId: must be absent with clientAuth "none": no secret is read or sent to this server; remove clientSecretId, or choose the clientAuth the server expects',
+    );
+  });
+
+  it.each([
+    ['client_secret_basic', { clientAuth: 'client_secret_basic' }],
+    ['client_secret_post', { clientAuth: 'client_secret_post' }],
+    ['private_key_jwt', { clientAuth: 'private_key_jwt' }],
+    ['client_secret_basic', {}],
+  ])('requires clientSecretId with clientAuth %s (given or by default), naming the field and the fix', (method, extra) => {
+    const server = { issuer: 'https://login.corp.example', tokenEndpoint: 'https://login.corp.example/token', ...extra };
+    expect(issuesOf(minimal({ authorizationServers: { corp: server } }))).toContain(
+      `authorizationServers.corp.clientSecretId: is required with clientAuth "${method}": name the Secrets Manager secret holding the gateway's client credentials, or set clientAuth "none" if the server authenticates no client`,
+    );
+  });
+
+  it('names the four methods when clientAuth is unknown, and does not also ask for a secret', () => {
+    const issues = issuesOf(minimal({ authorizationServers: { corp: { issuer: 'https://login.corp.example', tokenEndpoint: 'https://login.corp.example/token', clientAuth: 'tls_client_auth' } } }));
+    expect(issues).toContain('authorizationServers.corp.clientAuth: must be "client_secret_basic", "client_secret_post", "private_key_jwt" or "none"');
+    expect(issues.join('\n')).not.toMatch(/clientSecretId/);
+  });
+
+  it('refuses actor source "gateway" on a route exchanging at a "none" server: the gateway has no client identity there to get its own token', () => {
+    const issues = issuesOf(minimal({ authorizationServers: { sts: sts() }, routes: [exchangeRoute({ authorizationServer: 'sts', actor: { source: 'gateway' } })] }));
+    expect(issues.join('\n')).toMatch(/routes\[0\]\.exchange\.actor: authorization server "sts" has clientAuth "none", so the gateway has no client identity there/);
+  });
+
+  it('allows actor sources "none" and "header" there', () => {
+    for (const actor of [{ source: 'none' }, { source: 'header', header: 'x-actor-token' }]) {
+      expect(issuesOf(minimal({ authorizationServers: { sts: sts() }, routes: [exchangeRoute({ authorizationServer: 'sts', actor })] }))).toEqual([]);
+    }
+  });
+});
+
 describe('mcp routes', () => {
   it('accepts an MCP route whose resource ends with its path, with or without a base path before it', () => {
     expect(issuesOf(minimal({ routes: [mcpRoute()] }))).toEqual([]);
