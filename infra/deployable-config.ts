@@ -51,7 +51,7 @@ export interface RequiredSecret {
  * Every secret the configuration names, once per id and reader. The cache key secret is
  * not listed: the state stack creates it.
  */
-function requiredSecrets(config: GatepassConfig): RequiredSecret[] {
+export function requiredSecrets(config: GatepassConfig): RequiredSecret[] {
   const found = new Map<string, { secretId: string; contains: string; readBy: RequiredSecret['readBy']; usedBy: string[] }>();
   const add = (secretId: string, contains: string, readBy: RequiredSecret['readBy'], field: string) => {
     const key = `${readBy} ${secretId}`;

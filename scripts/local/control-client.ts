@@ -39,3 +39,20 @@ export async function requestDemoToken(request: DemoTokenRequest): Promise<Contr
   if (!response.ok || !answer.access_token) return { ok: false, error: String(answer.error ?? response.status) };
   return { ok: true, answer: answer as ControlTokenAnswer };
 }
+
+/** The demo MCP client's registration, from the running stack's control endpoint (`GET /mcp-client`). */
+export async function requestMcpClientCredentials(): Promise<{ clientId: string; clientSecret: string; issuer: string; scope: string }> {
+  const state = readState(stateFilePath());
+  let answer: { client_id?: unknown; client_secret?: unknown; issuer?: unknown; scope?: unknown };
+  try {
+    answer = (await (await fetch(`${state.control}/mcp-client`)).json()) as typeof answer;
+  } catch {
+    throw new NoLocalStackError(stateFilePath());
+  }
+  const { client_id: clientId, client_secret: clientSecret, issuer, scope } = answer;
+  // A stack started before the MCP demo existed answers 404 JSON: as good as no stack for this.
+  if (typeof clientId !== 'string' || typeof clientSecret !== 'string' || typeof issuer !== 'string' || typeof scope !== 'string') {
+    throw new NoLocalStackError(stateFilePath());
+  }
+  return { clientId, clientSecret, issuer, scope };
+}

@@ -10,12 +10,15 @@ import { closeServer, listenOnLoopback } from './loopback-server.js';
  *   GET  /token?issuer=partner&scope=orders:read[&sub=alice][&expired=true]  → {access_token, issuer, expires_at, how}
  *   POST /faults/token-endpoint/down | /faults/token-endpoint/up              → cut or restore the corporate token endpoint
  *   POST /functions/<authorizer|exchange>/restart                             → end the function's containers (next call: cold start)
+ *   GET  /mcp-client                                                          → {client_id, client_secret, issuer, scope}: the demo MCP client's registration at the corporate AS
  *   GET  /                                                                    → the stack's URLs
  */
 export interface ControlActions {
   issueToken(request: DemoTokenRequest): Promise<DemoToken>;
   setTokenEndpoint(state: 'down' | 'up'): void;
   restartFunction(name: string): Promise<boolean>;
+  /** The demo MCP client's credentials (random per start; loopback only, like the demo tokens /token hands out). */
+  mcpClient(): { readonly clientId: string; readonly clientSecret: string; readonly issuer: string; readonly scope: string };
   describe(): Record<string, unknown>;
 }
 
@@ -69,6 +72,10 @@ export class ControlServer {
       const restart = /^\/functions\/([a-z-]+)\/restart$/.exec(url.pathname);
       if (req.method === 'POST' && restart) {
         return (await this.actions.restartFunction(restart[1]!)) ? send(200, { restarted: restart[1] }) : send(404, { error: `no function ${restart[1]}` });
+      }
+      if (req.method === 'GET' && url.pathname === '/mcp-client') {
+        const client = this.actions.mcpClient();
+        return send(200, { client_id: client.clientId, client_secret: client.clientSecret, issuer: client.issuer, scope: client.scope });
       }
       if (req.method === 'GET' && url.pathname === '/') return send(200, this.actions.describe());
       return send(404, { error: 'not found' });

@@ -44,6 +44,12 @@ export const DEMO = {
     portalAppId: 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d',
     user: { oid: '0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9', name: 'Ada Lovelace', preferredUsername: 'ada@contoso.example' },
   },
+  /** The MCP demo: the scope an MCP client asks for, and the corporate AS's resource server for the MCP server behind /mcp. */
+  mcpScopes: ['mcp:tools'],
+  mcpUpstreamResource: 'https://mcp.internal.example',
+  mcpUpstreamAudience: 'mcp-tools-server',
+  /** The MCP client at the corporate AS: client_credentials with a resource indicator (RFC 8707) for gatepass's /mcp. */
+  mcpClientId: 'mcp-client',
   secrets: {
     corpExchange: 'gatepass/corp-exchange',
     entraObo: 'gatepass/entra-obo',
@@ -59,6 +65,18 @@ export interface DemoEndpoints {
   readonly entra: { readonly issuer: string; readonly jwksUri: string; readonly tokenEndpoint: string };
   /** The echo upstream's origin. */
   readonly upstream: string;
+  /** The local gateway's origin (`http://127.0.0.1:<port>`): the MCP route's resource URI starts with it. */
+  readonly gateway: string;
+  /** The MCP server's origin (it serves /mcp). */
+  readonly mcpUpstream: string;
+}
+
+/** The path of the demo's MCP route, at the gateway and at the MCP server. */
+export const DEMO_MCP_PATH = '/mcp';
+
+/** The demo MCP route's canonical resource URI (RFC 8707): what an MCP client's token must name in `aud`. */
+export function demoMcpResource(gatewayOrigin: string): string {
+  return `${gatewayOrigin}${DEMO_MCP_PATH}`;
 }
 
 /** The route ids of the demo configuration. */
@@ -71,6 +89,7 @@ export const DemoRoute = {
   Reports: 'reports',
   EntraOrders: 'entra-orders',
   EntraOrdersAudit: 'entra-orders-audit',
+  Mcp: 'mcp',
 } as const;
 
 function demoConfigDocument(endpoints: DemoEndpoints): GatepassConfigInput {
@@ -176,6 +195,25 @@ function demoConfigDocument(endpoints: DemoEndpoints): GatepassConfigInput {
         acceptedIssuers: ['entra'],
         requiredScopes: [DEMO.entra.callerScope],
         exchange: { ...entraExchange, scope: [`${DEMO.entra.ordersAppIdUri}/Orders.Audit`], justification: 'the audit trail; its permission awaits admin consent' },
+      },
+      {
+        id: DemoRoute.Mcp,
+        method: 'ANY',
+        path: DEMO_MCP_PATH,
+        upstream: endpoints.mcpUpstream,
+        // The MCP client's tokens come from the corporate AS; the route exchanges them there too.
+        acceptedIssuers: ['corp'],
+        requiredScopes: [...DEMO.mcpScopes],
+        mcp: { resource: demoMcpResource(endpoints.gateway), scopesSupported: [...DEMO.mcpScopes], resourceName: 'gatepass demo MCP server' },
+        exchange: {
+          authorizationServer: 'corp',
+          audience: [DEMO.mcpUpstreamAudience],
+          // Same issuer: without this the caller's token would pass through; with it, every MCP token is rebound to the MCP server's audience.
+          sameIssuerWhen: { hasScopes: [...DEMO.mcpScopes] },
+          flow: 'downscoping',
+          owner: 'platform-team',
+          justification: "the MCP server receives a token issued for it, never the client's token for gatepass",
+        },
       },
     ],
   };

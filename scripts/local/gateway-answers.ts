@@ -170,3 +170,24 @@ export function restProxyAnswer(result: unknown, accept: string | undefined, bin
   return { status: result['statusCode'], headers, body };
 }
 
+
+/**
+ * REST APIs rename a `WWW-Authenticate` header a Lambda proxy integration answers to
+ * `x-amzn-Remapped-WWW-Authenticate`, so clients never see the challenge under its own name.
+ * AWS's former "Known Issues" page listed it among the headers that "may be remapped to
+ * `x-amzn-Remapped-HEADER` when … sent back by your integration endpoint"
+ * (awsdocs/amazon-api-gateway-developer-guide, doc_source/api-gateway-known-issues.md); the
+ * current page does not say so. Reports from the field:
+ * https://github.com/dherault/serverless-offline/issues/236 (lambda-proxy, 2017),
+ * https://github.com/pact-foundation/pact_broker-serverless/issues/5 (Basic auth broken by it),
+ * https://github.com/modelix/modelix.core/pull/1658 (a client reading the renamed header, 2025).
+ * HTTP APIs: AWS documents no renaming and one report says it happens; without an AWS account
+ * this cannot be confirmed, so the HTTP API flavour passes the header unchanged. Only this
+ * header is renamed here (the list names others, such as `Server`, that gatepass does not rely on).
+ */
+const REST_REMAPPED_HEADERS: Readonly<Record<string, string>> = { 'www-authenticate': 'x-amzn-remapped-www-authenticate' };
+
+/** A REST API's renaming of an integration's headers (REST_REMAPPED_HEADERS); the gateway's own responses keep theirs. */
+export function remapRestIntegrationHeaders(answer: HttpAnswer): HttpAnswer {
+  return { ...answer, headers: answer.headers.map(([name, value]) => [REST_REMAPPED_HEADERS[name] ?? name, value] as const) };
+}

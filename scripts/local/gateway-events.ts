@@ -1,6 +1,7 @@
 import { encodeBody } from '../../functions/exchange/proxy/proxy-result.js';
-import type { RouteConfig } from '../../functions/shared/config/config-schema.js';
-import type { RouteMatcher } from '../../functions/shared/route-matcher.js';
+import type { GatepassConfig, RouteConfig } from '../../functions/shared/config/config-schema.js';
+import { gatewayRoutesOf, type GatewayRoute } from '../../functions/shared/config/gateway-routes.js';
+import { RouteMatcher } from '../../functions/shared/route-matcher.js';
 
 /**
  * The events API Gateway builds from one HTTP request, for the authorizer and for the
@@ -46,27 +47,59 @@ export interface ApiIdentity {
 }
 
 export interface RouteMatch {
+  /** The configured route served (for an MCP route's metadata route, that MCP route). */
   readonly route: RouteConfig;
+  /** The API route selected: its method, its path template and who guards it (gatewayRoutesOf). */
+  readonly apiRoute: GatewayRoute;
   /** `GET /orders/{id}`; `ANY /files/{proxy+}` for ANY routes. */
   readonly routeKey: string;
   /** Values as they appear in the path (percent-encoded). */
   readonly rawPathParameters: Readonly<Record<string, string>>;
 }
 
+/**
+ * The API's routes for a configuration, exactly those the CDK stack creates
+ * (functions/shared/config/gateway-routes.ts): one per configured route, plus the public
+ * metadata route of each MCP route.
+ */
+export class ApiRoutes {
+  readonly #matcher: RouteMatcher;
+  readonly #served = new Map<RouteConfig, { readonly route: RouteConfig; readonly apiRoute: GatewayRoute }>();
+
+  constructor(config: Pick<GatepassConfig, 'routes'>) {
+    const byId = new Map(config.routes.map((route) => [route.id, route]));
+    const templates = gatewayRoutesOf(config).map((apiRoute) => {
+      const route = byId.get(apiRoute.routeId)!;
+      // RouteMatcher selects among route templates: each API route is one, standing for the configured route it serves.
+      const template: RouteConfig = { ...route, method: apiRoute.method, path: apiRoute.path };
+      this.#served.set(template, { route, apiRoute });
+      return template;
+    });
+    this.#matcher = new RouteMatcher({ routes: templates });
+  }
+
+  /** The API route a request selects and the configured route it serves, or undefined (no route: 404). */
+  select(method: string, rawPath: string): { readonly route: RouteConfig; readonly apiRoute: GatewayRoute } | undefined {
+    const template = this.#matcher.byPath(method, rawPath);
+    return template ? this.#served.get(template) : undefined;
+  }
+}
+
 /** API Gateway's route selection: the most specific template, an exact method before ANY. */
-export function matchRoute(matcher: RouteMatcher, method: string, rawPath: string): RouteMatch | undefined {
-  const route = matcher.byPath(method, rawPath);
-  if (!route) return undefined;
+export function matchRoute(routes: ApiRoutes, method: string, rawPath: string): RouteMatch | undefined {
+  const selected = routes.select(method, rawPath);
+  if (!selected) return undefined;
+  const { route, apiRoute } = selected;
   const parts = rawPath.split('/').filter((s) => s !== '');
   const params: Record<string, string> = {};
-  route.path
+  apiRoute.path
     .split('/')
     .filter((s) => s !== '')
     .forEach((segment, index) => {
       if (segment.startsWith('{') && segment.endsWith('+}')) params[segment.slice(1, -2)] = parts.slice(index).join('/');
       else if (segment.startsWith('{') && segment.endsWith('}')) params[segment.slice(1, -1)] = parts[index] ?? '';
     });
-  return { route, routeKey: `${route.method} ${route.path}`, rawPathParameters: params };
+  return { route, apiRoute, routeKey: `${apiRoute.method} ${apiRoute.path}`, rawPathParameters: params };
 }
 
 function decodeOnce(value: string): string {
@@ -108,7 +141,7 @@ export function identitySourceValues(flavour: ApiFlavour, request: GatewayReques
   const authorization = authorizationIdentity(flavour, request);
   if (authorization === undefined) return undefined;
   // HTTP: $request.header.Authorization, $context.routeKey; REST: the header, context.resourcePath, context.httpMethod
-  return flavour === 'http' ? [authorization, match.routeKey] : [authorization, match.route.path, request.method];
+  return flavour === 'http' ? [authorization, match.routeKey] : [authorization, match.apiRoute.path, request.method];
 }
 
 // ---------------------------------------------------------------------------------------
@@ -175,8 +208,13 @@ export function httpApiAuthorizerEvent(request: GatewayRequest, match: RouteMatc
   };
 }
 
-/** The payload 2.0 proxy integration event, with the simple response's context. */
-export function httpApiProxyEvent(request: GatewayRequest, match: RouteMatch, api: ApiIdentity, context: Readonly<Record<string, unknown>>): Record<string, unknown> {
+/** The payload 2.0 proxy integration event, with the simple response's context; without one (a route with no authorizer), no `authorizer`. */
+export function httpApiProxyEvent(
+  request: GatewayRequest,
+  match: RouteMatch,
+  api: ApiIdentity,
+  context: Readonly<Record<string, unknown>> | undefined,
+): Record<string, unknown> {
   const headers = v2Headers(request);
   const cookies = v2Cookies(request);
   const query = v2Query(request.rawQueryString);
@@ -191,7 +229,7 @@ export function httpApiProxyEvent(request: GatewayRequest, match: RouteMatch, ap
     ...(cookies.length > 0 ? { cookies } : {}),
     headers,
     ...(query ? { queryStringParameters: query } : {}),
-    requestContext: { ...v2RequestContext(request, match, api), authorizer: { lambda: { ...context } } },
+    requestContext: { ...v2RequestContext(request, match, api), ...(context ? { authorizer: { lambda: { ...context } } } : {}) },
     ...(params ? { pathParameters: params } : {}),
     ...(body ? { body: body.body, isBase64Encoded: body.isBase64Encoded } : { isBase64Encoded: false }),
   };
@@ -250,8 +288,8 @@ function v1RequestContext(request: GatewayRequest, match: RouteMatch, api: ApiId
     requestId: request.requestId,
     requestTime: requestTime(request.receivedAt),
     requestTimeEpoch: request.receivedAt,
-    resourceId: match.route.id,
-    resourcePath: match.route.path,
+    resourceId: match.apiRoute.kind === 'route' ? match.route.id : `${match.route.id}-${match.apiRoute.kind}`,
+    resourcePath: match.apiRoute.path,
     stage: api.stage,
   };
 }
@@ -259,7 +297,7 @@ function v1RequestContext(request: GatewayRequest, match: RouteMatch, api: ApiId
 function v1Common(request: GatewayRequest, match: RouteMatch, api: ApiIdentity): Record<string, unknown> {
   const params = Object.keys(match.rawPathParameters).length > 0 ? { ...match.rawPathParameters } : null;
   return {
-    resource: match.route.path,
+    resource: match.apiRoute.path,
     path: request.rawPath,
     httpMethod: request.method,
     ...v1Headers(request),
@@ -296,12 +334,12 @@ export function matchesBinaryMediaType(mediaType: string | undefined, binaryMedi
   });
 }
 
-/** The REST Lambda proxy event, the authorizer's principal and context in `requestContext.authorizer`. */
+/** The REST Lambda proxy event, the authorizer's principal and context in `requestContext.authorizer` (none on a route with no authorizer). */
 export function restProxyEvent(
   request: GatewayRequest,
   match: RouteMatch,
   api: ApiIdentity,
-  authorizer: { readonly principalId: string; readonly context: Readonly<Record<string, unknown>>; readonly latencyMs: number },
+  authorizer: { readonly principalId: string; readonly context: Readonly<Record<string, unknown>>; readonly latencyMs: number } | undefined,
   binaryMediaTypes: readonly string[],
 ): Record<string, unknown> {
   const common = v1Common(request, match, api);
@@ -310,7 +348,9 @@ export function restProxyEvent(
     ...common,
     requestContext: {
       ...(common['requestContext'] as Record<string, unknown>),
-      authorizer: { ...stringifiedContext(authorizer.context), principalId: authorizer.principalId, integrationLatency: authorizer.latencyMs },
+      ...(authorizer
+        ? { authorizer: { ...stringifiedContext(authorizer.context), principalId: authorizer.principalId, integrationLatency: authorizer.latencyMs } }
+        : {}),
     },
     body: request.body.length === 0 ? null : request.body.toString(binary ? 'base64' : 'utf8'),
     isBase64Encoded: binary,

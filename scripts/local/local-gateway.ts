@@ -1,11 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { GatepassConfig } from '../../functions/shared/config/config-schema.js';
-import { RouteMatcher } from '../../functions/shared/route-matcher.js';
 import { AuthorizerResultCache } from './authorizer-result-cache.js';
 import { evaluatePolicy } from './execute-api-policy.js';
-import { failureAnswer, GatewayFailure, httpApiProxyAnswer, restProxyAnswer, type HttpAnswer } from './gateway-answers.js';
+import { failureAnswer, GatewayFailure, httpApiProxyAnswer, remapRestIntegrationHeaders, restProxyAnswer, type HttpAnswer } from './gateway-answers.js';
 import {
+  ApiRoutes,
   httpApiAuthorizerEvent,
   httpApiProxyEvent,
   identitySourceValues,
@@ -24,11 +24,14 @@ import { closeServer, listenOnLoopback } from './loopback-server.js';
 /**
  * A local API Gateway for the gatepass routes of one configuration, on 127.0.0.1: the
  * stack's API (infra/constructs/gatepass-http-api.ts or gatepass-rest-api.ts) as a plain
- * HTTP server. For each request it selects the route (none: 404), checks the identity
- * source (no Authorization header: 401, the authorizer is not called), asks the
- * authorizer function, or its cached answer (identity sources Authorization + route, TTL
- * as configured), honours the decision the way the chosen API flavour does, invokes the
- * exchange function with the proxy event and writes its proxy result back.
+ * HTTP server, with the routes gatewayRoutesOf(config) lists. For each request it selects
+ * the route (none: 404). On a route the authorizer guards, it checks the identity source
+ * (no Authorization header: 401, the authorizer is not called), asks the authorizer
+ * function, or its cached answer (identity sources Authorization + route, TTL as
+ * configured), and honours the decision the way the chosen API flavour does. Routes with no
+ * authorizer (MCP routes, which the exchange function guards, and their public metadata
+ * routes) skip all of that. Then it invokes the exchange function with the proxy event and
+ * writes its proxy result back (REST: with `WWW-Authenticate` renamed, as REST APIs do).
  *
  * Serves at the root (as behind a custom domain): no stage prefix in the path.
  */
@@ -54,8 +57,8 @@ export interface AccessLogEntry {
   readonly path: string;
   readonly routeId: string | undefined;
   readonly status: number;
-  /** `invoked`, `cached` (answered from the authorizer cache), or `skipped` (no route, no identity). */
-  readonly authorizer: 'invoked' | 'cached' | 'skipped';
+  /** `invoked`, `cached` (answered from the authorizer cache), `skipped` (no route, no identity), or `none` (a route with no authorizer). */
+  readonly authorizer: 'invoked' | 'cached' | 'skipped' | 'none';
   /** Why the gateway answered itself, when it did. */
   readonly failure: GatewayFailure | undefined;
   readonly latencyMs: number;
@@ -84,7 +87,7 @@ type Verdict =
 
 export class LocalGateway {
   readonly #options: LocalGatewayOptions;
-  readonly #matcher: RouteMatcher;
+  readonly #routes: ApiRoutes;
   readonly #cache: AuthorizerResultCache<AuthorizerAnswer>;
   readonly #server: Server;
   readonly #apiId = randomBytes(5).toString('hex');
@@ -93,7 +96,7 @@ export class LocalGateway {
 
   constructor(options: LocalGatewayOptions) {
     this.#options = options;
-    this.#matcher = new RouteMatcher(options.config);
+    this.#routes = new ApiRoutes(options.config);
     this.#cache = new AuthorizerResultCache(options.authorizerCacheTtlSeconds ?? 60);
     this.#server = createServer((req, res) => void this.#serve(req, res));
     this.#server.keepAliveTimeout = 5_000;
@@ -171,13 +174,19 @@ export class LocalGateway {
       note({ failure });
       return failureAnswer(flavour, failure, authorizer);
     };
-    const match = matchRoute(this.#matcher, request.method, request.rawPath);
+    const match = matchRoute(this.#routes, request.method, request.rawPath);
     if (!match) return fail(GatewayFailure.NoRoute);
     note({ routeId: match.route.id });
+    const api = this.#api(request);
+    if (match.apiRoute.guard !== 'authorizer') {
+      // No authorizer on the route: no identity source to require, no context to hand over.
+      note({ authorizer: 'none' });
+      const event = flavour === 'http' ? httpApiProxyEvent(request, match, api, undefined) : restProxyEvent(request, match, api, undefined, this.#binaryMediaTypes);
+      return this.#integrate(request, event, fail);
+    }
     const identity = identitySourceValues(flavour, request, match);
     if (!identity) return fail(GatewayFailure.IdentityMissing);
 
-    const api = this.#api(request);
     const authorizerStarted = performance.now();
     let answer = this.#cache.get(identity);
     if (answer) {
@@ -206,9 +215,9 @@ export class LocalGateway {
     const outcome = await this.#options.exchange.invoke(event);
     if (!outcome.ok) return fail(GatewayFailure.IntegrationFailure);
     const accept = request.headers.find(([name]) => name.toLowerCase() === 'accept')?.[1];
-    const answer =
-      this.#options.flavour === 'http' ? httpApiProxyAnswer(outcome.result) : restProxyAnswer(outcome.result, accept, this.#binaryMediaTypes);
-    return answer ?? fail(GatewayFailure.IntegrationFailure);
+    if (this.#options.flavour === 'http') return httpApiProxyAnswer(outcome.result) ?? fail(GatewayFailure.IntegrationFailure);
+    const answer = restProxyAnswer(outcome.result, accept, this.#binaryMediaTypes);
+    return answer ? remapRestIntegrationHeaders(answer) : fail(GatewayFailure.IntegrationFailure);
   }
 
   #api(request: GatewayRequest): ApiIdentity {

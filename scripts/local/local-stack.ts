@@ -6,10 +6,11 @@ import { startDynalite, type LocalDynamo } from '../../fakes/dynalite.js';
 import { startEchoUpstream, type EchoUpstream } from '../../fakes/echo-upstream.js';
 import { startEntraServer, type EntraServer } from '../../fakes/entra-server.js';
 import { JwksServer } from '../../fakes/jwks-server.js';
+import { startMcpServer, type LocalMcpServer } from '../../fakes/mcp-server.js';
 import type { OAuthServer, OAuthServerOptions } from '../../fakes/oauth-server/oauth-server.js';
 import { startSecretsManagerServer, type SecretsManagerServer } from '../../fakes/secrets-manager-server.js';
 import { ControlServer } from './control-server.js';
-import { DEMO, demoConfig } from './demo-config.js';
+import { DEMO, demoConfig, demoMcpResource } from './demo-config.js';
 import { DemoTokenIssuer, OpaqueTokenStore } from './demo-tokens.js';
 import { buildFunctionBundles } from './function-bundles.js';
 import { FunctionLogs } from './function-logs.js';
@@ -27,7 +28,8 @@ import { echoViewResponder } from './upstream-echo-view.js';
  * loopback Secrets Manager with the demo client secrets and cache key, a partner IdP and
  * the corporate authorization server (both oidc-provider; the latter with the RFC 8693
  * grant), a legacy SSO that introspects opaque tokens, an Entra-style tenant answering
- * On-Behalf-Of (RFC 7523 jwt-bearer, fakes/entra-server.ts), the echo upstream, both functions
+ * On-Behalf-Of (RFC 7523 jwt-bearer, fakes/entra-server.ts), the echo upstream, an MCP server
+ * (fakes/mcp-server.ts) behind the MCP route, both functions
  * bundled as deployed and run in their own processes, and the local API Gateway in front.
  * `npm start` and the end-to-end tests both start it through `startLocalStack`.
  */
@@ -66,6 +68,18 @@ export interface LocalStackUrls {
   readonly secretsManager: string;
   /** The relay the configuration's corporate token endpoint goes through. */
   readonly tokenRelay: string;
+  /** The MCP server's Streamable HTTP endpoint, behind the gateway's /mcp. */
+  readonly mcpServer: string;
+}
+
+/** The demo MCP client's registration at the corporate AS (random secret per start): what `npm run mcp-client` uses. */
+export interface DemoMcpClient {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** The corporate AS's issuer, where the client's credentials may be sent. */
+  readonly issuer: string;
+  /** The scope it asks for. */
+  readonly scope: string;
 }
 
 export interface LocalStack {
@@ -81,6 +95,8 @@ export interface LocalStack {
   readonly partner: OAuthServer;
   readonly corp: OAuthServer;
   readonly entra: EntraServer;
+  readonly mcp: LocalMcpServer;
+  readonly mcpClient: DemoMcpClient;
   readonly tokenRelay: SwitchableRelay;
   readonly dynamo: LocalDynamo;
   readonly secrets: SecretsManagerServer;
@@ -141,9 +157,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   try {
     const { startOAuthServer } = await withProviderWarningsTo(logs.stack, () => import('../../fakes/oauth-server/oauth-server.js'));
     const startOAuth = (o: OAuthServerOptions) => withProviderWarningsTo(logs.stack, () => startOAuthServer(o));
-    const credentials = { partnerApp: secret(), gateway: secret(), corpApp: secret(), introspection: secret(), entraObo: secret() };
+    const credentials = { partnerApp: secret(), gateway: secret(), corpApp: secret(), introspection: secret(), entraObo: secret(), mcpClient: secret() };
+    const gatewayOrigin = `http://127.0.0.1:${gatewayPort.port}`;
 
-    const [dynamo, secrets, echo, legacyServer, partner] = await Promise.all([
+    const [dynamo, secrets, echo, legacyServer, partner, mcp] = await Promise.all([
       startDynalite(),
       startSecretsManagerServer({
         [DEMO.secrets.corpExchange]: { client_id: DEMO.gatewayClientId, client_secret: credentials.gateway },
@@ -157,6 +174,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         clients: [{ clientId: DEMO.partnerClientId, auth: 'client_secret_basic', clientSecret: credentials.partnerApp }],
         resourceServers: [{ identifier: DEMO.partnerAudience, audience: DEMO.partnerAudience, scopes: [...DEMO.partnerScopes] }],
       }),
+      startMcpServer(),
     ]);
     cleanups.push(
       () => dynamo.stop(),
@@ -164,14 +182,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       () => echo.close(),
       () => legacyServer.stop(),
       () => partner.stop(),
+      () => mcp.stop(),
     );
     const corp = await startOAuth({
       trustedIssuers: [{ issuer: partner.issuer, jwksUri: partner.jwksUri, audiences: [DEMO.partnerAudience] }],
       clients: [
         { clientId: DEMO.gatewayClientId, auth: 'client_secret_basic', clientSecret: credentials.gateway },
         { clientId: DEMO.corpClientId, auth: 'client_secret_basic', clientSecret: credentials.corpApp },
+        { clientId: DEMO.mcpClientId, auth: 'client_secret_basic', clientSecret: credentials.mcpClient },
       ],
-      resourceServers: [{ identifier: DEMO.ordersResource, audience: DEMO.ordersAudience, scopes: [...DEMO.ordersScopes] }],
+      resourceServers: [
+        { identifier: DEMO.ordersResource, audience: DEMO.ordersAudience, scopes: [...DEMO.ordersScopes] },
+        // RFC 8707: a token requested with resource=<gatepass's /mcp> has that URI as its aud, as the MCP authorization spec requires.
+        { identifier: demoMcpResource(gatewayOrigin), audience: demoMcpResource(gatewayOrigin), scopes: [...DEMO.mcpScopes] },
+        { identifier: DEMO.mcpUpstreamResource, audience: DEMO.mcpUpstreamAudience, scopes: [...DEMO.mcpScopes] },
+      ],
     });
     cleanups.push(() => corp.stop());
     const tokenRelay = await SwitchableRelay.start(Number(new URL(corp.issuer).port));
@@ -196,6 +221,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       legacy: { issuer: legacyServer.origin, introspectionEndpoint: legacyServer.introspectionEndpoint },
       entra: { issuer: entra.issuer, jwksUri: entra.jwksUri, tokenEndpoint: entra.tokenEndpoint },
       upstream: echo.url,
+      gateway: gatewayOrigin,
+      mcpUpstream: mcp.origin,
     });
     const configFile = join(options.workDir, 'gatepass.config.json');
     writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
@@ -229,7 +256,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       authorizer: functions.authorizer,
       exchange: functions.exchange,
       authorizerCacheTtlSeconds: options.authorizerCacheTtlSeconds ?? 60,
-      port: options.gatewayPort ?? 0,
+      port: gatewayPort.port,
       ...(options.onRequest ? { onRequest: options.onRequest } : {}),
     });
     await gatewayPort.release();
@@ -253,7 +280,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       dynamodb: dynamo.endpoint,
       secretsManager: secrets.endpoint,
       tokenRelay: tokenRelay.origin,
+      mcpServer: mcp.url,
     };
+    const mcpClient: DemoMcpClient = { clientId: DEMO.mcpClientId, clientSecret: credentials.mcpClient, issuer: corp.issuer, scope: DEMO.mcpScopes.join(' ') };
     const control: ControlServer = new ControlServer({
       issueToken: (request) => tokens.issue(request),
       setTokenEndpoint: (state) => (state === 'down' ? tokenRelay.down() : tokenRelay.up()),
@@ -263,10 +292,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         await fn.restart();
         return true;
       },
+      mcpClient: () => mcpClient,
       describe: (): Record<string, unknown> => ({ flavour, authorizerCacheTtlSeconds: gateway.authorizerCacheTtlSeconds, ...urls, control: control.url }),
     });
     await controlPort.release();
-    await control.start(options.controlPort ?? 0);
+    await control.start(controlPort.port);
     cleanups.push(() => control.stop());
     const allUrls = { ...urls, control: control.url };
 
@@ -302,6 +332,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       partner,
       corp,
       entra,
+      mcp,
+      mcpClient,
       tokenRelay,
       dynamo,
       secrets,

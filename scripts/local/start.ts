@@ -2,14 +2,21 @@
  * `npm start`: the whole gatepass flow on this machine, no AWS account needed. Starts the
  * local stack (local-stack.ts), runs every walkthrough step once, prints the URLs and the
  * walkthrough with what each step returned, then serves until Ctrl-C (SIGINT or SIGTERM),
- * which stops every server and function process.
+ * which stops every server and function process. With `--config FILE` it runs the local
+ * gateway and both functions with that configuration instead (configured-stack.ts): no demo.
  *
  *   npm start [-- --rest] [--port 4280] [--control-port 0] [--authorizer-cache-ttl 60] [--logs] [--dir .local/stack]
+ *   npm start -- --config FILE [--secrets FILE] [--port N] [--rest]
  */
 import { join, relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { LOCAL_STATE_FILE_ENV } from '../../functions/shared/contracts/environment-variables.js';
+import { loadConfigFile } from '../../functions/shared/config/config-loader.js';
+import { ConfigError } from '../../functions/shared/config/config-validator.js';
+import { gatewayRoutesOf } from '../../functions/shared/config/gateway-routes.js';
+import { parseCommandLine } from '../command-line.js';
 import { findLambdaNode, LAMBDA_NODE_MAJOR, type LambdaNode } from '../lambda-node.js';
+import { LOCAL_CACHE_KEY_SECRET_ID, readSecretsFile, startConfiguredStack, StartInputError, type ConfiguredStack } from './configured-stack.js';
+import type { AccessLogEntry } from './local-gateway.js';
 import { DEFAULT_LOCAL_DIR } from './local-state.js';
 import { startLocalStack, type LocalStack } from './local-stack.js';
 import { PortInUseError } from './port-reservation.js';
@@ -18,6 +25,11 @@ import { renderWalkthrough, runStep, walkthroughSteps, type StepResult } from '.
 export const DEFAULT_GATEWAY_PORT = 4280;
 
 const USAGE = `usage: npm start -- [--rest] [--port <n>] [--control-port <n>] [--authorizer-cache-ttl <seconds>] [--logs] [--dir <path>]
+       npm start -- --config <file> [--secrets <file>] [--rest] [--port <n>] [--authorizer-cache-ttl <seconds>] [--logs] [--dir <path>]
+  --config                your own gatepass configuration instead of the demo: the local gateway and both functions
+                          only (no demo IdPs, no walkthrough); the functions call exactly the URLs it names
+  --secrets               with --config: a JSON object of secret id → secret string for the Secrets Manager stand-in;
+                          the cache key (${LOCAL_CACHE_KEY_SECRET_ID}) is generated unless the file holds it
   --rest                  REST API (payload 1.0 events, REQUEST authorizer) instead of the HTTP API (payload 2.0)
   --port                  gateway port on 127.0.0.1 (default ${DEFAULT_GATEWAY_PORT}; 0 picks a free one)
   --control-port          control endpoint port (default 0: a free one; npm run token finds it)
@@ -26,34 +38,138 @@ const USAGE = `usage: npm start -- [--rest] [--port <n>] [--control-port <n>] [-
   --dir                   bundles, configuration, logs and state.json (default .local/stack); with another
                           folder, point npm run token/invoke at it: GATEPASS_LOCAL_STATE=<dir>/state.json`;
 
+const INTEGER_OPTIONS = { port: 65535, 'control-port': 65535, 'authorizer-cache-ttl': 3600 } as const;
+
+const isIntegerUpTo = (value: string, max: number) => /^\d+$/.test(value) && Number(value) <= max;
+
 function options() {
-  const { values } = parseArgs({
-    options: {
-      rest: { type: 'boolean', default: false },
-      http: { type: 'boolean', default: false },
-      port: { type: 'string', default: String(DEFAULT_GATEWAY_PORT) },
-      'control-port': { type: 'string', default: '0' },
-      'authorizer-cache-ttl': { type: 'string', default: '60' },
-      logs: { type: 'boolean', default: false },
-      dir: { type: 'string', default: DEFAULT_LOCAL_DIR },
-      help: { type: 'boolean', default: false },
+  const { values } = parseCommandLine(
+    USAGE,
+    {
+      options: {
+        rest: { type: 'boolean', default: false },
+        http: { type: 'boolean', default: false },
+        port: { type: 'string', default: String(DEFAULT_GATEWAY_PORT) },
+        'control-port': { type: 'string', default: '0' },
+        'authorizer-cache-ttl': { type: 'string', default: '60' },
+        logs: { type: 'boolean', default: false },
+        dir: { type: 'string', default: DEFAULT_LOCAL_DIR },
+        config: { type: 'string' },
+        secrets: { type: 'string' },
+      },
     },
-    strict: true,
-  });
-  const integer = (name: string, value: string, max: number) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0 || n > max) throw new Error(`--${name} must be an integer from 0 to ${max}`);
-    return n;
-  };
+    ({ values }) => {
+      for (const [name, max] of Object.entries(INTEGER_OPTIONS)) {
+        if (!isIntegerUpTo(values[name as keyof typeof INTEGER_OPTIONS], max)) return `--${name} must be an integer from 0 to ${max}`;
+      }
+      if (values.secrets !== undefined && values.config === undefined) return '--secrets goes with --config (the demo makes its own secrets)';
+      return undefined;
+    },
+  );
   return {
-    help: values.help,
     flavour: values.rest ? ('rest' as const) : ('http' as const),
-    port: integer('port', values.port, 65535),
-    controlPort: integer('control-port', values['control-port'], 65535),
-    ttl: integer('authorizer-cache-ttl', values['authorizer-cache-ttl'], 3600),
+    port: Number(values.port),
+    controlPort: Number(values['control-port']),
+    ttl: Number(values['authorizer-cache-ttl']),
     logs: values.logs,
     dir: resolve(values.dir),
+    config: values.config,
+    secrets: values.secrets,
   };
+}
+
+type StartOptions = ReturnType<typeof options>;
+
+/** One line per gateway request, once the stack is up. */
+function accessLine(entry: AccessLogEntry): string {
+  const route = entry.routeId ?? '-';
+  const why = entry.failure ? ` ${entry.failure}` : '';
+  return `[gateway] ${entry.method} ${entry.path} → ${entry.status} (route ${route}, authorizer ${entry.authorizer}${why}, ${entry.latencyMs.toFixed(0)} ms)`;
+}
+
+/** Stops the stack on Ctrl-C (SIGINT) or SIGTERM; a second signal exits at once. */
+function stopOnSignals(stop: () => Promise<void>): void {
+  let stopping = false;
+  const onSignal = (signal: string) => {
+    if (stopping) {
+      console.error(`${signal} again: exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    console.log(`\n${signal}: stopping the local stack...`);
+    void stop().then(
+      () => {
+        console.log('stopped.');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        console.error('stop failed:', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+}
+
+function configuredBanner(stack: ConfiguredStack, node: LambdaNode): string {
+  const show = (path: string) => relative(process.cwd(), path) || path;
+  const api = stack.flavour === 'rest' ? 'REST API, payload 1.0 events, REQUEST authorizer' : 'HTTP API, payload 2.0 events, simple-response authorizer';
+  const guards = { authorizer: 'authorizer', function: 'no authorizer: the exchange function validates', none: 'public' } as const;
+  const routes = gatewayRoutesOf(stack.config).map((r) => `  ${`${r.method} ${r.path}`.padEnd(48)}  route ${r.routeId}, ${guards[r.guard]}`);
+  return [
+    `gatepass local gateway is up in ${(stack.timings.startMs / 1000).toFixed(1)} s with ${show(stack.configFile)} (${api})`,
+    `the functions' containers run Node ${node.version} (Lambda: nodejs${LAMBDA_NODE_MAJOR}.x)`,
+    '',
+    // Exactly this line: scripts and tests read the gateway's URL from it.
+    `gateway  ${stack.urls.gateway}`,
+    '',
+    `  DynamoDB         ${stack.urls.dynamodb}  dynalite, table ${stack.dynamo.tableName}`,
+    `  Secrets Manager  ${stack.urls.secretsManager}  the --secrets file's secrets${stack.generatedCacheKey ? `, and a generated cache key (${LOCAL_CACHE_KEY_SECRET_ID})` : ''}`,
+    `  function logs    ${show(stack.logs.authorizer.file ?? '')}, ${show(stack.logs.exchange.file ?? '')}`,
+    '',
+    'routes:',
+    ...routes,
+    '',
+    "the functions call exactly the URLs the configuration names (issuers' JWKS and introspection endpoints,",
+    "token endpoints, upstreams), on this machine or not; nothing else is started for them.",
+    ...(stack.missingSecrets.length > 0 ? ['', `warning: the configuration names secrets the --secrets file does not hold: ${stack.missingSecrets.join(', ')}`] : []),
+    '',
+  ].join('\n');
+}
+
+/** `npm start -- --config FILE`: the user's configuration, no demo. */
+async function startWithConfig(opts: StartOptions & { config: string }): Promise<void> {
+  let printAccess = false;
+  let stack: ConfiguredStack;
+  try {
+    // Both files are checked before anything starts (finding Lambda's Node may take a while the first time).
+    loadConfigFile(opts.config);
+    const secrets = opts.secrets === undefined ? {} : readSecretsFile(opts.secrets);
+    const node = await functionNode();
+    stack = await startConfiguredStack({
+      workDir: opts.dir,
+      configFile: opts.config,
+      secrets,
+      flavour: opts.flavour,
+      gatewayPort: opts.port,
+      authorizerCacheTtlSeconds: opts.ttl,
+      functionNodeExecPath: node.execPath,
+      ...(opts.logs ? { mirrorFunctionLogs: process.stdout } : {}),
+      onRequest: (entry) => {
+        if (printAccess) console.log(accessLine(entry));
+      },
+    });
+    console.log(configuredBanner(stack, node));
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof StartInputError) console.error(error.message);
+    else if (error instanceof PortInUseError) console.error(`port ${error.port} is in use: pass --port <n>, or --port 0 for any free port`);
+    else console.error(`the local gateway did not start: ${(error as Error).message}`);
+    process.exit(1);
+  }
+  stopOnSignals(() => stack.stop());
+  console.log('Requests to the gateway are listed below. Ctrl-C stops everything.\n');
+  printAccess = true;
 }
 
 /** Lambda's major version for the containers (scripts/lambda-node.ts); this Node, with a warning, when it cannot be had. */
@@ -94,17 +210,8 @@ function banner(stack: LocalStack, seconds: number, node: LambdaNode): string {
 async function main(): Promise<void> {
   // The loopback servers' own SDK clients run here on the local Node; the functions' containers keep the warning in their logs.
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
-  let opts;
-  try {
-    opts = options();
-  } catch (error) {
-    console.error(`${(error as Error).message}\n${USAGE}`);
-    process.exit(2);
-  }
-  if (opts.help) {
-    console.log(USAGE);
-    return;
-  }
+  const opts = options();
+  if (opts.config !== undefined) return startWithConfig({ ...opts, config: opts.config });
   let printAccess = false;
   const node = await functionNode();
   let stack: LocalStack;
@@ -119,10 +226,7 @@ async function main(): Promise<void> {
       stateFile: process.env[LOCAL_STATE_FILE_ENV] || join(opts.dir, 'state.json'),
       ...(opts.logs ? { mirrorFunctionLogs: process.stdout } : {}),
       onRequest: (entry) => {
-        if (!printAccess) return;
-        const route = entry.routeId ?? '-';
-        const why = entry.failure ? ` ${entry.failure}` : '';
-        console.log(`[gateway] ${entry.method} ${entry.path} → ${entry.status} (route ${route}, authorizer ${entry.authorizer}${why}, ${entry.latencyMs.toFixed(0)} ms)`);
+        if (printAccess) console.log(accessLine(entry));
       },
     });
   } catch (error) {
@@ -133,27 +237,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) {
-      console.error(`${signal} again: exiting now`);
-      process.exit(1);
-    }
-    stopping = true;
-    console.log(`\n${signal}: stopping the local stack...`);
-    void stack.stop().then(
-      () => {
-        console.log('stopped.');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        console.error('stop failed:', error);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  stopOnSignals(() => stack.stop());
 
   const results: StepResult[] = [];
   try {

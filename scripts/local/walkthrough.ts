@@ -1,7 +1,9 @@
 import { STATUS_CODES } from 'node:http';
 import { tokenIdOf } from '../../functions/shared/token-id.js';
 import type { EchoedRequest } from '../../fakes/echo-upstream.js';
-import { DEMO } from './demo-config.js';
+import { metadataPathOf } from '../../functions/shared/mcp/protected-resource.js';
+import { DEMO, DEMO_MCP_PATH } from './demo-config.js';
+import { describeExchanges, McpClientError, runMcpClient, type McpClientOutcome, type McpHttpExchange } from './demo-mcp-client.js';
 import { parseTokenArgs } from './demo-tokens.js';
 import type { ApiFlavour } from './gateway-events.js';
 import type { LocalStack } from './local-stack.js';
@@ -11,9 +13,13 @@ import type { LocalStack } from './local-stack.js';
  * a second terminal (mint a demo token with `npm run token`, call the gateway with curl)
  * and the answer they get. `npm start` runs every step once itself before printing, so
  * the statuses and upstream claims shown are observed, not promised; the end-to-end
- * tests run the printed commands again through bash and curl.
+ * tests run the printed commands again through bash and curl. The MCP client step runs
+ * `npm run mcp-client` (the official SDK client) instead of curl.
  */
-export interface WalkthroughStep {
+export type WalkthroughStep = HttpStep | McpClientStep;
+
+export interface HttpStep {
+  readonly kind?: 'http';
   readonly id: string;
   readonly title: string;
   /** Shell variable → `npm run token` arguments. */
@@ -30,6 +36,17 @@ export interface WalkthroughStep {
   };
   readonly expectedStatus: number;
   /** What to look at in the answer. */
+  readonly note: string;
+}
+
+/** `npm run mcp-client -- <gateway><path>`: the SDK client discovers, authorizes, lists the tools and calls one. */
+export interface McpClientStep {
+  readonly kind: 'mcp-client';
+  readonly id: string;
+  readonly title: string;
+  readonly path: string;
+  /** The status of the client's last request through the gateway (its tools/call). */
+  readonly expectedStatus: number;
   readonly note: string;
 }
 
@@ -130,6 +147,33 @@ export function walkthroughSteps(flavour: ApiFlavour): WalkthroughStep[] {
       expectedStatus: 503,
       note: 'exchange_unavailable with Retry-After (a fresh token: nothing cached to fall back on)',
     },
+    {
+      id: 'mcp-challenge',
+      title: 'MCP route without a token: 401 with the challenge an MCP client starts from',
+      tokens: [],
+      request: { method: 'GET', path: DEMO_MCP_PATH, headers: [] },
+      expectedStatus: 401,
+      note:
+        flavour === 'rest'
+          ? 'a REST API renames the challenge to x-amzn-Remapped-WWW-Authenticate: MCP clients then probe the well-known metadata URL (next step)'
+          : 'WWW-Authenticate: Bearer resource_metadata="<the next step\'s URL>"; the exchange function answers it, no authorizer runs on MCP routes',
+    },
+    {
+      id: 'mcp-metadata',
+      title: 'MCP protected resource metadata (RFC 9728), public',
+      tokens: [],
+      request: { method: 'GET', path: metadataPathOf({ path: DEMO_MCP_PATH }), headers: [] },
+      expectedStatus: 200,
+      note: 'resource: the URI tokens must name in aud; authorization_servers: the corporate AS',
+    },
+    {
+      kind: 'mcp-client',
+      id: 'mcp-client',
+      title: 'An MCP client (the official SDK) lists and calls tools through gatepass',
+      path: DEMO_MCP_PATH,
+      expectedStatus: 200,
+      note: "the client's token (aud: gatepass's /mcp) was exchanged: the MCP server got one for itself",
+    },
   ];
 }
 
@@ -142,6 +186,7 @@ function shellWord(word: string): string {
 
 /** The shell commands of a step, against a running stack's URLs. */
 export function stepCommands(step: WalkthroughStep, urls: { readonly gateway: string; readonly control: string }): string[] {
+  if (step.kind === 'mcp-client') return [`npm run -s mcp-client -- ${urls.gateway}${step.path}`];
   const lines: string[] = [];
   for (const path of step.controlBefore ?? []) lines.push(`curl -s -X POST ${urls.control}${path}; echo`);
   for (const token of step.tokens) lines.push(`${token.variable}=$(npm run -s token -- ${token.args.map(shellWord).join(' ')})`);
@@ -164,10 +209,36 @@ export interface StepResult {
   readonly upstream: EchoedRequest | undefined;
   /** The tokens the step minted, by variable. */
   readonly tokens: Readonly<Record<string, string>>;
+  /** The MCP client step: what the client did, and the bearer tokens the MCP server received meanwhile. */
+  readonly mcp?: {
+    /** What the client did; undefined when it failed (then `error` says why). */
+    readonly outcome: McpClientOutcome | undefined;
+    readonly exchanges: readonly McpHttpExchange[];
+    readonly error?: string;
+    readonly upstreamTokens: readonly (string | undefined)[];
+  };
+}
+
+async function runMcpClientStep(step: McpClientStep, stack: LocalStack): Promise<StepResult> {
+  const before = stack.mcp.requests.length;
+  let mcp: Omit<NonNullable<StepResult['mcp']>, 'upstreamTokens'>;
+  try {
+    const outcome = await runMcpClient({ url: `${stack.urls.gateway}${step.path}`, ...stack.mcpClient });
+    mcp = { outcome, exchanges: outcome.exchanges };
+  } catch (error) {
+    // A failing client is a step that did not answer as expected, not a walkthrough that cannot run.
+    if (!(error instanceof McpClientError)) throw error;
+    mcp = { outcome: undefined, exchanges: error.exchanges, error: error.message };
+  }
+  const upstreamTokens = stack.mcp.requests.slice(before).map((r) => r.bearerToken);
+  // The status of its tools/call through the gateway; failed before that, of its last request.
+  const call = [...mcp.exchanges].reverse().find((e) => e.rpcMethods?.includes('tools/call')) ?? mcp.exchanges.at(-1);
+  return { step, status: call?.status ?? 0, headers: new Headers(), body: '', upstream: undefined, tokens: {}, mcp: { ...mcp, upstreamTokens } };
 }
 
 /** Runs a step in-process: the same tokens and request as its commands, through the gateway over HTTP. */
 export async function runStep(step: WalkthroughStep, stack: LocalStack): Promise<StepResult> {
+  if (step.kind === 'mcp-client') return runMcpClientStep(step, stack);
   const tokens: Record<string, string> = {};
   for (const token of step.tokens) tokens[token.variable] = (await stack.tokens.issue(parseTokenArgs(token.args))).token;
   const expand = (value: string) => value.replace(/\$([A-Z_]+)/g, (whole, name: string) => tokens[name] ?? whole);
@@ -196,14 +267,39 @@ function issuerName(iss: unknown, stack: Pick<LocalStack, 'urls'>): string {
   return String(iss);
 }
 
+/** What the MCP client step printed: each HTTP exchange, the tools, and whose token the MCP server got. */
+function describeMcpResult(result: StepResult, stack: Pick<LocalStack, 'urls'>): string {
+  const mcp = result.mcp!;
+  const step = result.step as McpClientStep;
+  const lines = describeExchanges(mcp, `${stack.urls.gateway}${step.path}`).map((line) => `       ${line}`);
+  const status = `${result.status} ${STATUS_CODES[result.status] ?? ''}`.trim();
+  if (!mcp.outcome) return [`${status}  the MCP client failed: ${mcp.error ?? 'unknown error'}`, ...lines].join('\n');
+  const callerToken = mcp.outcome.callerToken;
+  const passedThrough = callerToken !== undefined && mcp.upstreamTokens.includes(callerToken);
+  let claims: Record<string, unknown> = {};
+  try {
+    claims = JSON.parse(mcp.outcome.toolText) as Record<string, unknown>;
+  } catch {
+    // not whoami's JSON: shown as it is below
+  }
+  const who = passedThrough
+    ? "the MCP server got the client's own token"
+    : `the MCP server got a ${issuerName(claims['iss'], stack)} token: sub=${String(claims['sub'])} aud=${String(claims['aud'])} scope="${String(claims['scope'])}"`;
+  return [`${status}  tools listed: ${mcp.outcome.tools.join(', ')}; ${mcp.outcome.tool}: ${who}`, ...lines].join('\n');
+}
+
 /** One line on what came back: the upstream's token, or the gateway's answer. */
 function describeResult(result: StepResult, stack: Pick<LocalStack, 'urls'>): string {
+  if (result.mcp) return describeMcpResult(result, stack);
   const status = `${result.status} ${STATUS_CODES[result.status] ?? ''}`.trim();
   const upstream = result.upstream;
   if (!upstream) {
     const retryAfter = result.headers.get('retry-after');
+    // An MCP challenge is the point of its step: shown under whichever name the API type leaves it.
+    const challenge = ['www-authenticate', 'x-amzn-remapped-www-authenticate'].find((name) => result.headers.get(name)?.includes('resource_metadata'));
+    const challengeText = challenge ? `, ${challenge}: ${result.headers.get(challenge)}` : '';
     const body = result.body.trim().replace(/\s+/g, ' ');
-    return `${status}${retryAfter ? `, Retry-After: ${retryAfter}` : ''}  ${body.length > 160 ? `${body.slice(0, 157)}...` : body}  (upstream not called)`;
+    return `${status}${retryAfter ? `, Retry-After: ${retryAfter}` : ''}${challengeText}  ${body.length > 300 ? `${body.slice(0, 297)}...` : body}  (upstream not called)`;
   }
   const bearerToken = /^Bearer\s+(\S+)$/i.exec(upstream.headers['authorization']?.[0] ?? '')?.[1];
   const callerToken = Object.values(result.tokens)[0];

@@ -8,7 +8,7 @@ import { LOCAL_STATE_FILE_ENV } from '../../functions/shared/contracts/environme
 import { REPOSITORY_ROOT } from '../../scripts/local/local-state.js';
 import { DEMO } from '../../scripts/local/demo-config.js';
 import { walkthroughSteps } from '../../scripts/local/walkthrough.js';
-import { isAlive } from '../support/local-stack-harness.js';
+import { descendants, isAlive } from '../support/local-stack-harness.js';
 
 /**
  * `npm start` as a user runs it: the printed walkthrough's commands are pasted into bash
@@ -44,25 +44,6 @@ function printedSteps(text: string): PrintedStep[] {
         status: Number(/→ (\d{3})/.exec(arrow ?? '')?.[1]),
       };
     });
-}
-
-/** Every process below `pid`. */
-async function descendants(pid: number): Promise<number[]> {
-  const { stdout: table } = await run('ps', ['-eo', 'pid=,ppid=']);
-  const children = new Map<number, number[]>();
-  for (const line of table.trim().split('\n')) {
-    const [child, parent] = line.trim().split(/\s+/).map(Number) as [number, number];
-    children.set(parent, [...(children.get(parent) ?? []), child]);
-  }
-  const found: number[] = [];
-  const walk = (p: number) => {
-    for (const child of children.get(p) ?? []) {
-      found.push(child);
-      walk(child);
-    }
-  };
-  walk(pid);
-  return found;
 }
 
 beforeAll(async () => {
@@ -115,10 +96,23 @@ describe('npm start', () => {
     const observed: { title: string; status: number }[] = [];
     for (const step of printedSteps(stdout)) {
       const { stdout: output } = await run('bash', ['-c', `set -e\n${step.commands.join('\n')}`], { cwd: REPOSITORY_ROOT, env, timeout: 30_000 });
-      observed.push({ title: step.title, status: Number(/^HTTP\/1\.1 (\d{3})/m.exec(output)?.[1]) });
+      // curl -i prints the status line; npm run mcp-client prints each exchange, its tools/call's status the step's.
+      const status = /^HTTP\/1\.1 (\d{3})/m.exec(output)?.[1] ?? /→ (\d{3}) {2}\(tools\/call\)/.exec(output)?.[1];
+      observed.push({ title: step.title, status: Number(status) });
     }
     expect(observed).toEqual(printedSteps(stdout).map(({ title, status }) => ({ title, status })));
   }, 90_000);
+
+  it('shows the MCP challenge, the metadata, and the SDK client listing tools with an exchanged token reaching the MCP server', async () => {
+    const block = (id: string) => printedSteps(stdout)[walkthroughSteps('http').findIndex((s) => s.id === id)]!;
+    expect(block('mcp-challenge').status).toBe(401);
+    expect(stdout).toMatch(/www-authenticate: Bearer resource_metadata="http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/mcp"/);
+    expect(stdout).toMatch(/"authorization_servers":\["http:\/\/127\.0\.0\.1:\d+"\]/);
+    expect(stdout).toMatch(/tools listed: whoami, server_time; whoami: the MCP server got a corporate AS token: sub=mcp-client aud=mcp-tools-server/);
+    const { stdout: output } = await run('bash', ['-c', block('mcp-client').commands.join('\n')], { cwd: REPOSITORY_ROOT, env, timeout: 30_000 });
+    expect(output).toContain('tools listed: whoami, server_time');
+    expect(output).toMatch(/whoami → \{"iss":"http:\/\/127\.0\.0\.1:\d+","aud":"mcp-tools-server","sub":"mcp-client"/);
+  }, 40_000);
 
   it('lets npm run invoke run a sample event against it with fresh tokens', async () => {
     const { stdout: output } = await run('npm', ['run', '-s', 'invoke', '--', 'authorizer', 'events/authorizer.http-api-v2.json', '--quiet'], { cwd: REPOSITORY_ROOT, env, timeout: 30_000 });

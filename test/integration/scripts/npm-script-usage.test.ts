@@ -61,7 +61,7 @@ function npmRun(script: string, args: readonly string[], limitMs = 15_000): Prom
   });
 }
 
-const SCRIPTS = ['config:check', 'bench', 'test:security', 'synth'];
+const SCRIPTS = ['config:check', 'bench', 'test:security', 'synth', 'mcp-client'];
 
 describe.each(SCRIPTS)('npm run %s', (script) => {
   it('prints its usage on stdout for --help and exits 0, writing nothing', async () => {

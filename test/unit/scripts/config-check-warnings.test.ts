@@ -49,6 +49,8 @@ describe('config:check warnings', () => {
       legacy: { issuer: loopback(4), introspectionEndpoint: `${loopback(4)}/introspect` },
       entra: { issuer: `${loopback(5)}/t/v2.0`, jwksUri: `${loopback(5)}/t/discovery/v2.0/keys`, tokenEndpoint: `${loopback(5)}/t/oauth2/v2.0/token` },
       upstream: loopback(6),
+      gateway: loopback(7),
+      mcpUpstream: loopback(8),
     });
     expect(configWarnings(demo)).toEqual([]);
   });

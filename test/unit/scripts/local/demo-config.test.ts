@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { RouteMatcher } from '../../../../functions/shared/route-matcher.js';
 import { AuthorizerAction } from '../../../../functions/shared/contracts/authorizer-context.js';
 import { classify, tokenFactsOf } from '../../../../functions/shared/token-validation/route-policy.js';
 import { restPathIssues } from '../../../../infra/rest-api-paths.js';
 import { DEMO, demoConfig, DemoRoute, type DemoEndpoints } from '../../../../scripts/local/demo-config.js';
+import { ApiRoutes } from '../../../../scripts/local/gateway-events.js';
 import { walkthroughSteps } from '../../../../scripts/local/walkthrough.js';
 
 const endpoints: DemoEndpoints = {
@@ -12,6 +12,8 @@ const endpoints: DemoEndpoints = {
   legacy: { issuer: 'http://127.0.0.1:1004', introspectionEndpoint: 'http://127.0.0.1:1004/introspect' },
   entra: { issuer: 'http://127.0.0.1:1006/tenant/v2.0', jwksUri: 'http://127.0.0.1:1006/tenant/discovery/v2.0/keys', tokenEndpoint: 'http://127.0.0.1:1006/tenant/oauth2/v2.0/token' },
   upstream: 'http://127.0.0.1:1005',
+  gateway: 'http://127.0.0.1:4280',
+  mcpUpstream: 'http://127.0.0.1:1007',
 };
 
 describe('the demo configuration', () => {
@@ -25,11 +27,23 @@ describe('the demo configuration', () => {
     expect(restPathIssues(demoConfig(endpoints).routes)).toEqual([]);
   });
 
-  it('has a route for every walkthrough request', () => {
-    const matcher = new RouteMatcher(demoConfig(endpoints));
+  it('has an API route for every walkthrough request, the MCP metadata included', () => {
+    const routes = new ApiRoutes(demoConfig(endpoints));
     for (const step of walkthroughSteps('http')) {
-      expect(matcher.byPath(step.request.method, step.request.path), `${step.request.method} ${step.request.path}`).toBeDefined();
+      const [method, path] = step.kind === 'mcp-client' ? ['POST', step.path] : [step.request.method, step.request.path];
+      expect(routes.select(method, path), `${method} ${path}`).toBeDefined();
     }
+  });
+
+  it("protects the MCP server at /mcp with the gateway's own URL as the resource, and exchanges its tokens at the corporate AS", () => {
+    const mcp = demoConfig(endpoints).routes.find((r) => r.id === DemoRoute.Mcp);
+    expect(mcp).toMatchObject({
+      path: '/mcp',
+      upstream: endpoints.mcpUpstream,
+      acceptedIssuers: ['corp'],
+      mcp: { resource: 'http://127.0.0.1:4280/mcp', scopesSupported: ['mcp:tools'] },
+      exchange: { authorizationServer: 'corp', audience: ['mcp-tools-server'] },
+    });
   });
 
   it('reaches the corporate token endpoint through the configured URL (the fault relay), not the issuer', () => {

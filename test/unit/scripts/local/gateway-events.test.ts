@@ -5,6 +5,7 @@ import { parseConfig } from '../../../../functions/shared/config/config-validato
 import { RouteMatcher } from '../../../../functions/shared/route-matcher.js';
 import { tokenIdOf } from '../../../../functions/shared/token-id.js';
 import {
+  ApiRoutes,
   httpApiAuthorizerEvent,
   httpApiProxyEvent,
   identitySourceValues,
@@ -25,8 +26,10 @@ const config = parseConfig({
     { id: 'orders-read', method: 'GET', path: '/orders/{id}', upstream: 'http://127.0.0.1:1', acceptedIssuers: ['partner'] },
     { id: 'orders-health', method: 'GET', path: '/orders/health', upstream: 'http://127.0.0.1:1', acceptedIssuers: ['partner'] },
     { id: 'files', method: 'ANY', path: '/files/{proxy+}', upstream: 'http://127.0.0.1:1', acceptedIssuers: ['partner'] },
+    { id: 'mcp', method: 'ANY', path: '/mcp', upstream: 'http://127.0.0.1:1', acceptedIssuers: ['partner'], mcp: { resource: 'http://127.0.0.1:4280/mcp' } },
   ],
 });
+const routes = new ApiRoutes(config);
 const matcher = new RouteMatcher(config);
 const api: ApiIdentity = { accountId: '123456789012', region: 'us-east-1', apiId: 'abc123', stage: '$default', domainName: '127.0.0.1' };
 const restApi: ApiIdentity = { ...api, stage: 'prod' };
@@ -56,19 +59,29 @@ const context = { route: 'orders-read', action: 'exchange', issuer: 'partner', s
 
 describe('route matching', () => {
   it('prefers a literal segment to a parameter and extracts raw path parameters', () => {
-    expect(matchRoute(matcher, 'GET', '/orders/health')?.route.id).toBe('orders-health');
-    expect(matchRoute(matcher, 'GET', '/orders/a%20b')).toMatchObject({ routeKey: 'GET /orders/{id}', rawPathParameters: { id: 'a%20b' } });
+    expect(matchRoute(routes, 'GET', '/orders/health')?.route.id).toBe('orders-health');
+    expect(matchRoute(routes, 'GET', '/orders/a%20b')).toMatchObject({ routeKey: 'GET /orders/{id}', rawPathParameters: { id: 'a%20b' } });
   });
 
   it('matches ANY routes with a greedy parameter, and nothing for another method or path', () => {
-    expect(matchRoute(matcher, 'DELETE', '/files/a/b.txt')).toMatchObject({ routeKey: 'ANY /files/{proxy+}', rawPathParameters: { proxy: 'a/b.txt' } });
-    expect(matchRoute(matcher, 'POST', '/orders/1')).toBeUndefined();
-    expect(matchRoute(matcher, 'GET', '/files')).toBeUndefined();
+    expect(matchRoute(routes, 'DELETE', '/files/a/b.txt')).toMatchObject({ routeKey: 'ANY /files/{proxy+}', rawPathParameters: { proxy: 'a/b.txt' } });
+    expect(matchRoute(routes, 'POST', '/orders/1')).toBeUndefined();
+    expect(matchRoute(routes, 'GET', '/files')).toBeUndefined();
+  });
+
+  it("serves an MCP route's metadata on its own public GET route, before a greedy route, and guards the MCP route in the function", () => {
+    const catchAll = { id: 'catch-all', method: 'ANY', path: '/{proxy+}', upstream: 'http://127.0.0.1:1', acceptedIssuers: ['partner'] };
+    const withCatchAll = new ApiRoutes(parseConfig({ ...config, routes: [...config.routes, catchAll] }));
+    const metadata = matchRoute(withCatchAll, 'GET', '/.well-known/oauth-protected-resource/mcp');
+    expect(metadata).toMatchObject({ route: { id: 'mcp' }, routeKey: 'GET /.well-known/oauth-protected-resource/mcp', apiRoute: { kind: 'mcp-metadata', guard: 'none' } });
+    expect(matchRoute(withCatchAll, 'POST', '/.well-known/oauth-protected-resource/mcp')?.route.id).toBe('catch-all');
+    expect(matchRoute(routes, 'POST', '/mcp')).toMatchObject({ route: { id: 'mcp' }, routeKey: 'ANY /mcp', apiRoute: { kind: 'route', guard: 'function' } });
+    expect(matchRoute(routes, 'GET', '/orders/1')?.apiRoute.guard).toBe('authorizer');
   });
 });
 
 describe('identity sources', () => {
-  const match = matchRoute(matcher, 'GET', '/orders/1')!;
+  const match = matchRoute(routes, 'GET', '/orders/1')!;
 
   it('are the Authorization header and the route key (HTTP) or resource path and method (REST)', () => {
     expect(identitySourceValues('http', request(), match)).toEqual([`Bearer ${TOKEN}`, 'GET /orders/{id}']);
@@ -88,7 +101,7 @@ describe('identity sources', () => {
 });
 
 describe('HTTP API events (payload 2.0)', () => {
-  const match = matchRoute(matcher, 'GET', '/orders/a%20b')!;
+  const match = matchRoute(routes, 'GET', '/orders/a%20b')!;
 
   it('build an authorizer event the authorizer reads as an HTTP API event for the route', () => {
     const event = httpApiAuthorizerEvent(request(), match, api);
@@ -127,7 +140,7 @@ describe('HTTP API events (payload 2.0)', () => {
 });
 
 describe('REST API events (payload 1.0)', () => {
-  const match = matchRoute(matcher, 'GET', '/orders/a%20b')!;
+  const match = matchRoute(routes, 'GET', '/orders/a%20b')!;
 
   it('build a REQUEST authorizer event with the method ARN and every header value', () => {
     const event = restAuthorizerEvent(request(), match, restApi);
@@ -168,6 +181,29 @@ describe('REST API events (payload 1.0)', () => {
     expect(text).toMatchObject({ body: 'hello', isBase64Encoded: false });
     const empty = restProxyEvent(request(), match, restApi, { principalId: 'p', context, latencyMs: 0 }, ['*/*']);
     expect(empty).toMatchObject({ body: null, isBase64Encoded: false });
+  });
+});
+
+describe('events on routes with no authorizer (MCP routes and their metadata)', () => {
+  const mcp = matchRoute(routes, 'POST', '/mcp')!;
+  const metadata = matchRoute(routes, 'GET', '/.well-known/oauth-protected-resource/mcp')!;
+
+  it('carry no authorizer context in either payload format', () => {
+    const v2 = httpApiProxyEvent(request({ method: 'POST', rawPath: '/mcp' }), mcp, api, undefined);
+    expect(v2).toMatchObject({ routeKey: 'ANY /mcp', rawPath: '/mcp' });
+    expect(v2['requestContext']).not.toHaveProperty('authorizer');
+    const v1 = restProxyEvent(request({ method: 'POST', rawPath: '/mcp' }), mcp, restApi, undefined, ['*/*']);
+    expect(v1).toMatchObject({ resource: '/mcp', httpMethod: 'POST' });
+    expect(v1['requestContext']).not.toHaveProperty('authorizer');
+  });
+
+  it("name the metadata route's own template, so the function can tell it from the MCP route", () => {
+    const get = request({ rawPath: '/.well-known/oauth-protected-resource/mcp', headers: [] });
+    expect(httpApiProxyEvent(get, metadata, api, undefined)).toMatchObject({ routeKey: 'GET /.well-known/oauth-protected-resource/mcp' });
+    expect(restProxyEvent(get, metadata, restApi, undefined, ['*/*'])).toMatchObject({
+      resource: '/.well-known/oauth-protected-resource/mcp',
+      requestContext: { resourcePath: '/.well-known/oauth-protected-resource/mcp', resourceId: 'mcp-mcp-metadata' },
+    });
   });
 });
 

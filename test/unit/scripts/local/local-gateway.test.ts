@@ -17,6 +17,7 @@ const config = parseConfig({
   routes: [
     { id: 'orders', method: 'GET', path: '/orders/{id}', upstream: 'http://127.0.0.1:1', acceptedIssuers: ['p'] },
     { id: 'upload', method: 'POST', path: '/upload', upstream: 'http://127.0.0.1:1', acceptedIssuers: ['p'] },
+    { id: 'mcp', method: 'ANY', path: '/mcp', upstream: 'http://127.0.0.1:1', acceptedIssuers: ['p'], mcp: { resource: 'http://127.0.0.1:4280/mcp' } },
   ],
 });
 
@@ -49,6 +50,9 @@ async function gateway(flavour: ApiFlavour, authorizer: ScriptedFunction, exchan
 
 const get = (g: LocalGateway, path = '/orders/1', init: RequestInit = {}) =>
   fetch(`${g.url}${path}`, { ...init, headers: { authorization: 'Bearer abc', ...(init.headers as Record<string, string> | undefined) } });
+
+const challenge = 'Bearer resource_metadata="http://127.0.0.1:4280/.well-known/oauth-protected-resource/mcp"';
+const mcpRefusal = () => ok({ statusCode: 401, headers: { 'content-type': 'application/problem+json', 'www-authenticate': challenge }, body: '{}' });
 
 describe('local gateway', () => {
   it('passes an HTTP API allow context to the integration under authorizer.lambda, as returned', async () => {
@@ -119,5 +123,41 @@ describe('local gateway', () => {
       { method: 'GET', path: '/orders/1', routeId: 'orders', status: 403, authorizer: 'invoked', failure: 'access_denied' },
       { path: '/nowhere', routeId: undefined, status: 404, authorizer: 'skipped', failure: 'no_route' },
     ]);
+  });
+
+  it('invokes the exchange function on an MCP route and its metadata route with no authorizer, no context, and no token required', async () => {
+    for (const flavour of ['http', 'rest'] as const) {
+      const authorizer = new ScriptedFunction(allowRest);
+      const exchange = new ScriptedFunction(mcpRefusal);
+      const log: AccessLogEntry[] = [];
+      const g = await gateway(flavour, authorizer, exchange, log);
+      expect((await fetch(`${g.url}/mcp`, { method: 'POST', body: '{}' })).status).toBe(401);
+      expect((await fetch(`${g.url}/.well-known/oauth-protected-resource/mcp`)).status).toBe(401);
+      expect(authorizer.events).toEqual([]);
+      expect(exchange.events).toHaveLength(2);
+      for (const event of exchange.events) expect((event as { requestContext: object }).requestContext).not.toHaveProperty('authorizer');
+      expect(log.map((e) => [e.routeId, e.authorizer])).toEqual([
+        ['mcp', 'none'],
+        ['mcp', 'none'],
+      ]);
+    }
+  });
+
+  it("renames an integration's WWW-Authenticate to x-amzn-Remapped-WWW-Authenticate on REST only; HTTP APIs pass it unchanged", async () => {
+    const rest = await gateway('rest', new ScriptedFunction(allowRest), new ScriptedFunction(mcpRefusal));
+    const renamed = await fetch(`${rest.url}/mcp`, { method: 'POST', body: '{}' });
+    expect(renamed.headers.get('www-authenticate')).toBeNull();
+    expect(renamed.headers.get('x-amzn-remapped-www-authenticate')).toBe(challenge);
+    const http = await gateway('http', new ScriptedFunction(allowRest), new ScriptedFunction(mcpRefusal));
+    const kept = await fetch(`${http.url}/mcp`, { method: 'POST', body: '{}' });
+    expect(kept.headers.get('www-authenticate')).toBe(challenge);
+    expect(kept.headers.get('x-amzn-remapped-www-authenticate')).toBeNull();
+  });
+
+  it("keeps WWW-Authenticate on the REST gateway's own responses (they are not an integration's)", async () => {
+    const g = await gateway('rest', new ScriptedFunction(() => fail('Unauthorized')), new ScriptedFunction(echoResult));
+    const response = await get(g);
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe('Bearer');
   });
 });

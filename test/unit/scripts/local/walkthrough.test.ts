@@ -32,6 +32,17 @@ describe('walkthrough commands', () => {
     expect(expired('rest')).toBe(401);
     expect(expired('http')).toBe(403);
   });
+
+  it('show the MCP challenge and metadata with curl, and run the SDK client with npm run mcp-client', () => {
+    expect(stepCommands(step('mcp-challenge'), urls)).toEqual(['curl -si http://127.0.0.1:4280/mcp']);
+    expect(stepCommands(step('mcp-metadata'), urls)).toEqual(['curl -si http://127.0.0.1:4280/.well-known/oauth-protected-resource/mcp']);
+    expect(stepCommands(step('mcp-client'), urls)).toEqual(['npm run -s mcp-client -- http://127.0.0.1:4280/mcp']);
+  });
+
+  it('expect the MCP challenge to be 401 on both API types, renamed on REST', () => {
+    for (const flavour of ['http', 'rest'] as const) expect(walkthroughSteps(flavour).find((s) => s.id === 'mcp-challenge')!.expectedStatus).toBe(401);
+    expect(walkthroughSteps('rest').find((s) => s.id === 'mcp-challenge')!.note).toContain('x-amzn-Remapped-WWW-Authenticate');
+  });
 });
 
 describe('walkthrough answers', () => {

@@ -1,0 +1,190 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { GatepassConfig } from '../../functions/shared/config/config-schema.js';
+import { loadConfigFile } from '../../functions/shared/config/config-loader.js';
+import { GENERATED_CACHE_KEY_MATERIAL_LENGTH } from '../../functions/shared/contracts/cache-table.js';
+import { startDynalite, type LocalDynamo } from '../../fakes/dynalite.js';
+import { startSecretsManagerServer, type SecretsManagerServer } from '../../fakes/secrets-manager-server.js';
+import { requiredSecrets } from '../../infra/deployable-config.js';
+import { buildFunctionBundles } from './function-bundles.js';
+import { FunctionLogs } from './function-logs.js';
+import type { ApiFlavour } from './gateway-events.js';
+import { FUNCTION_SETTINGS, functionEnvironment, LocalFunction } from './lambda-environment.js';
+import { LambdaFunction } from './lambda-function.js';
+import { LocalGateway, type AccessLogEntry } from './local-gateway.js';
+import { reservePort } from './port-reservation.js';
+
+/**
+ * `npm start -- --config FILE [--secrets FILE]`: the local gateway and both functions with the
+ * user's own configuration instead of the demo. Around them only what AWS would provide:
+ * dynalite with the cache table and the Secrets Manager stand-in holding the `--secrets` file's
+ * secrets and the cache key. No IdP, authorization server or upstream is started: the functions
+ * call exactly the URLs the configuration names (its issuers' JWKS and introspection
+ * endpoints, its token endpoints, its upstreams), wherever they are.
+ */
+
+/** The cache key's secret id: the file's own under this id, else random material generated at start. */
+export const LOCAL_CACHE_KEY_SECRET_ID = 'gatepass/cache-key';
+
+/** A mistake in what the user gave `npm start` (a file, an option): its message is the whole story, no stack trace. */
+export class StartInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartInputError';
+  }
+}
+
+/**
+ * The `--secrets` file: a JSON object of secret id → secret string. A JSON object value is
+ * taken as its JSON text, which is what a JSON secret in Secrets Manager holds.
+ */
+export function readSecretsFile(file: string): Record<string, string> {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new StartInputError(`cannot read the secrets file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new StartInputError(`the secrets file ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+    throw new StartInputError(`the secrets file ${path} must be a JSON object of secret id → secret string`);
+  }
+  const secrets: Record<string, string> = {};
+  for (const [id, value] of Object.entries(document)) {
+    if (typeof value === 'string') secrets[id] = value;
+    else if (typeof value === 'object' && value !== null && !Array.isArray(value)) secrets[id] = JSON.stringify(value);
+    // The value is never echoed: it is a secret.
+    else throw new StartInputError(`the secrets file ${path}: the value of "${id}" must be a string (or a JSON object, stored as its text)`);
+  }
+  return secrets;
+}
+
+export interface ConfiguredStackOptions {
+  /** Bundles and logs go here. */
+  readonly workDir: string;
+  /** The user's configuration file (validated here; a ConfigError lists every field path at fault). */
+  readonly configFile: string;
+  /** Secret id → secret string, served by the Secrets Manager stand-in. */
+  readonly secrets?: Readonly<Record<string, string>>;
+  readonly flavour?: ApiFlavour;
+  /** Default 0 (ephemeral). */
+  readonly gatewayPort?: number;
+  readonly authorizerCacheTtlSeconds?: number;
+  readonly functionNodeExecPath?: string;
+  readonly mirrorFunctionLogs?: NodeJS.WritableStream;
+  readonly onRequest?: (entry: AccessLogEntry) => void;
+}
+
+export interface ConfiguredStack {
+  readonly flavour: ApiFlavour;
+  readonly config: GatepassConfig;
+  readonly configFile: string;
+  readonly urls: { readonly gateway: string; readonly dynamodb: string; readonly secretsManager: string };
+  readonly gateway: LocalGateway;
+  readonly functions: Readonly<Record<LocalFunction, LambdaFunction>>;
+  readonly logs: Readonly<Record<LocalFunction, FunctionLogs>>;
+  readonly dynamo: LocalDynamo;
+  readonly secrets: SecretsManagerServer;
+  /** True when the cache key was generated (the secrets file had no LOCAL_CACHE_KEY_SECRET_ID). */
+  readonly generatedCacheKey: boolean;
+  /** Secret ids the configuration names that the secrets file does not hold. */
+  readonly missingSecrets: readonly string[];
+  readonly timings: { readonly startMs: number; readonly buildMs: number };
+  stop(): Promise<void>;
+}
+
+export async function startConfiguredStack(options: ConfiguredStackOptions): Promise<ConfiguredStack> {
+  const started = performance.now();
+  const flavour = options.flavour ?? 'http';
+  // Before anything runs: a bad file is the user's to fix, with every field path named.
+  const config = loadConfigFile(options.configFile);
+  const configFile = resolve(options.configFile);
+  const secretsGiven = options.secrets ?? {};
+  const generatedCacheKey = secretsGiven[LOCAL_CACHE_KEY_SECRET_ID] === undefined;
+  const secretValues = generatedCacheKey
+    ? { ...secretsGiven, [LOCAL_CACHE_KEY_SECRET_ID]: randomBytes(GENERATED_CACHE_KEY_MATERIAL_LENGTH).toString('base64url').slice(0, GENERATED_CACHE_KEY_MATERIAL_LENGTH) }
+    : { ...secretsGiven };
+  const missingSecrets = [...new Set(requiredSecrets(config).map((s) => s.secretId))].filter((id) => secretsGiven[id] === undefined);
+
+  const gatewayPort = await reservePort(options.gatewayPort ?? 0, 'gateway');
+  const logsDir = join(options.workDir, 'logs');
+  mkdirSync(logsDir, { recursive: true });
+  const mirror = options.mirrorFunctionLogs ? { mirror: options.mirrorFunctionLogs } : {};
+  const logs = {
+    authorizer: new FunctionLogs(FUNCTION_SETTINGS.authorizer.functionName, { file: join(logsDir, 'authorizer.log'), ...mirror }),
+    exchange: new FunctionLogs(FUNCTION_SETTINGS.exchange.functionName, { file: join(logsDir, 'exchange.log'), ...mirror }),
+  };
+  const cleanups: (() => Promise<void> | void)[] = [() => gatewayPort.release()];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
+    await Promise.all(Object.values(logs).map((l) => l.close()));
+  };
+
+  try {
+    const [dynamo, secrets] = await Promise.all([startDynalite(), startSecretsManagerServer(secretValues)]);
+    cleanups.push(
+      () => dynamo.stop(),
+      () => secrets.stop(),
+    );
+    const bundles = await buildFunctionBundles(join(options.workDir, 'build'), configFile);
+    const makeFunction = (fn: LocalFunction) =>
+      new LambdaFunction({
+        name: FUNCTION_SETTINGS[fn].functionName,
+        taskRoot: bundles.taskRoots[fn],
+        runtimeFile: bundles.runtimeFile,
+        environment: functionEnvironment({
+          fn,
+          taskRoot: bundles.taskRoots[fn],
+          runtimeFile: bundles.runtimeFile,
+          endpoints: { dynamodb: dynamo.endpoint, secretsManager: secrets.endpoint },
+          cacheTable: dynamo.tableName,
+          cacheKeySecretId: LOCAL_CACHE_KEY_SECRET_ID,
+        }),
+        timeoutSeconds: FUNCTION_SETTINGS[fn].timeoutSeconds,
+        ...(options.functionNodeExecPath !== undefined ? { nodeExecPath: options.functionNodeExecPath } : {}),
+        logs: logs[fn],
+      });
+    const functions = { authorizer: makeFunction(LocalFunction.Authorizer), exchange: makeFunction(LocalFunction.Exchange) };
+    cleanups.push(
+      () => functions.authorizer.stop(),
+      () => functions.exchange.stop(),
+    );
+    const gateway = new LocalGateway({
+      config,
+      flavour,
+      authorizer: functions.authorizer,
+      exchange: functions.exchange,
+      authorizerCacheTtlSeconds: options.authorizerCacheTtlSeconds ?? 60,
+      port: gatewayPort.port,
+      ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+    });
+    await gatewayPort.release();
+    await gateway.start();
+    cleanups.push(() => gateway.stop());
+    return {
+      flavour,
+      config,
+      configFile,
+      urls: { gateway: gateway.url, dynamodb: dynamo.endpoint, secretsManager: secrets.endpoint },
+      gateway,
+      functions,
+      logs,
+      dynamo,
+      secrets,
+      generatedCacheKey,
+      missingSecrets,
+      timings: { startMs: performance.now() - started, buildMs: bundles.buildMs },
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
