@@ -1,22 +1,6 @@
-import type { GatepassConfig, RouteConfig } from '../functions/shared/config/config-schema.js';
-import { gatewayRoutesOf, type GatewayRoute, type RouteGuard } from '../functions/shared/config/gateway-routes.js';
+import type { GatepassConfig } from '../functions/shared/config/config-schema.js';
+import type { RouteGuard } from '../functions/shared/config/gateway-routes.js';
 import { basePathOf, isMcpRoute, metadataPathOf, resourceMetadataUrl, type McpRoute } from '../functions/shared/mcp/protected-resource.js';
-
-/**
- * The API routes the constructs create: `gatewayRoutesOf` (the list the local gateway uses too),
- * each method and path once. Two MCP routes on one path (say `GET /mcp` and `POST /mcp`) share
- * one metadata path, and an API holds a route key (HTTP) or a resource's method (REST) once;
- * the first owner names it, and the exchange function answers it by path either way.
- */
-export function apiRoutesOf(routes: readonly RouteConfig[]): GatewayRoute[] {
-  const seen = new Set<string>();
-  return gatewayRoutesOf({ routes: [...routes] }).filter((route) => {
-    const key = `${route.method} ${route.path}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
 
 /** Why a route without an API Gateway authorizer is acceptable, by who guards it instead. */
 const UNAUTHENTICATED_ROUTE_REASONS: Record<Exclude<RouteGuard, 'authorizer'>, string> = {

@@ -6,7 +6,8 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { RouteConfig } from '../../functions/shared/config/config-schema.js';
 import { httpCorsPreflight } from '../cors-preflight.js';
-import { apiRoutesOf, unauthenticatedRouteAcknowledgement } from '../gateway-routes.js';
+import { gatewayRoutesOf } from '../../functions/shared/config/gateway-routes.js';
+import { unauthenticatedRouteAcknowledgement } from '../gateway-routes.js';
 
 /**
  * The authorizer's cache key: the token and the route. Without the route, a decision for
@@ -95,7 +96,7 @@ export function wireHttpRoutes(scope: Construct, props: GatepassHttpRoutesProps)
   const noAuthorizer = new HttpNoneAuthorizer();
   const routes: Record<string, HttpRoute> = {};
   const metadataRoutes: Record<string, HttpRoute> = {};
-  for (const apiRoute of apiRoutesOf(props.routes)) {
+  for (const apiRoute of gatewayRoutesOf(props)) {
     const route = new HttpRoute(scope, apiRoute.kind === 'route' ? `Route-${apiRoute.routeId}` : `McpMetadataRoute-${apiRoute.routeId}`, {
       httpApi: props.httpApi,
       routeKey: HttpRouteKey.with(apiRoute.path, HttpMethod[apiRoute.method]),

@@ -16,7 +16,8 @@ import type { RouteConfig } from '../../functions/shared/config/config-schema.js
 import { GATEWAY_PROBLEM_RESPONSES, PROBLEM_CONTENT_TYPE, type GatewayProblemResponse } from '../gateway-problem-responses.js';
 import { restCorsPreflights } from '../cors-preflight.js';
 import { assertRestPaths } from '../rest-api-paths.js';
-import { apiRoutesOf, unauthenticatedRouteAcknowledgement } from '../gateway-routes.js';
+import { gatewayRoutesOf } from '../../functions/shared/config/gateway-routes.js';
+import { unauthenticatedRouteAcknowledgement } from '../gateway-routes.js';
 
 /**
  * The authorizer's cache key: the token, the resource and the method. Without the route,
@@ -131,7 +132,7 @@ export function wireRestRoutes(scope: Construct, props: GatepassRestRoutesProps)
   // MCP routes and their metadata paths are not the authorizer's (functions/shared/config/gateway-routes.ts):
   // an explicit NONE without an authorizer, which CDK does not replace with the API's default authorizer.
   // `/.well-known/oauth-protected-resource/…` is one more branch of the same resource tree.
-  for (const apiRoute of apiRoutesOf(props.routes)) {
+  for (const apiRoute of gatewayRoutesOf(props)) {
     const guarded = apiRoute.guard === 'authorizer';
     const method = parent
       .resourceForPath(apiRoute.path)

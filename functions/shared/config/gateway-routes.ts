@@ -1,4 +1,4 @@
-import type { GatepassConfig, RouteConfig } from './config-schema.js';
+import type { RouteConfig } from './config-schema.js';
 import { isMcpRoute, metadataPathOf } from '../mcp/protected-resource.js';
 
 /**
@@ -27,7 +27,7 @@ export interface GatewayRoute {
  * route per MCP route. The CDK constructs and the local gateway both build from this list,
  * so they cannot disagree on what is public.
  */
-export function gatewayRoutesOf(config: Pick<GatepassConfig, 'routes'>): GatewayRoute[] {
+export function gatewayRoutesOf(config: { readonly routes: readonly RouteConfig[] }): GatewayRoute[] {
   const routes: GatewayRoute[] = [];
   for (const route of config.routes) {
     if (isMcpRoute(route)) {

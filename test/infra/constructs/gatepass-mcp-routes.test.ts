@@ -8,7 +8,6 @@ import { describe, expect, it } from 'vitest';
 import type { RouteConfig } from '../../../functions/shared/config/config-schema.js';
 import { GatepassHttpRoutes } from '../../../infra/constructs/gatepass-http-routes.js';
 import { GatepassRestRoutes } from '../../../infra/constructs/gatepass-rest-routes.js';
-import { apiRoutesOf } from '../../../infra/gateway-routes.js';
 
 const route = (id: string, method: RouteConfig['method'], path: string, mcp?: RouteConfig['mcp']): RouteConfig => ({
   id,
@@ -20,10 +19,10 @@ const route = (id: string, method: RouteConfig['method'], path: string, mcp?: Ro
   ...(mcp === undefined ? {} : { mcp }),
 });
 
-/** Two MCP routes on one path (GET and POST, as an MCP server's streamable HTTP endpoint has) and an ordinary route. */
+/** Two MCP routes (one per path, as the configuration allows) and an ordinary route. */
 const routes = [
   route('mcp-post', 'POST', '/mcp', { resource: 'https://api.example.com/mcp' }),
-  route('mcp-get', 'GET', '/mcp', { resource: 'https://api.example.com/mcp' }),
+  route('mcp-get', 'GET', '/tools/mcp', { resource: 'https://api.example.com/tools/mcp' }),
   route('orders', 'GET', '/orders'),
 ];
 
@@ -32,17 +31,6 @@ function standIns(stack: Stack) {
   const fn = (id: string) => new LambdaFunction(stack, id, { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('exports.handler = 0') });
   return { authorizerFunction: fn('Authorizer'), exchangeFunction: fn('Exchange'), teamFunction: fn('TeamAuthorizer') };
 }
-
-describe('apiRoutesOf', () => {
-  it('lists one metadata route per metadata path: two MCP routes on one path share it, the first naming it', () => {
-    expect(apiRoutesOf(routes).map((r) => `${r.routeId} ${r.method} ${r.path} ${r.guard}`)).toEqual([
-      'mcp-post POST /mcp function',
-      'mcp-post GET /.well-known/oauth-protected-resource/mcp none',
-      'mcp-get GET /mcp function',
-      'orders GET /orders authorizer',
-    ]);
-  });
-});
 
 describe('MCP routes on an API whose own default authorizer would otherwise apply', () => {
   it('HTTP: the MCP and metadata routes are explicitly NONE, the team default authorizer is not put on them', () => {
@@ -54,14 +42,15 @@ describe('MCP routes on an API whose own default authorizer would otherwise appl
     const byKey = new Map(
       Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => [r.Properties.RouteKey as string, r.Properties as Record<string, unknown>]),
     );
-    expect([...byKey.keys()].sort()).toEqual(['GET /.well-known/oauth-protected-resource/mcp', 'GET /mcp', 'GET /orders', 'POST /mcp']);
-    for (const key of ['GET /.well-known/oauth-protected-resource/mcp', 'GET /mcp', 'POST /mcp']) {
+    const unauthenticated = ['GET /.well-known/oauth-protected-resource/mcp', 'GET /.well-known/oauth-protected-resource/tools/mcp', 'GET /tools/mcp', 'POST /mcp'];
+    expect([...byKey.keys()].sort()).toEqual([...unauthenticated, 'GET /orders'].sort());
+    for (const key of unauthenticated) {
       expect(byKey.get(key)!['AuthorizationType'], key).toBe('NONE');
       expect(byKey.get(key)!['AuthorizerId'], key).toBeUndefined();
     }
     expect(byKey.get('GET /orders')!['AuthorizerId']).toEqual({ Ref: expect.stringMatching(/^TeamApiGatepassAuthorizer/) });
     expect(Object.keys(wiring.routes).sort()).toEqual(['mcp-get', 'mcp-post', 'orders']);
-    expect(Object.keys(wiring.metadataRoutes)).toEqual(['mcp-post']);
+    expect(Object.keys(wiring.metadataRoutes)).toEqual(['mcp-post', 'mcp-get']);
   });
 
   it('REST: the MCP and metadata methods are AuthorizationType NONE, the team default authorizer is not put on them', () => {
@@ -73,7 +62,7 @@ describe('MCP routes on an API whose own default authorizer would otherwise appl
     // The team's own method, which takes the default authorizer (an unattached authorizer does not synthesize).
     restApi.root.addMethod('GET');
     const wiring = new GatepassRestRoutes(stack, 'Gatepass', { restApi, routes, authorizerFunction, exchangeFunction });
-    const unauthenticated = [wiring.methods['mcp-post']!, wiring.methods['mcp-get']!, wiring.metadataMethods['mcp-post']!];
+    const unauthenticated = [wiring.methods['mcp-post']!, wiring.methods['mcp-get']!, wiring.metadataMethods['mcp-post']!, wiring.metadataMethods['mcp-get']!];
     const template = Template.fromStack(stack);
     for (const method of unauthenticated) {
       const properties = template.toJSON()['Resources'][stack.getLogicalId(method.node.defaultChild as never)]['Properties'] as Record<string, unknown>;
@@ -82,7 +71,7 @@ describe('MCP routes on an API whose own default authorizer would otherwise appl
     }
     const orders = template.toJSON()['Resources'][stack.getLogicalId(wiring.methods['orders']!.node.defaultChild as never)]['Properties'];
     expect(orders['AuthorizerId']).toEqual({ Ref: expect.stringMatching(/^GatepassAuthorizer/) });
-    expect(Object.keys(wiring.metadataMethods)).toEqual(['mcp-post']);
+    expect(Object.keys(wiring.metadataMethods)).toEqual(['mcp-post', 'mcp-get']);
     // The default does apply where nothing says otherwise: the team's own method.
     template.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'GET', AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: Match.stringLikeRegexp('^Team') } });
   });
