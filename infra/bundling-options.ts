@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
 import type { GatepassConfig } from '../functions/shared/config/config-schema.js';
-import { BUNDLE_INTROSPECTION_ENV } from '../functions/shared/contracts/environment-variables.js';
+import { BUNDLE_INTROSPECTION_ENV, BUNDLE_MCP_ENV } from '../functions/shared/contracts/environment-variables.js';
+import { isMcpRoute } from '../functions/shared/mcp/protected-resource.js';
 
 /**
  * How gatepass bundles its Lambda functions: one list of esbuild settings that the CDK
@@ -55,20 +56,31 @@ export const BUNDLED_CONFIG_FILE_NAME = 'gatepass.config.json';
 export interface GatepassBundleFeatures {
   /** Some issuer introspects opaque tokens (the authorizer then carries the Secrets Manager client). */
   readonly introspection: boolean;
+  /** Some route is an MCP server's (the exchange function then validates tokens itself, with TokenValidation). */
+  readonly mcp: boolean;
 }
 
 /** The features a configuration needs. */
-export function bundleFeaturesOf(config: Pick<GatepassConfig, 'issuers'>): GatepassBundleFeatures {
-  return { introspection: Object.values(config.issuers).some((issuer) => issuer.introspection !== undefined) };
+export function bundleFeaturesOf(config: Pick<GatepassConfig, 'issuers' | 'routes'>): GatepassBundleFeatures {
+  return {
+    introspection: Object.values(config.issuers).some((issuer) => issuer.introspection !== undefined),
+    mcp: config.routes.some(isMcpRoute),
+  };
 }
 
 /**
  * Build-time constants: without introspection, `process.env.GATEPASS_BUNDLE_INTROSPECTION`
  * becomes "false" and esbuild drops the authorizer's introspection branch with Powertools
- * Parameters and the SDK (≈ 400 KB → ≈ 90 KB). No features given: everything is kept.
+ * Parameters and the SDK (≈ 400 KB → ≈ 90 KB); without MCP routes, `process.env.GATEPASS_BUNDLE_MCP`
+ * becomes "false" and esbuild drops the exchange function's TokenValidation (docs/performance.md
+ * "Cold start: what was kept and what was not"). No features given: everything is kept.
  */
 function bundleDefines(features?: GatepassBundleFeatures): Record<string, string> {
-  return features && !features.introspection ? { [`process.env.${BUNDLE_INTROSPECTION_ENV}`]: '"false"' } : {};
+  if (!features) return {};
+  return {
+    ...(features.introspection ? {} : { [`process.env.${BUNDLE_INTROSPECTION_ENV}`]: '"false"' }),
+    ...(features.mcp ? {} : { [`process.env.${BUNDLE_MCP_ENV}`]: '"false"' }),
+  };
 }
 
 /** esbuild `build()` options that produce the bundle the stack deploys, into `outdir`. */

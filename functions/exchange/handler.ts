@@ -24,8 +24,18 @@ const { log, metrics: metricSink } = functionTelemetry(ServiceName.Exchange);
 const readSecret = secretsManagerReader(exchangeSecretBounds(config.settings));
 
 const tokenClient = new TokenExchangeClient({ config, log, metrics: metricSink, readSecret });
-// MCP routes are validated here (docs/design.md "MCP servers"); without them nothing is built.
-const validation = new McpRoutes(config).any ? new TokenValidation(config, { readSecret, ...validationTelemetry(log, metricSink) }) : undefined;
+/**
+ * MCP routes are validated here (docs/design.md "MCP servers"). TokenValidation is ≈ 27 KB of
+ * the bundle: a configuration without MCP routes builds the function with `GATEPASS_BUNDLE_MCP`
+ * defined as "false" (infra/bundling-options.ts), so that esbuild drops this branch and that code.
+ */
+const hasMcpRoutes = new McpRoutes(config).any;
+if (process.env['GATEPASS_BUNDLE_MCP'] === 'false' && hasMcpRoutes) {
+  throw new Error('this exchange bundle was built without MCP token validation (GATEPASS_BUNDLE_MCP "false"), but the configuration has MCP routes: rebuild it from this configuration (bundleFeaturesOf, infra/bundling-options.ts)');
+}
+// The comparison stays inline: esbuild folds it only there.
+const validation =
+  process.env['GATEPASS_BUNDLE_MCP'] === 'false' || !hasMcpRoutes ? undefined : new TokenValidation(config, { readSecret, ...validationTelemetry(log, metricSink) });
 const cache = createExchangeCache({ settings: config.settings, log, metrics: metricSink, readSecret });
 await cache.prepare();
 const service = new ExchangeService({

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
-import { BUNDLE_FILE_NAME, BUNDLED_CONFIG_FILE_NAME, esbuildOptionsFor, type GatepassBundleFeatures } from '../../infra/bundling-options.js';
+import { BUNDLE_FILE_NAME, BUNDLED_CONFIG_FILE_NAME, bundleFeaturesOf, esbuildOptionsFor, type GatepassBundleFeatures } from '../../infra/bundling-options.js';
+import { parseConfigText } from '../../functions/shared/config/config-validator.js';
 import { httpApiEvent } from '../support/authorizer-events.js';
 import { API_AUDIENCE, CORP_SECRET_ID, lambdaEnv, PARTNER_ISSUER, REQUIRED_SCOPE, ROUTE } from './bench-fixtures.js';
 import { exchangeEventFor, writeBundledConfig, type BenchServers } from './bench-servers.js';
@@ -134,9 +135,11 @@ export async function measureColdStarts(servers: BenchServers, options: ColdStar
   rmSync(outRoot, { recursive: true, force: true });
   const authorizerToken = servers.mint(1)[0]!;
   const authorizerEvent = httpApiEvent({ method: ROUTE.method, path: ROUTE.path, authorization: `Bearer ${authorizerToken}` });
-  const exchangeTokens = servers.mint(options.processes * 4 + 4);
+  const exchangeTokens = servers.mint(options.processes * 5 + 5);
   let nextExchangeToken = 0;
   const configEnv = (dir: string) => ({ GATEPASS_CONFIG_FILE: BUNDLED_CONFIG_FILE_NAME, LAMBDA_TASK_ROOT: dir });
+  // What the stack derives from the bench configuration (no introspection, no MCP route).
+  const deployedFeatures = bundleFeaturesOf(parseConfigText(JSON.stringify(servers.config()), 'bench configuration'));
 
   const specs: BundleSpec[] = [
     {
@@ -152,7 +155,7 @@ export async function measureColdStarts(servers: BenchServers, options: ColdStar
       name: 'authorizer-jwt-only',
       description: 'authorizer without introspection code (what the stack deploys when no issuer introspects)',
       entry: 'functions/authorizer/handler.ts',
-      features: { introspection: false },
+      features: { introspection: false, mcp: false },
       alsoWithSourceMaps: true,
       env: () => lambdaEnv('gatepass-authorizer'),
       event: () => authorizerEvent,
@@ -181,6 +184,7 @@ export async function measureColdStarts(servers: BenchServers, options: ColdStar
       name: 'exchange',
       description: 'gatepass exchange, as deployed (AWS SDK bundled, tree-shaken ESM)',
       entry: 'functions/exchange/handler.ts',
+      features: deployedFeatures,
       env: () => ({ ...servers.exchangeEnv }),
       event: () => exchangeEventFor(exchangeTokens[nextExchangeToken++]!),
       firstInvoke: 'first request: cache miss, token exchange at oidc-provider, table write, forward to the echo upstream',
@@ -188,9 +192,20 @@ export async function measureColdStarts(servers: BenchServers, options: ColdStar
       alsoWithSourceMaps: true,
     },
     {
+      name: 'exchange-with-mcp',
+      description: 'exchange with its MCP token validation kept (what the stack deploys when a route is an MCP server)',
+      entry: 'functions/exchange/handler.ts',
+      features: { ...deployedFeatures, mcp: true },
+      env: () => ({ ...servers.exchangeEnv }),
+      event: () => exchangeEventFor(exchangeTokens[nextExchangeToken++]!),
+      firstInvoke: 'first request: cache miss, token exchange at oidc-provider, table write, forward to the echo upstream',
+      note: 'the same configuration (no MCP route): the figure is the cost of the code GATEPASS_BUNDLE_MCP "false" drops, loaded but not run',
+    },
+    {
       name: 'exchange-sdk-external',
       description: 'exchange with @aws-sdk/* external (runtime-provided SDK)',
       entry: 'functions/exchange/handler.ts',
+      features: deployedFeatures,
       extra: { external: ['@aws-sdk/*'] },
       env: () => ({ ...servers.exchangeEnv }),
       event: () => exchangeEventFor(exchangeTokens[nextExchangeToken++]!),

@@ -82,17 +82,59 @@ describe('bundle features', () => {
   const authorizerEntry = join(repositoryRoot, 'functions/authorizer/handler.ts');
 
   it('derives the introspection feature from the configuration', () => {
-    expect(bundleFeaturesOf({ issuers: { a: { introspection: {} } } } as never)).toEqual({ introspection: true });
-    expect(bundleFeaturesOf({ issuers: { a: { jwksUri: 'https://x' } } } as never)).toEqual({ introspection: false });
-    expect(nodejsBundlingOptions('/c.json', { introspection: false }).define).toEqual({ 'process.env.GATEPASS_BUNDLE_INTROSPECTION': '"false"' });
-    expect(nodejsBundlingOptions('/c.json', { introspection: true }).define).toEqual({});
+    expect(bundleFeaturesOf({ issuers: { a: { introspection: {} } }, routes: [] } as never)).toMatchObject({ introspection: true });
+    expect(bundleFeaturesOf({ issuers: { a: { jwksUri: 'https://x' } }, routes: [] } as never)).toMatchObject({ introspection: false });
+    expect(nodejsBundlingOptions('/c.json', { introspection: false, mcp: true }).define).toEqual({ 'process.env.GATEPASS_BUNDLE_INTROSPECTION': '"false"' });
+    expect(nodejsBundlingOptions('/c.json', { introspection: true, mcp: true }).define).toEqual({});
   });
+
+  it('defines GATEPASS_BUNDLE_MCP "false" exactly when no route has mcp, for the CDK and the esbuild API alike', () => {
+    const plainRoute = { id: 'orders', method: 'GET', path: '/orders/{id}' };
+    const mcpRoute = { id: 'mcp', method: 'ANY', path: '/mcp', mcp: { resource: 'https://api.example.com/mcp' } };
+    const issuers = { a: { jwksUri: 'https://x' } };
+    expect(bundleFeaturesOf({ issuers, routes: [plainRoute] } as never)).toEqual({ introspection: false, mcp: false });
+    expect(bundleFeaturesOf({ issuers, routes: [plainRoute, mcpRoute] } as never)).toEqual({ introspection: false, mcp: true });
+    expect(bundleFeaturesOf({ issuers, routes: [] } as never)).toEqual({ introspection: false, mcp: false });
+    for (const introspection of [true, false]) {
+      const without = { introspection, mcp: false };
+      expect(nodejsBundlingOptions('/c.json', without).define?.['process.env.GATEPASS_BUNDLE_MCP']).toBe('"false"');
+      expect(esbuildOptionsFor('/e.ts', '/out', without).define?.['process.env.GATEPASS_BUNDLE_MCP']).toBe('"false"');
+      expect(nodejsBundlingOptions('/c.json', { introspection, mcp: true }).define).not.toHaveProperty(['process.env.GATEPASS_BUNDLE_MCP']);
+      expect(esbuildOptionsFor('/e.ts', '/out', { introspection, mcp: true }).define).not.toHaveProperty(['process.env.GATEPASS_BUNDLE_MCP']);
+    }
+    // No features given (tools that bundle without a configuration): everything is kept.
+    expect(nodejsBundlingOptions('/c.json').define).toEqual({});
+    expect(esbuildOptionsFor('/e.ts', '/out').define).toEqual({});
+  });
+
+  it('leaves the exchange function\'s own token validation (TokenValidation, introspection) out of a bundle without MCP routes, and keeps the issued-token verifier', async () => {
+    const exchangeEntry = join(repositoryRoot, 'functions/exchange/handler.ts');
+    const sizes: Record<string, number> = {};
+    for (const mcp of [true, false]) {
+      const outdir = join(scratch, `exchange-mcp-${mcp}`);
+      const result = await build({ ...esbuildOptionsFor(exchangeEntry, outdir, { introspection: false, mcp }), metafile: true, logLevel: 'silent' });
+      const code = readFileSync(join(outdir, 'index.mjs'), 'utf8');
+      sizes[String(mcp)] = code.length;
+      // The files with code in the output: esbuild's `inputs` also lists files it read, then tree-shook away.
+      const output = Object.values(result.metafile.outputs).find((o) => o.entryPoint !== undefined)!;
+      const inputs = Object.entries(output.inputs).filter(([, input]) => input.bytesInOutput > 0).map(([path]) => path);
+      expect(inputs.some((path) => path.endsWith('functions/shared/token-validation/token-validation.ts'))).toBe(mcp);
+      expect(inputs.some((path) => path.endsWith('functions/shared/token-validation/introspection-client.ts'))).toBe(mcp);
+      // Strings only the introspection client (which only TokenValidation uses) writes.
+      expect(code.includes('token is not active (introspection)')).toBe(mcp);
+      expect(code.includes('token_type_hint')).toBe(mcp);
+      // #11's check of issued tokens stays in both: it shares the JWT validator and JWKS cache.
+      expect(inputs.some((path) => path.endsWith('functions/exchange/policy/issued-token-verifier.ts'))).toBe(true);
+      expect(inputs.some((path) => path.endsWith('aws-jwt-verify/dist/esm/jwt-verifier.js'))).toBe(true);
+    }
+    expect(sizes['false']!).toBeLessThan(sizes['true']!);
+  }, 60_000);
 
   it('leaves Powertools Parameters and the Secrets Manager client out of a JWT-only authorizer', async () => {
     const sizes: Record<string, number> = {};
     for (const introspection of [true, false]) {
       const outdir = join(scratch, `authorizer-${introspection}`);
-      await build({ ...esbuildOptionsFor(authorizerEntry, outdir, { introspection }), logLevel: 'silent' });
+      await build({ ...esbuildOptionsFor(authorizerEntry, outdir, { introspection, mcp: false }), logLevel: 'silent' });
       const code = readFileSync(join(outdir, 'index.mjs'), 'utf8');
       sizes[String(introspection)] = code.length;
       expect(code.includes('GetSecretValue')).toBe(introspection);

@@ -18,5 +18,11 @@ export const CACHE_KEY_SECRET_ENV = 'GATEPASS_CACHE_KEY_SECRET_ID';
  * `process.env['GATEPASS_BUNDLE_INTROSPECTION']`, the only form esbuild replaces.
  */
 export const BUNDLE_INTROSPECTION_ENV = 'GATEPASS_BUNDLE_INTROSPECTION';
+/**
+ * Exchange bundle: a build-time constant, not a runtime setting. Defined as "false" for a
+ * configuration without MCP routes, so esbuild drops the function's own token validation; the
+ * handler must read it as the literal `process.env['GATEPASS_BUNDLE_MCP']`, the only form esbuild replaces.
+ */
+export const BUNDLE_MCP_ENV = 'GATEPASS_BUNDLE_MCP';
 /** `npm start`, `npm run token` and `npm run invoke`: the local stack's state file. */
 export const LOCAL_STATE_FILE_ENV = 'GATEPASS_LOCAL_STATE';

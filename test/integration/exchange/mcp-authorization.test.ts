@@ -410,3 +410,30 @@ describe.each(FORMATS)('Streamable HTTP through Lambda ($name)', (format) => {
     expect(received.headers['authorization']?.[0]).not.toContain(token);
   });
 });
+
+describe('exchange handler built without MCP token validation', () => {
+  it('refuses at init a configuration with MCP routes, naming the fix', async () => {
+    process.env['GATEPASS_BUNDLE_MCP'] = 'false';
+    try {
+      await expect(newContainer()).rejects.toThrow(/built without MCP token validation.*configuration has MCP routes: rebuild it from this configuration/);
+    } finally {
+      delete process.env['GATEPASS_BUNDLE_MCP'];
+    }
+  });
+
+  it('starts with the same setting when no route is an MCP server\'s', async () => {
+    const withoutMcp = configDocument();
+    withoutMcp.routes = withoutMcp.routes.filter((route) => route.mcp === undefined);
+    process.env['GATEPASS_CONFIG'] = JSON.stringify(withoutMcp);
+    process.env['GATEPASS_BUNDLE_MCP'] = 'false';
+    try {
+      const plain = await newContainer();
+      // Without the authorizer's context a non-MCP route is refused, as ever: the function runs.
+      const result = await plain(proxyEventV2({ method: 'GET', resource: '/orders/{id}', path: '/orders/1', pathParameters: { id: '1' } }));
+      expect(JSON.parse(result.body!)).toMatchObject({ code: 'gateway_misconfigured' });
+    } finally {
+      delete process.env['GATEPASS_BUNDLE_MCP'];
+      process.env['GATEPASS_CONFIG'] = JSON.stringify(configDocument());
+    }
+  });
+});

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CacheTableAttribute, GENERATED_CACHE_KEY_MATERIAL_LENGTH, MIN_CACHE_KEY_MATERIAL_LENGTH } from '../../../../functions/shared/contracts/cache-table.js';
 import {
   BUNDLE_INTROSPECTION_ENV,
+  BUNDLE_MCP_ENV,
   CACHE_KEY_SECRET_ENV,
   CACHE_TABLE_ENV,
   CONFIG_ENV,
@@ -13,12 +14,13 @@ import {
 // changing one is a breaking change, never a refactoring.
 describe('contract values', () => {
   it('names the environment variables as deployed functions and the docs know them', () => {
-    expect([CONFIG_ENV, CONFIG_FILE_ENV, CACHE_TABLE_ENV, CACHE_KEY_SECRET_ENV, BUNDLE_INTROSPECTION_ENV, LOCAL_STATE_FILE_ENV]).toEqual([
+    expect([CONFIG_ENV, CONFIG_FILE_ENV, CACHE_TABLE_ENV, CACHE_KEY_SECRET_ENV, BUNDLE_INTROSPECTION_ENV, BUNDLE_MCP_ENV, LOCAL_STATE_FILE_ENV]).toEqual([
       'GATEPASS_CONFIG',
       'GATEPASS_CONFIG_FILE',
       'GATEPASS_CACHE_TABLE',
       'GATEPASS_CACHE_KEY_SECRET_ID',
       'GATEPASS_BUNDLE_INTROSPECTION',
+      'GATEPASS_BUNDLE_MCP',
       'GATEPASS_LOCAL_STATE',
     ]);
   });
