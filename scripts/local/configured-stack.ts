@@ -7,12 +7,12 @@ import { GENERATED_CACHE_KEY_MATERIAL_LENGTH } from '../../functions/shared/cont
 import { startDynalite, type LocalDynamo } from '../../fakes/dynalite.js';
 import { startSecretsManagerServer, type SecretsManagerServer } from '../../fakes/secrets-manager-server.js';
 import { requiredSecrets } from '../../infra/deployable-config.js';
-import { buildFunctionBundles } from './function-bundles.js';
 import { FunctionLogs } from './function-logs.js';
 import type { ApiFlavour } from './gateway-events.js';
-import { FUNCTION_SETTINGS, functionEnvironment, LocalFunction } from './lambda-environment.js';
-import { LambdaFunction } from './lambda-function.js';
-import { LocalGateway, type AccessLogEntry } from './local-gateway.js';
+import { startGatepassFunctions } from './gatepass-functions.js';
+import { FUNCTION_SETTINGS, type LocalFunction } from './lambda-environment.js';
+import type { LambdaFunction } from './lambda-function.js';
+import type { AccessLogEntry, LocalGateway } from './local-gateway.js';
 import { reservePort } from './port-reservation.js';
 
 /**
@@ -133,41 +133,23 @@ export async function startConfiguredStack(options: ConfiguredStackOptions): Pro
       () => dynamo.stop(),
       () => secrets.stop(),
     );
-    const bundles = await buildFunctionBundles(join(options.workDir, 'build'), configFile);
-    const makeFunction = (fn: LocalFunction) =>
-      new LambdaFunction({
-        name: FUNCTION_SETTINGS[fn].functionName,
-        taskRoot: bundles.taskRoots[fn],
-        runtimeFile: bundles.runtimeFile,
-        environment: functionEnvironment({
-          fn,
-          taskRoot: bundles.taskRoots[fn],
-          runtimeFile: bundles.runtimeFile,
-          endpoints: { dynamodb: dynamo.endpoint, secretsManager: secrets.endpoint },
-          cacheTable: dynamo.tableName,
-          cacheKeySecretId: LOCAL_CACHE_KEY_SECRET_ID,
-        }),
-        timeoutSeconds: FUNCTION_SETTINGS[fn].timeoutSeconds,
-        ...(options.functionNodeExecPath !== undefined ? { nodeExecPath: options.functionNodeExecPath } : {}),
-        logs: logs[fn],
-      });
-    const functions = { authorizer: makeFunction(LocalFunction.Authorizer), exchange: makeFunction(LocalFunction.Exchange) };
-    cleanups.push(
-      () => functions.authorizer.stop(),
-      () => functions.exchange.stop(),
+    const { functions, gateway, buildMs } = await startGatepassFunctions(
+      {
+        workDir: options.workDir,
+        config,
+        configFile,
+        flavour,
+        endpoints: { dynamodb: dynamo.endpoint, secretsManager: secrets.endpoint },
+        cacheTable: dynamo.tableName,
+        cacheKeySecretId: LOCAL_CACHE_KEY_SECRET_ID,
+        logs,
+        gatewayPort,
+        ...(options.authorizerCacheTtlSeconds !== undefined ? { authorizerCacheTtlSeconds: options.authorizerCacheTtlSeconds } : {}),
+        ...(options.functionNodeExecPath !== undefined ? { functionNodeExecPath: options.functionNodeExecPath } : {}),
+        ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+      },
+      (stop) => cleanups.push(stop),
     );
-    const gateway = new LocalGateway({
-      config,
-      flavour,
-      authorizer: functions.authorizer,
-      exchange: functions.exchange,
-      authorizerCacheTtlSeconds: options.authorizerCacheTtlSeconds ?? 60,
-      port: gatewayPort.port,
-      ...(options.onRequest ? { onRequest: options.onRequest } : {}),
-    });
-    await gatewayPort.release();
-    await gateway.start();
-    cleanups.push(() => gateway.stop());
     return {
       flavour,
       config,
@@ -180,7 +162,7 @@ export async function startConfiguredStack(options: ConfiguredStackOptions): Pro
       secrets,
       generatedCacheKey,
       missingSecrets,
-      timings: { startMs: performance.now() - started, buildMs: bundles.buildMs },
+      timings: { startMs: performance.now() - started, buildMs },
       stop: stopAll,
     };
   } catch (error) {

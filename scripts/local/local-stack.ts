@@ -12,12 +12,12 @@ import { startSecretsManagerServer, type SecretsManagerServer } from '../../fake
 import { ControlServer } from './control-server.js';
 import { DEMO, demoConfig, demoMcpResource } from './demo-config.js';
 import { DemoTokenIssuer, OpaqueTokenStore } from './demo-tokens.js';
-import { buildFunctionBundles } from './function-bundles.js';
 import { FunctionLogs } from './function-logs.js';
 import type { ApiFlavour } from './gateway-events.js';
-import { FUNCTION_SETTINGS, functionEnvironment, LocalFunction } from './lambda-environment.js';
-import { LambdaFunction } from './lambda-function.js';
-import { LocalGateway, type AccessLogEntry } from './local-gateway.js';
+import { startGatepassFunctions } from './gatepass-functions.js';
+import { FUNCTION_SETTINGS, LocalFunction } from './lambda-environment.js';
+import type { LambdaFunction } from './lambda-function.js';
+import type { AccessLogEntry, LocalGateway } from './local-gateway.js';
 import { writeState, removeState, type LocalStackState } from './local-state.js';
 import { reservePort } from './port-reservation.js';
 import { SwitchableRelay } from './switchable-relay.js';
@@ -226,42 +226,24 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     const configFile = join(options.workDir, 'gatepass.config.json');
     writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
-    const bundles = await buildFunctionBundles(join(options.workDir, 'build'), configFile);
-
-    const endpoints = { dynamodb: dynamo.endpoint, secretsManager: secrets.endpoint };
-    const makeFunction = (fn: LocalFunction) =>
-      new LambdaFunction({
-        name: FUNCTION_SETTINGS[fn].functionName,
-        taskRoot: bundles.taskRoots[fn],
-        runtimeFile: bundles.runtimeFile,
-        environment: functionEnvironment({
-          fn,
-          taskRoot: bundles.taskRoots[fn],
-          runtimeFile: bundles.runtimeFile,
-          endpoints,
-          cacheTable: dynamo.tableName,
-          cacheKeySecretId: DEMO.secrets.cacheKey,
-        }),
-        timeoutSeconds: FUNCTION_SETTINGS[fn].timeoutSeconds,
-        ...(options.functionNodeExecPath !== undefined ? { nodeExecPath: options.functionNodeExecPath } : {}),
-        logs: logs[fn],
+    const { functions, gateway, buildMs } = await startGatepassFunctions(
+      {
+        workDir: options.workDir,
+        config,
+        configFile,
+        flavour,
+        endpoints: { dynamodb: dynamo.endpoint, secretsManager: secrets.endpoint },
+        cacheTable: dynamo.tableName,
+        cacheKeySecretId: DEMO.secrets.cacheKey,
+        logs,
+        gatewayPort,
+        ...(options.authorizerCacheTtlSeconds !== undefined ? { authorizerCacheTtlSeconds: options.authorizerCacheTtlSeconds } : {}),
         ...(options.maxContainers !== undefined ? { maxContainers: options.maxContainers } : {}),
-      });
-    const functions = { authorizer: makeFunction(LocalFunction.Authorizer), exchange: makeFunction(LocalFunction.Exchange) };
-    cleanups.push(() => functions.authorizer.stop(), () => functions.exchange.stop());
-
-    const gateway = new LocalGateway({
-      config,
-      flavour,
-      authorizer: functions.authorizer,
-      exchange: functions.exchange,
-      authorizerCacheTtlSeconds: options.authorizerCacheTtlSeconds ?? 60,
-      port: gatewayPort.port,
-      ...(options.onRequest ? { onRequest: options.onRequest } : {}),
-    });
-    await gatewayPort.release();
-    await gateway.start();
-    cleanups.push(() => gateway.stop());
+        ...(options.functionNodeExecPath !== undefined ? { functionNodeExecPath: options.functionNodeExecPath } : {}),
+        ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+      },
+      (stop) => cleanups.push(stop),
+    );
 
     const tokens = new DemoTokenIssuer({
       partner: { server: partner, clientId: DEMO.partnerClientId, clientSecret: credentials.partnerApp, audience: DEMO.partnerAudience },
@@ -337,7 +319,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       tokenRelay,
       dynamo,
       secrets,
-      timings: { startMs: performance.now() - started, buildMs: bundles.buildMs },
+      timings: { startMs: performance.now() - started, buildMs: buildMs },
       stop: stopAll,
     };
   } catch (error) {
