@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TokenType } from '../../../functions/shared/config/config-schema.js';
-import { ErrorCode, GatepassError } from '../../../functions/shared/errors.js';
+import { ErrorCode } from '../../../functions/shared/errors.js';
 import type { ExchangeRequest } from '../../../functions/exchange/exchange-model.js';
 import { TokenExchangeClient } from '../../../functions/exchange/token-endpoint/token-endpoint-client.js';
 import { ExchangeDeniedError } from '../../../functions/exchange/token-endpoint/token-endpoint-errors.js';
@@ -9,6 +9,7 @@ import { answers, startFaultServer, validTokenAnswer, type FaultServer } from '.
 import { MemoryClientSecrets, ShiftableClock, tokenClientConfig, type TestAuthorizationServer } from '../../support/token-client-fixtures.js';
 import { RecordingSinks } from '../../support/recording-sinks.js';
 import { generateTestKey, mintJwt, type TestKey } from '../../support/token-minter.js';
+import { gatepassFailure } from '../../support/failures.js';
 
 /**
  * The token endpoint client at servers that are not RFC 8693 servers, or answer with their own
@@ -67,16 +68,6 @@ const oboAnswer = (accessToken: string, overrides: Record<string, unknown> = {})
 const serverToken = (claims: Record<string, unknown> = {}, key: TestKey = serverKey) =>
   mintJwt(key, { iss: fault.origin, sub: 'alice', aud: 'api://orders', scp: 'Orders.Read', ...claims }, { expiresIn: 600 });
 
-async function failure(promise: Promise<unknown>): Promise<GatepassError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof GatepassError) return error;
-    throw error;
-  }
-  throw new Error('expected a GatepassError, the call succeeded');
-}
-
 describe('the jwt-bearer grant (RFC 7523 §2.1, Entra ID On-Behalf-Of)', () => {
   it('sends the subject token as assertion with scope and the static parameters, and nothing of RFC 8693', async () => {
     const { client } = setup(oboServer);
@@ -101,17 +92,17 @@ describe('the jwt-bearer grant (RFC 7523 §2.1, Entra ID On-Behalf-Of)', () => {
   it('accepts an answer without issued_token_type, refuses one that names another type, and stays strict otherwise', async () => {
     const { client } = setup(oboServer);
     fault.queue(oboAnswer(await serverToken(), { issued_token_type: TokenType.Jwt }));
-    expect((await failure(client.exchange(request()))).code).toBe(ErrorCode.ExchangeBadResponse);
+    expect((await gatepassFailure(client.exchange(request()))).code).toBe(ErrorCode.ExchangeBadResponse);
     fault.queue(oboAnswer(await serverToken(), { token_type: 'PoP' }));
-    expect((await failure(client.exchange(request()))).code).toBe(ErrorCode.ExchangeBadResponse);
+    expect((await gatepassFailure(client.exchange(request()))).code).toBe(ErrorCode.ExchangeBadResponse);
     fault.queue(oboAnswer(await serverToken(), { scope: ['api://orders/Orders.Read'] }));
-    expect((await failure(client.exchange(request()))).code).toBe(ErrorCode.ExchangeBadResponse);
+    expect((await gatepassFailure(client.exchange(request()))).code).toBe(ErrorCode.ExchangeBadResponse);
   });
 
   it('compares the token short scp with the prefixed request, and refuses a token carrying more', async () => {
     const { client } = setup(oboServer);
     fault.queue(oboAnswer(await serverToken({ scp: 'Orders.Read Orders.Write' })));
-    expect((await failure(client.exchange(request()))).code).toBe(ErrorCode.ExchangeNotNarrower);
+    expect((await gatepassFailure(client.exchange(request()))).code).toBe(ErrorCode.ExchangeNotNarrower);
   });
 
   it('maps an AADSTS refusal to exchange_denied with error, suberror, code and trace id, never the description', async () => {
@@ -131,7 +122,7 @@ describe('the jwt-bearer grant (RFC 7523 §2.1, Entra ID On-Behalf-Of)', () => {
         400,
       ),
     );
-    const error = await failure(client.exchange(request()));
+    const error = await gatepassFailure(client.exchange(request()));
     expect(error).toBeInstanceOf(ExchangeDeniedError);
     expect(error.status).toBe(403);
     expect((error as ExchangeDeniedError).refusal).toMatchObject({ error: 'invalid_grant', suberror: 'consent_required', providerCode: 'AADSTS65001', traceId: '2f1c1b1e-0f1a-4c8e-9a43-3b4a5c6d7e80' });
@@ -175,7 +166,7 @@ describe('credential refusals: any 401, or invalid_client', () => {
   it('re-reads once and, with the same secret, answers gateway_misconfigured without a second try', async () => {
     const { client, telemetry } = setup();
     fault.queue(answers.json({ error: 'access_denied', error_description: 'Unauthorized' }, 401));
-    const error = await failure(client.exchange(request({ scope: [] })));
+    const error = await gatepassFailure(client.exchange(request({ scope: [] })));
     expect(error.code).toBe(ErrorCode.GatewayMisconfigured);
     expect(error.message).toContain('(401 access_denied)');
     expect(fault.requests).toHaveLength(1);
@@ -216,7 +207,7 @@ describe('clientAuth "none" (Google STS: https://cloud.google.com/iam/docs/refer
   ])('%i %j: gateway_misconfigured naming the fix, without a re-read or a second try', async (status, payload) => {
     const { client, secrets, telemetry } = unauthenticated();
     fault.queue(typeof payload === 'string' ? answers.raw(payload, status) : answers.json(payload, status));
-    const error = await failure(client.exchange(stsRequest()));
+    const error = await gatepassFailure(client.exchange(stsRequest()));
     expect(error.code).toBe(ErrorCode.GatewayMisconfigured);
     expect(error.message).toMatch(/asked for client authentication \(\d{3}( invalid_client)?\), but its clientAuth is "none": set the clientAuth and clientSecretId the server expects/);
     expect(fault.requests).toHaveLength(1);
@@ -230,7 +221,7 @@ describe('clientAuth "none" (Google STS: https://cloud.google.com/iam/docs/refer
   it('a 401 with another OAuth error refuses the exchange (exchange_denied), once, with no re-read', async () => {
     const { client, secrets } = unauthenticated();
     fault.queue(answers.json({ error: 'invalid_grant', error_description: 'The subject token has expired' }, 401));
-    const error = await failure(client.exchange(stsRequest()));
+    const error = await gatepassFailure(client.exchange(stsRequest()));
     expect(error).toBeInstanceOf(ExchangeDeniedError);
     expect(error.code).toBe(ErrorCode.ExchangeDenied);
     expect(fault.requests).toHaveLength(1);
@@ -239,7 +230,7 @@ describe('clientAuth "none" (Google STS: https://cloud.google.com/iam/docs/refer
 
   it('has no token of its own there: clientCredentialsToken is gateway_misconfigured and sends nothing', async () => {
     const { client } = unauthenticated();
-    const error = await failure(client.clientCredentialsToken('sts'));
+    const error = await gatepassFailure(client.clientCredentialsToken('sts'));
     expect(error.code).toBe(ErrorCode.GatewayMisconfigured);
     expect(error.message).toContain('has clientAuth "none": the gateway has no client identity there');
     expect(fault.requests).toHaveLength(0);
@@ -259,12 +250,12 @@ describe('verified issued tokens', () => {
   it('refuses a bad signature, another iss, and an expired token with exchange_bad_response', async () => {
     const { client } = setup({ ...oboServer, jwksUri: keys.jwksUri });
     fault.queue(oboAnswer(await serverToken({}, strangerKey)));
-    const forged = await failure(client.exchange(request()));
+    const forged = await gatepassFailure(client.exchange(request()));
     expect([forged.code, forged.message]).toEqual([ErrorCode.ExchangeBadResponse, expect.stringContaining('bad signature')]);
     fault.queue(oboAnswer(await serverToken({ iss: 'https://elsewhere.example' })));
-    expect((await failure(client.exchange(request()))).code).toBe(ErrorCode.ExchangeBadResponse);
+    expect((await gatepassFailure(client.exchange(request()))).code).toBe(ErrorCode.ExchangeBadResponse);
     fault.queue(oboAnswer(await serverToken({ exp: Math.floor(Date.now() / 1000) - 3600 })));
-    expect((await failure(client.exchange(request()))).code).toBe(ErrorCode.ExchangeBadResponse);
+    expect((await gatepassFailure(client.exchange(request()))).code).toBe(ErrorCode.ExchangeBadResponse);
   });
 
   it('takes the keys of the configured issuer whose issuer is the server issuer', async () => {
@@ -274,7 +265,7 @@ describe('verified issued tokens', () => {
     const client = new TokenExchangeClient({ config, secrets });
     fault.queue(oboAnswer(await mintJwt(serverKey, { iss: 'http://127.0.0.1:9/partner', aud: 'api://orders', scp: 'Orders.Read' })));
     // Keys known but not reachable: 503 (the keys must be fetched before the claims are trusted), never a 200.
-    expect((await failure(client.exchange(request()))).code).toBe(ErrorCode.ExchangeUnavailable);
+    expect((await gatepassFailure(client.exchange(request()))).code).toBe(ErrorCode.ExchangeUnavailable);
   });
 
   it('says opaque for a token that is no JWT', async () => {
@@ -289,12 +280,12 @@ describe('verified privacy (forbiddenClaims)', () => {
     const { client } = setup({ ...oboServer, jwksUri: keys.jwksUri });
     const forbiddenClaims = ['email', 'phone_number'];
     fault.queue(oboAnswer(await serverToken({ email: 'alice@example.com' })));
-    const carried = await failure(client.exchange(request({ forbiddenClaims })));
+    const carried = await gatepassFailure(client.exchange(request({ forbiddenClaims })));
     expect([carried.code, carried.message]).toEqual([ErrorCode.ExchangeNotNarrower, expect.stringContaining('email')]);
     expect(carried.message).not.toContain('alice@example.com');
 
     fault.queue(oboAnswer('opaque-access-token-value'));
-    expect((await failure(client.exchange(request({ forbiddenClaims })))).code).toBe(ErrorCode.ExchangeNotNarrower);
+    expect((await gatepassFailure(client.exchange(request({ forbiddenClaims })))).code).toBe(ErrorCode.ExchangeNotNarrower);
 
     fault.queue(oboAnswer(await serverToken({ name: 'Alice' })));
     expect((await client.exchange(request({ forbiddenClaims }))).verification).toBe('signature');

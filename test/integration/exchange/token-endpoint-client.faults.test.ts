@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TokenType } from '../../../functions/shared/config/config-schema.js';
-import { ErrorCode, GatepassError } from '../../../functions/shared/errors.js';
+import { ErrorCode } from '../../../functions/shared/errors.js';
 import type { ExchangeRequest } from '../../../functions/exchange/exchange-model.js';
 import { MetricName } from '../../../functions/shared/contracts/metric-names.js';
 import { TokenExchangeClient } from '../../../functions/exchange/token-endpoint/token-endpoint-client.js';
@@ -8,6 +8,7 @@ import { ExchangeUnavailableError } from '../../../functions/exchange/token-endp
 import { answers, startFaultServer, validTokenAnswer, type FaultAnswer, type FaultServer } from '../../support/token-endpoint-fault-server.js';
 import { MemoryClientSecrets, ShiftableClock, tokenClientConfig } from '../../support/token-client-fixtures.js';
 import { RecordingSinks } from '../../support/recording-sinks.js';
+import { gatepassFailure } from '../../support/failures.js';
 
 const SECRET_ID = 'gatepass/corp';
 let fault: FaultServer;
@@ -55,16 +56,6 @@ const request = (overrides: Partial<ExchangeRequest> = {}): ExchangeRequest => (
   requestedTokenType: TokenType.AccessToken,
   ...overrides,
 });
-
-async function failure(promise: Promise<unknown>): Promise<GatepassError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof GatepassError) return error;
-    throw error;
-  }
-  throw new Error('expected a GatepassError, the call succeeded');
-}
 
 describe('the token exchange request', () => {
   it('posts every RFC 8693 field, repeating audience and resource and joining scope with spaces', async () => {
@@ -155,7 +146,7 @@ describe('strict validation of the token endpoint answer', () => {
   it.each(malformed)('refuses %s with exchange_bad_response after one request', async (_name, answer) => {
     const { client } = setup();
     fault.queue(answer);
-    const error = await failure(client.exchange(request()));
+    const error = await gatepassFailure(client.exchange(request()));
     expect(error.code).toBe(ErrorCode.ExchangeBadResponse);
     expect(error.status).toBe(502);
     expect(fault.requests).toHaveLength(1);
@@ -176,7 +167,7 @@ describe('strict validation of the token endpoint answer', () => {
   it('refuses a granted scope broader than the requested one with exchange_not_narrower', async () => {
     const { client } = setup();
     fault.queue(answers.json(validTokenAnswer({ scope: 'orders:read orders:admin' })));
-    const error = await failure(client.exchange(request()));
+    const error = await gatepassFailure(client.exchange(request()));
     expect(error.code).toBe(ErrorCode.ExchangeNotNarrower);
     expect(error.message).toContain('orders:admin');
   });
@@ -184,7 +175,7 @@ describe('strict validation of the token endpoint answer', () => {
   it('refuses, for downscoping, a grant beyond the subject token’s scopes even when nothing was requested', async () => {
     const { client } = setup();
     fault.queue(answers.json(validTokenAnswer({ scope: 'orders:read orders:write' })));
-    const error = await failure(client.exchange(request({ scope: [], subjectScopes: ['orders:read'] })));
+    const error = await gatepassFailure(client.exchange(request({ scope: [], subjectScopes: ['orders:read'] })));
     expect(error.code).toBe(ErrorCode.ExchangeNotNarrower);
   });
 
@@ -201,7 +192,7 @@ describe('OAuth error answers', () => {
     async (oauthError) => {
       const { client } = setup();
       fault.queue(answers.oauthError(oauthError));
-      const error = await failure(client.exchange(request()));
+      const error = await gatepassFailure(client.exchange(request()));
       expect(error.code).toBe(ErrorCode.ExchangeDenied);
       expect(error.status).toBe(403);
       expect(fault.requests).toHaveLength(1);
@@ -211,7 +202,7 @@ describe('OAuth error answers', () => {
   it('maps unsupported_grant_type to gateway_misconfigured', async () => {
     const { client } = setup();
     fault.queue(answers.oauthError('unsupported_grant_type'));
-    expect((await failure(client.exchange(request()))).code).toBe(ErrorCode.GatewayMisconfigured);
+    expect((await gatepassFailure(client.exchange(request()))).code).toBe(ErrorCode.GatewayMisconfigured);
   });
 
   it('retries temporarily_unavailable like a 503', async () => {
@@ -241,7 +232,7 @@ describe('client secret rotation on invalid_client', () => {
     await client.exchange(request());
     secrets.store(SECRET_ID, { client_id: 'gw', client_secret: 'also-wrong' });
     fault.fallback = answers.oauthError('invalid_client', 401);
-    const error = await failure(client.exchange(request()));
+    const error = await gatepassFailure(client.exchange(request()));
     expect(error.code).toBe(ErrorCode.GatewayMisconfigured);
     expect(error.status).toBe(500);
     expect(fault.requests).toHaveLength(3);
@@ -254,7 +245,7 @@ describe('client secret rotation on invalid_client', () => {
   it('does not try the same secret twice when the refresh brings nothing new', async () => {
     const { client, secrets } = setup();
     fault.queue(answers.raw('', 401, { 'www-authenticate': 'Basic realm="corp"' }));
-    expect((await failure(client.exchange(request()))).code).toBe(ErrorCode.GatewayMisconfigured);
+    expect((await gatepassFailure(client.exchange(request()))).code).toBe(ErrorCode.GatewayMisconfigured);
     expect(fault.requests).toHaveLength(1);
     expect(secrets.reads).toBe(2);
   });
@@ -273,7 +264,7 @@ describe('retries, timeouts and the deadline', () => {
   it('gives up after maxAttempts with exchange_unavailable', async () => {
     const { client } = setup({ maxAttempts: 2 });
     fault.fallback = answers.status(500);
-    const error = await failure(client.exchange(request()));
+    const error = await gatepassFailure(client.exchange(request()));
     expect(error).toBeInstanceOf(ExchangeUnavailableError);
     expect(error.status).toBe(503);
     expect((error as ExchangeUnavailableError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
@@ -307,7 +298,7 @@ describe('retries, timeouts and the deadline', () => {
   it('stops at once when Retry-After is beyond the deadline and passes it on', async () => {
     const { client, clock } = setup();
     fault.queue(answers.status(429, { 'retry-after': '30' }));
-    const error = await failure(client.exchange(request()));
+    const error = await gatepassFailure(client.exchange(request()));
     expect(error.code).toBe(ErrorCode.ExchangeUnavailable);
     expect(error).toMatchObject({ retryAfterSeconds: 30 });
     expect(fault.requests).toHaveLength(1);
@@ -327,7 +318,7 @@ describe('retries, timeouts and the deadline', () => {
     await closed.stop();
     const config = tokenClientConfig({ corp: { issuer: closed.origin, tokenEndpoint: endpoint, clientSecretId: SECRET_ID } }, { maxAttempts: 2 });
     const client = new TokenExchangeClient({ config, secrets: new MemoryClientSecrets({ [SECRET_ID]: { client_id: 'gw', client_secret: 's' } }), random: () => 0 });
-    expect((await failure(client.exchange(request()))).code).toBe(ErrorCode.ExchangeUnavailable);
+    expect((await gatepassFailure(client.exchange(request()))).code).toBe(ErrorCode.ExchangeUnavailable);
   });
 
   it('times out slow headers per attempt and retries', async () => {
@@ -342,7 +333,7 @@ describe('retries, timeouts and the deadline', () => {
   it('times out a body that trickles in slower than the attempt timeout', async () => {
     const { client } = setup({ maxAttempts: 1 }, { virtualSleeps: false });
     fault.queue(answers.slowBody(JSON.stringify(validTokenAnswer()), 5, 150));
-    const error = await failure(client.exchange(request()));
+    const error = await gatepassFailure(client.exchange(request()));
     expect(error.code).toBe(ErrorCode.ExchangeUnavailable);
     expect(error.message).toContain('within 300 ms');
   });
@@ -351,7 +342,7 @@ describe('retries, timeouts and the deadline', () => {
     const { client } = setup({ requestTimeoutMs: 300, deadlineMs: 500, maxAttempts: 5 }, { virtualSleeps: false });
     fault.fallback = answers.hang();
     const started = Date.now();
-    const error = await failure(client.exchange(request()));
+    const error = await gatepassFailure(client.exchange(request()));
     const elapsed = Date.now() - started;
     expect(error.code).toBe(ErrorCode.ExchangeUnavailable);
     expect(elapsed).toBeGreaterThanOrEqual(480);
@@ -362,16 +353,16 @@ describe('retries, timeouts and the deadline', () => {
   it('refuses a body over the size cap, declared or streamed, without retrying', async () => {
     const { client } = setup({ maxResponseBytes: 4096 });
     fault.queue(answers.oversized(70_000, true));
-    expect((await failure(client.exchange(request()))).code).toBe(ErrorCode.ExchangeBadResponse);
+    expect((await gatepassFailure(client.exchange(request()))).code).toBe(ErrorCode.ExchangeBadResponse);
     fault.queue(answers.oversized(70_000, false));
-    expect((await failure(client.exchange(request()))).code).toBe(ErrorCode.ExchangeBadResponse);
+    expect((await gatepassFailure(client.exchange(request()))).code).toBe(ErrorCode.ExchangeBadResponse);
     expect(fault.requests).toHaveLength(2);
   });
 
   it.each([301, 302, 307, 308] as const)('never follows a %i redirect', async (status) => {
     const { client } = setup();
     fault.queue(answers.redirect(elsewhere.tokenEndpoint, status));
-    const error = await failure(client.exchange(request()));
+    const error = await gatepassFailure(client.exchange(request()));
     expect(error.code).toBe(ErrorCode.ExchangeBadResponse);
     expect(fault.requests).toHaveLength(1);
     expect(elsewhere.requests).toHaveLength(0);
@@ -384,14 +375,14 @@ describe('the circuit breaker', () => {
   it('opens after consecutive failures and then fails fast with Retry-After, without calling the server', async () => {
     const { client, telemetry } = setup(breakerSettings);
     fault.fallback = answers.status(503);
-    await failure(client.exchange(request()));
-    const opening = await failure(client.exchange(request()));
+    await gatepassFailure(client.exchange(request()));
+    const opening = await gatepassFailure(client.exchange(request()));
     expect(opening).toMatchObject({ retryAfterSeconds: 5 });
     expect(client.circuitState('corp')).toBe('open');
     expect(telemetry.count(MetricName.TokenEndpointCircuitOpened)).toBe(1);
 
     const started = Date.now();
-    const fast = await failure(client.exchange(request()));
+    const fast = await gatepassFailure(client.exchange(request()));
     expect(Date.now() - started).toBeLessThan(50);
     expect(fast).toBeInstanceOf(ExchangeUnavailableError);
     expect(fast).toMatchObject({ retryAfterSeconds: 5 });
@@ -401,15 +392,15 @@ describe('the circuit breaker', () => {
   it('lets one probe through when half-open and closes on its success', async () => {
     const { client, clock } = setup(breakerSettings);
     fault.queue(answers.status(503), answers.status(503));
-    await failure(client.exchange(request()));
-    await failure(client.exchange(request()));
+    await gatepassFailure(client.exchange(request()));
+    await gatepassFailure(client.exchange(request()));
     clock.advance(3000);
-    expect(await failure(client.exchange(request()))).toMatchObject({ retryAfterSeconds: 2 });
+    expect(await gatepassFailure(client.exchange(request()))).toMatchObject({ retryAfterSeconds: 2 });
     clock.advance(2000);
 
     fault.queue(answers.slowHeaders(100, answers.json(validTokenAnswer())));
     const probe = client.exchange(request());
-    const refused = await failure(client.exchange(request()));
+    const refused = await gatepassFailure(client.exchange(request()));
     expect(refused).toMatchObject({ retryAfterSeconds: 1 });
     await probe;
     expect(client.circuitState('corp')).toBe('closed');
@@ -420,10 +411,10 @@ describe('the circuit breaker', () => {
   it('opens again for another period when the probe fails', async () => {
     const { client, clock } = setup(breakerSettings);
     fault.fallback = answers.status(503);
-    await failure(client.exchange(request()));
-    await failure(client.exchange(request()));
+    await gatepassFailure(client.exchange(request()));
+    await gatepassFailure(client.exchange(request()));
     clock.advance(5000);
-    const probe = await failure(client.exchange(request()));
+    const probe = await gatepassFailure(client.exchange(request()));
     expect(probe).toMatchObject({ retryAfterSeconds: 5 });
     expect(client.circuitState('corp')).toBe('open');
     expect(fault.requests).toHaveLength(3);
@@ -432,7 +423,7 @@ describe('the circuit breaker', () => {
   it('does not count OAuth refusals as failures', async () => {
     const { client } = setup(breakerSettings);
     fault.fallback = answers.oauthError('invalid_grant');
-    for (let i = 0; i < 4; i += 1) expect((await failure(client.exchange(request()))).code).toBe(ErrorCode.ExchangeDenied);
+    for (let i = 0; i < 4; i += 1) expect((await gatepassFailure(client.exchange(request()))).code).toBe(ErrorCode.ExchangeDenied);
     expect(client.circuitState('corp')).toBe('closed');
   });
 });

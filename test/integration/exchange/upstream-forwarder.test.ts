@@ -15,10 +15,10 @@ import {
 } from '../../../functions/exchange/forwarding/upstream-forwarder.js';
 import { parseConfig } from '../../../functions/shared/config/config-validator.js';
 import type { GatepassConfig, RouteConfig } from '../../../functions/shared/config/config-schema.js';
-import { GatepassError } from '../../../functions/shared/errors.js';
 import { startEchoUpstream, type EchoedRequest, type EchoUpstream } from '../../../fakes/echo-upstream.js';
 import { loadExchangeEvent, withBearerToken, type MutableEvent } from '../../support/exchange-events.js';
 import { closedPort, startStalledListener } from '../../support/stalled-listener.js';
+import { gatepassFailure } from '../../support/failures.js';
 
 const eventOptions = { maxTokenLength: 8192, clockSkewSeconds: 30 };
 const timeouts = { connectTimeoutMs: 200, timeoutMs: 600 };
@@ -79,16 +79,6 @@ async function forward(event: MutableEvent, bearerToken = 'issued-token', using 
 
 function echoed(response: UpstreamResponse): EchoedRequest {
   return JSON.parse(response.body.toString('utf8')) as EchoedRequest;
-}
-
-async function failure(promise: Promise<unknown>): Promise<GatepassError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof GatepassError) return error;
-    throw error;
-  }
-  throw new Error('expected a GatepassError');
 }
 
 describe('forwarding a REST (payload 1.0) request', () => {
@@ -185,7 +175,7 @@ describe('forwarding an HTTP API (payload 2.0) request', () => {
     for (const proxy of ['../../admin', 'a/%2e%2e/%2e%2e/admin', '..%2f..%2fadmin']) {
       const event = v2();
       event['pathParameters']['proxy'] = proxy;
-      expect((await failure(forward(event))).code).toBe('request_invalid');
+      expect((await gatepassFailure(forward(event))).code).toBe('request_invalid');
     }
     expect(upstream.requests).toEqual([]);
   });
@@ -317,7 +307,7 @@ describe('server-sent event streams (MCP streamable HTTP, docs/design.md "MCP se
       return true;
     });
     const started = Date.now();
-    expect((await failure(forward(v1()))).code).toBe('upstream_timeout');
+    expect((await gatepassFailure(forward(v1()))).code).toBe('upstream_timeout');
     expect(Date.now() - started).toBeGreaterThanOrEqual(timeouts.timeoutMs - 20);
   });
 
@@ -329,7 +319,7 @@ describe('server-sent event streams (MCP streamable HTTP, docs/design.md "MCP se
       res.end();
       return true;
     });
-    expect((await failure(forward(v1()))).code).toBe('upstream_unavailable');
+    expect((await gatepassFailure(forward(v1()))).code).toBe('upstream_unavailable');
   });
 });
 
@@ -337,7 +327,7 @@ describe('limits and failures', () => {
   it('answer upstream_timeout when the upstream never answers', async () => {
     upstream.respondWith(() => true);
     const started = Date.now();
-    const error = await failure(forward(v1()));
+    const error = await gatepassFailure(forward(v1()));
     expect(error.code).toBe('upstream_timeout');
     expect(error.status).toBe(504);
     expect(Date.now() - started).toBeGreaterThanOrEqual(timeouts.timeoutMs - 20);
@@ -350,14 +340,14 @@ describe('limits and failures', () => {
       res.write('partial');
       return true;
     });
-    expect((await failure(forward(v1()))).code).toBe('upstream_timeout');
+    expect((await gatepassFailure(forward(v1()))).code).toBe('upstream_timeout');
   });
 
   it('honour a deadline tighter than the configured timeout', async () => {
     upstream.respondWith(() => true);
     const request = parseProxyEvent(v1(), eventOptions);
     const started = Date.now();
-    const error = await failure(forwarder.forward(binding.routeOf(request), request, { bearerToken: 't', deadline: started + 100 }));
+    const error = await gatepassFailure(forwarder.forward(binding.routeOf(request), request, { bearerToken: 't', deadline: started + 100 }));
     expect(error.code).toBe('upstream_timeout');
     expect(Date.now() - started).toBeLessThan(400);
   });
@@ -367,7 +357,7 @@ describe('limits and failures', () => {
     const refused = new UpstreamForwarder({ timeouts });
     const request = parseProxyEvent(v1(), eventOptions);
     const route = { ...binding.routeOf(request), upstream: `http://127.0.0.1:${port}` } as RouteConfig;
-    const error = await failure(refused.forward(route, request, { bearerToken: 't' }));
+    const error = await gatepassFailure(refused.forward(route, request, { bearerToken: 't' }));
     expect(error.code).toBe('upstream_unavailable');
     expect(error.status).toBe(502);
     refused.destroy();
@@ -380,7 +370,7 @@ describe('limits and failures', () => {
       const request = parseProxyEvent(v1(), eventOptions);
       const route = { ...binding.routeOf(request), upstream: `http://127.0.0.1:${stalled.port}` } as RouteConfig;
       const started = Date.now();
-      const error = await failure(local.forward(route, request, { bearerToken: 't' }));
+      const error = await gatepassFailure(local.forward(route, request, { bearerToken: 't' }));
       expect(error.code).toBe('upstream_timeout');
       expect(error.message).toMatch(/could not connect/);
       expect(Date.now() - started).toBeLessThan(1000);
@@ -396,7 +386,7 @@ describe('limits and failures', () => {
       res.write(Buffer.alloc(1024));
       return true;
     });
-    const error = await failure(forward(v1()));
+    const error = await gatepassFailure(forward(v1()));
     expect(error.code).toBe('upstream_unavailable');
     expect(error.message).toMatch(/6 MB/);
   });
@@ -409,7 +399,7 @@ describe('limits and failures', () => {
       res.end();
       return true;
     });
-    expect((await failure(forward(v1()))).code).toBe('upstream_unavailable');
+    expect((await gatepassFailure(forward(v1()))).code).toBe('upstream_unavailable');
   });
 
   it('return an answer of exactly the limit as a result that fits in 6 MB after base64', async () => {
@@ -495,7 +485,7 @@ describe('connections', () => {
     it('does not replay a POST', async () => {
       const local = new UpstreamForwarder({ timeouts });
       await viaResettingServer(local, 'GET');
-      expect((await failure(viaResettingServer(local, 'POST'))).code).toBe('upstream_unavailable');
+      expect((await gatepassFailure(viaResettingServer(local, 'POST'))).code).toBe('upstream_unavailable');
       local.destroy();
     });
   });
