@@ -191,6 +191,7 @@ function banner(stack: LocalStack, seconds: number, node: LambdaNode): string {
     ['legacy SSO', stack.urls.legacy, 'RFC 7662 introspection of opaque tokens'],
     ['Entra tenant', stack.urls.entra, 'Entra ID stand-in: On-Behalf-Of (RFC 7523 jwt-bearer), AADSTS errors'],
     ['upstream', stack.urls.upstream, 'echo: shows the request it received, token claims decoded'],
+    ['MCP server', stack.urls.mcpServer, 'an MCP server built with @modelcontextprotocol/sdk, behind the route /mcp'],
     ['DynamoDB', stack.urls.dynamodb, `dynalite, table ${stack.dynamo.tableName}`],
     ['Secrets Manager', stack.urls.secretsManager, 'loopback GetSecretValue: client secrets and cache key'],
     ['control', stack.urls.control, 'demo tokens (npm run token), faults, function restarts'],

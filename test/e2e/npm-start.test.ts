@@ -90,6 +90,7 @@ describe('npm start', () => {
     const arrow = stdout.split('\n').find((line) => line.includes('upstream got an Entra tenant token'));
     expect(arrow).toContain(`aud=${DEMO.entra.ordersAppId} scp="Orders.Read" oid=${DEMO.entra.user.oid} azp=${DEMO.entra.gatewayAppId}`);
     expect(stdout).toMatch(/Entra tenant +http:\/\/127\.0\.0\.1:\d+\/[0-9a-f-]{36}\/v2\.0 /);
+    expect(stdout).toMatch(/MCP server +http:\/\/127\.0\.0\.1:\d+\/mcp +an MCP server built with @modelcontextprotocol\/sdk/);
   });
 
   it('answers each printed command sequence, run in bash with curl, with the printed status', async () => {
