@@ -5,7 +5,6 @@ import { clientSecretAuthentication } from '../client-secret-authentication.js';
 import { ErrorCode, GatepassError } from '../errors.js';
 import { ExpiringLru } from '../expiring-lru.js';
 import { SecretReadError, type SecretReader } from '../secrets/secret-reader.js';
-import { sha256Hex } from '../token-id.js';
 
 interface IntrospectionCredentials {
   readonly clientId: string;
@@ -56,11 +55,12 @@ export class IntrospectionClient {
     this.positive = new ExpiringLru(config.settings.verifiedTokenMemo.maxEntries, now);
   }
 
-  async introspect(issuerKey: string, token: string): Promise<IntrospectionResult> {
+  /** `tokenHash`: the token's SHA-256 in hex, which the caller has already computed for the tokenId. */
+  async introspect(issuerKey: string, token: string, tokenHash: string): Promise<IntrospectionResult> {
     const issuer = this.config.issuers[issuerKey];
     const settings = issuer?.introspection;
     if (!issuer || !settings) throw new GatepassError(ErrorCode.TokenInvalid, 'issuer does not introspect');
-    const cacheKey = `${issuerKey}:${sha256Hex(token)}`;
+    const cacheKey = `${issuerKey}:${tokenHash}`;
     const hit = this.positive.get(cacheKey);
     if (hit) {
       this.checkClaims(issuer, hit);
