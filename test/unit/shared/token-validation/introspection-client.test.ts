@@ -53,4 +53,28 @@ describe('IntrospectionClient deadline', () => {
     expect(Date.now() - started).toBeLessThan(900);
     expect(calls).toBe(2);
   });
+
+  it('counts a slow re-read of the credentials after a refused call against the same timeoutMs (docs/configuration.md "settings")', async () => {
+    const timed = parseConfig({
+      version: 1,
+      insecureLoopbackHttp: true,
+      issuers: { legacy: { issuer: 'https://sso.legacy.example', introspection: { endpoint: idp.introspectionEndpoint, clientSecretId: 'gatepass/legacy' } } },
+      routes: [{ id: 'reports', method: 'GET', path: '/reports', upstream: 'http://127.0.0.1:9/reports', acceptedIssuers: ['legacy'] }],
+      settings: { introspection: { timeoutMs: 600 } },
+    });
+    let calls = 0;
+    idp.behaviour.introspect = () => (++calls === 1 ? { status: 401, body: { error: 'invalid_client' }, delayMs: 300 } : { body: { active: true, iss: 'https://sso.legacy.example' } });
+    // The forced re-read alone fits 600 ms (a reader's own deadline); after the refused call it does not.
+    const slowReRead = async (_secretId: string, { forceFetch }: { forceFetch: boolean }) => {
+      if (forceFetch) await new Promise((resolve) => setTimeout(resolve, 550));
+      return JSON.stringify({ client_id: 'rs', client_secret: 'rotated' });
+    };
+    const client = new IntrospectionClient(timed, slowReRead);
+    const started = Date.now();
+    const failure = await client.introspect('legacy', 'opaque-token-0123456789', sha256Hex('opaque-token-0123456789')).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(IntrospectionUnavailableError);
+    expect((failure as Error).message).toBe("secret gatepass/legacy could not be read: timeout (within the introspection's 600 ms)");
+    expect(Date.now() - started).toBeLessThan(800);
+    expect(calls).toBe(1);
+  });
 });
