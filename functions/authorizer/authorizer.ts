@@ -27,18 +27,16 @@ export class Authorizer {
   private readonly matcher: RouteMatcher;
   private readonly validation: TokenValidation;
   private readonly audit: AuthorizerAudit;
-  private readonly now: () => number;
 
   constructor(
     private readonly config: GatepassConfig,
     deps: AuthorizerDependencies,
   ) {
-    this.now = deps.now ?? Date.now;
     this.audit = new AuthorizerAudit(deps.log, deps.metrics);
     this.matcher = new RouteMatcher(config);
     this.validation = new TokenValidation(config, {
       readSecret: deps.readSecret,
-      now: this.now,
+      now: deps.now ?? Date.now,
       ...validationTelemetry(deps.log, deps.metrics),
     });
   }

@@ -5,7 +5,6 @@ import { clientSecretAuthentication } from '../client-secret-authentication.js';
 import { ErrorCode, GatepassError } from '../errors.js';
 import { ExpiringLru } from '../expiring-lru.js';
 import { SecretReadError, type SecretReader } from '../secrets/secret-reader.js';
-import { sha256Hex } from '../token-id.js';
 
 interface IntrospectionCredentials {
   readonly clientId: string;
@@ -56,11 +55,12 @@ export class IntrospectionClient {
     this.positive = new ExpiringLru(config.settings.verifiedTokenMemo.maxEntries, now);
   }
 
-  async introspect(issuerKey: string, token: string): Promise<IntrospectionResult> {
+  /** `tokenHash`: the token's SHA-256 in hex, which the caller has already computed for the tokenId. */
+  async introspect(issuerKey: string, token: string, tokenHash: string): Promise<IntrospectionResult> {
     const issuer = this.config.issuers[issuerKey];
     const settings = issuer?.introspection;
     if (!issuer || !settings) throw new GatepassError(ErrorCode.TokenInvalid, 'issuer does not introspect');
-    const cacheKey = `${issuerKey}:${sha256Hex(token)}`;
+    const cacheKey = `${issuerKey}:${tokenHash}`;
     const hit = this.positive.get(cacheKey);
     if (hit) {
       this.checkClaims(issuer, hit);
@@ -106,29 +106,20 @@ export class IntrospectionClient {
 
   private async call(issuer: IssuerConfig, token: string, forceFetch: boolean, deadline: number) {
     const settings = issuer.introspection!;
-    // The reader keeps the text for settings.exchange.secretMaxAgeSeconds; parsing it again costs microseconds.
-    let text: string;
-    try {
-      text = await this.readSecret(settings.clientSecretId, { forceFetch });
-    } catch (error) {
-      // Secrets Manager down, slow or throttling: the endpoint cannot be asked, like a network failure (401, IntrospectionFailed), not a gatepass bug (500).
-      const message = error instanceof SecretReadError ? error.message : `secret ${settings.clientSecretId} could not be read`;
-      throw new IntrospectionUnavailableError(message, { cause: error });
-    }
+    const text = await this.readCredentialsText(settings.clientSecretId, forceFetch, deadline);
     const credentials = parseCredentials(settings.clientSecretId, text);
     // RFC 7662 §2.1: the protected resource authenticates as a client, as at a token endpoint.
     const auth = clientSecretAuthentication(settings.clientAuth, credentials.clientId, credentials.clientSecret);
     const form = new URLSearchParams({ token, token_type_hint: 'access_token' });
     for (const [name, value] of auth.params) form.append(name, value);
-    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', ...auth.headers };
     const limits = this.config.settings.introspection;
     const remaining = Math.min(limits.timeoutMs, deadline - this.now());
-    if (remaining <= 0) throw new IntrospectionUnavailableError(`introspection did not finish within ${limits.timeoutMs} ms`);
+    if (remaining <= 0) throw this.outOfTime();
     try {
       return await boundedRequest({
         url: settings.endpoint,
         method: 'POST',
-        headers: { accept: 'application/json', ...headers },
+        headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded', ...auth.headers },
         body: form.toString(),
         // settings.introspection has no connect budget of its own: connecting may use the whole one.
         connectTimeoutMs: remaining,
@@ -138,5 +129,34 @@ export class IntrospectionClient {
     } catch (error) {
       throw new IntrospectionUnavailableError('introspection endpoint unreachable', { cause: error });
     }
+  }
+
+  /**
+   * The credentials' text, read within what is left of the introspection's deadline: the
+   * reader's own deadline is a whole timeoutMs, which a re-read after a refused call must share.
+   * The reader keeps the text for settings.exchange.secretMaxAgeSeconds; parsing it again costs microseconds.
+   */
+  private async readCredentialsText(secretId: string, forceFetch: boolean, deadline: number): Promise<string> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_resolve, reject) => {
+      // Worded like the reader's own timeout (SecretReadError): operators search for the secret id.
+      const budget = this.config.settings.introspection.timeoutMs;
+      const message = `secret ${secretId} could not be read: timeout (within the introspection's ${budget} ms)`;
+      timer = setTimeout(() => reject(new IntrospectionUnavailableError(message)), Math.max(0, deadline - this.now()));
+    });
+    const read = this.readSecret(secretId, { forceFetch }).catch((error: unknown) => {
+      // Secrets Manager down, slow or throttling: the endpoint cannot be asked, like a network failure (401, IntrospectionFailed), not a gatepass bug (500).
+      const message = error instanceof SecretReadError ? error.message : `secret ${secretId} could not be read`;
+      throw new IntrospectionUnavailableError(message, { cause: error });
+    });
+    try {
+      return await Promise.race([read, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private outOfTime(): IntrospectionUnavailableError {
+    return new IntrospectionUnavailableError(`introspection did not finish within ${this.config.settings.introspection.timeoutMs} ms`);
   }
 }

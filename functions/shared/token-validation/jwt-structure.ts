@@ -62,6 +62,7 @@ function parseJsonObject(bytes: Buffer, what: string): Record<string, unknown> {
 
 const NUMERIC_CLAIMS = ['exp', 'nbf', 'iat'] as const;
 const STRING_CLAIMS = ['iss', 'sub', 'jti', 'client_id'] as const;
+const STRING_OR_LIST_CLAIMS = ['scope', 'aud'] as const;
 
 /**
  * Splits and checks a compact JWS before any key is looked up: canonical encoding,
@@ -100,14 +101,12 @@ export function decomposeJwt(token: string): DecomposedJwt {
   for (const name of STRING_CLAIMS) {
     if (payload[name] !== undefined && typeof payload[name] !== 'string') throw new GatepassError(ErrorCode.TokenInvalid, `JWT ${name} is not a string`);
   }
-  // `scope`: the RFC 9068 string, or the JSON array of strings Spring Authorization Server writes (functions/shared/claims.ts).
-  const scope = payload['scope'];
-  if (scope !== undefined && typeof scope !== 'string' && !(Array.isArray(scope) && scope.every((s) => typeof s === 'string'))) {
-    throw new GatepassError(ErrorCode.TokenInvalid, 'JWT scope is not a string or a list of strings');
-  }
-  const aud = payload['aud'];
-  if (aud !== undefined && typeof aud !== 'string' && !(Array.isArray(aud) && aud.every((a) => typeof a === 'string'))) {
-    throw new GatepassError(ErrorCode.TokenInvalid, 'JWT aud is not a string or a list of strings');
+  // `aud` (RFC 7519 §4.1.3), and `scope`: the RFC 9068 string or the JSON array of strings Spring Authorization Server writes (functions/shared/claims.ts).
+  for (const name of STRING_OR_LIST_CLAIMS) {
+    const value = payload[name];
+    if (value !== undefined && typeof value !== 'string' && !(Array.isArray(value) && value.every((item) => typeof item === 'string'))) {
+      throw new GatepassError(ErrorCode.TokenInvalid, `JWT ${name} is not a string or a list of strings`);
+    }
   }
   return { header: header as JwtHeader, headerB64, payload: payload as JwtPayload, payloadB64, signatureB64 };
 }

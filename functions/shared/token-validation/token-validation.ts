@@ -87,7 +87,7 @@ export class TokenValidation {
 
     if (!introspecting) throw new GatepassError(ErrorCode.TokenMalformed, 'not a JWT, and no issuer on this route introspects opaque tokens');
     try {
-      const { claims, cached } = await this.introspection.introspect(introspecting, token);
+      const { claims, cached } = await this.introspection.introspect(introspecting, token, hash);
       const facts = tokenFactsOf(introspecting, claims);
       const via = cached ? 'introspection-cache' : 'introspection';
       if (typeof claims['exp'] === 'number') return { facts, via };

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { eventHeaders, eventHeaderValues } from '../../../functions/shared/http-headers.js';
 
@@ -25,5 +26,18 @@ describe('event headers', () => {
   it('treats an empty multi-value list as absent, like a missing key', () => {
     expect(eventHeaders({ Authorization: 'Bearer t' }, { Authorization: [] }).get('authorization')).toEqual(['Bearer t']);
     expect(eventHeaderValues({ Authorization: 'Bearer t' }, { Authorization: [] }, 'authorization')).toEqual(['Bearer t']);
+  });
+
+  it('reads one header (the authorizer\'s hot path) exactly as the whole map reads it, for any event', () => {
+    // Few names in several cases, so that case variants, repeats and both sources collide often.
+    const name = fc.constantFrom('Authorization', 'authorization', 'AUTHORIZATION', 'Accept', 'x-a');
+    const single = fc.option(fc.dictionary(name, fc.oneof(fc.string({ maxLength: 3 }), fc.constant(null), fc.integer())), { nil: undefined });
+    const multi = fc.option(fc.dictionary(name, fc.oneof(fc.array(fc.oneof(fc.string({ maxLength: 3 }), fc.integer()), { maxLength: 3 }), fc.string())), { nil: null });
+    fc.assert(
+      fc.property(single, multi, fc.constantFrom('authorization', 'accept', 'x-a'), (s, m, wanted) => {
+        expect(eventHeaderValues(s, m, wanted)).toEqual(eventHeaders(s, m).get(wanted) ?? []);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
