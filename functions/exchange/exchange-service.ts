@@ -9,7 +9,7 @@ import type { ActorToken, CacheKeyTuple, ExchangeRequest, IssuedToken } from './
 import { unverifiedClaimsOf } from './policy/jwt-claims.js';
 import { narrowingFlowOf } from './policy/scope-narrowing.js';
 import { ExchangeDeniedError } from './token-endpoint/token-endpoint-errors.js';
-import { authorizedRequest, bearerTokenOf, parseProxyShape, proxyEventVersion, type ProxyEventOptions, type ProxyRequest, type ProxyShape } from './proxy/proxy-event.js';
+import { authorizedRequest, bearerTokenOf, hasQueryAccessToken, parseProxyShape, proxyEventVersion, type ProxyEventOptions, type ProxyRequest, type ProxyShape } from './proxy/proxy-event.js';
 import { isListenStreamRequest, mcpChallenge, McpRequestKind, McpRoutes, metadataAnswer, refuseListenStream, type McpTarget } from './mcp/mcp-routes.js';
 import { authorizeRoute } from '../shared/token-validation/route-authorization.js';
 import type { TokenValidation } from '../shared/token-validation/token-validation.js';
@@ -35,9 +35,6 @@ export interface ExchangeServiceParts {
   /** Epoch milliseconds. */
   readonly now?: () => number;
 }
-
-/** RFC 6750 §2.3's query parameter, which gatepass refuses like the authorizer does. */
-const ACCESS_TOKEN_IN_QUERY = /(^|&)access_token=/i;
 
 /** What one exchange produced, for the forwarder and the audit line. */
 interface Exchanged {
@@ -134,7 +131,7 @@ export class ExchangeService {
     if (!validation) throw new GatepassError(ErrorCode.GatewayMisconfigured, 'an MCP route reached an exchange function built without token validation');
     const { context: ignored, ...parts } = shape;
     void ignored;
-    if (ACCESS_TOKEN_IN_QUERY.test(parts.rawQueryString)) throw new GatepassError(ErrorCode.TokenMalformed, 'access_token in the query string is refused (RFC 6750 §2.3)');
+    if (hasQueryAccessToken(parts.rawQueryString)) throw new GatepassError(ErrorCode.TokenMalformed, 'access_token in the query string is refused (RFC 6750 §2.3)');
     const bearerToken = bearerTokenOf(parts, this.parts.config.settings.maxTokenLength);
     const allowed = await authorizeRoute(this.parts.config, validation, route, bearerToken, (known) => note(known));
     note({ via: allowed.via });
