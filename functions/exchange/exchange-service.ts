@@ -10,7 +10,7 @@ import { unverifiedClaimsOf } from './policy/jwt-claims.js';
 import { narrowingFlowOf } from './policy/scope-narrowing.js';
 import { ExchangeDeniedError } from './token-endpoint/token-endpoint-errors.js';
 import { authorizedRequest, bearerTokenOf, hasQueryAccessToken, parseProxyShape, proxyEventVersion, type ProxyEventOptions, type ProxyRequest, type ProxyShape } from './proxy/proxy-event.js';
-import { isListenStreamRequest, mcpChallenge, McpRequestKind, McpRoutes, metadataAnswer, refuseListenStream, type McpTarget } from './mcp/mcp-routes.js';
+import { isListenStreamRequest, mcpChallenge, McpRequestKind, McpRoutes, refuseListenStream, type McpTarget } from './mcp/mcp-routes.js';
 import { authorizeRoute } from '../shared/token-validation/route-authorization.js';
 import type { TokenValidation } from '../shared/token-validation/token-validation.js';
 import { errorCodeOf, problemResultForError, proxyResult, type ProxyResult } from './proxy/proxy-result.js';
@@ -79,7 +79,7 @@ export class ExchangeService {
       mcp = this.mcp.targetOf(shape);
       if (mcp) note({ route: mcp.route.id, mcp: mcp.kind });
       if (mcp?.kind === McpRequestKind.Metadata) {
-        const answer = metadataAnswer(this.parts.config, mcp.route, shape.method);
+        const answer = this.mcp.metadataAnswer(mcp.route, shape.method);
         this.record(audit, 'ok', answer.status, started);
         return proxyResult(version, answer);
       }
