@@ -133,8 +133,8 @@ export class ExchangeService {
     void ignored;
     if (hasQueryAccessToken(parts.rawQueryString)) throw new GatepassError(ErrorCode.TokenMalformed, 'access_token in the query string is refused (RFC 6750 §2.3)');
     const bearerToken = bearerTokenOf(parts, this.parts.config.settings.maxTokenLength);
-    const allowed = await authorizeRoute(this.parts.config, validation, route, bearerToken, (known) => note(known));
-    note({ via: allowed.via });
+    // authorizeRoute reports the tokenId, issuer and `via` to the decision line as it learns them.
+    const allowed = await authorizeRoute(this.parts.config, validation, route, bearerToken, note);
     return { ...parts, authorizer: allowed.context, bearerToken };
   }
 
