@@ -9,8 +9,8 @@ import type { ActorToken, CacheKeyTuple, ExchangeRequest, IssuedToken } from './
 import { unverifiedClaimsOf } from './policy/jwt-claims.js';
 import { narrowingFlowOf } from './policy/scope-narrowing.js';
 import { ExchangeDeniedError } from './token-endpoint/token-endpoint-errors.js';
-import { authorizedRequest, bearerTokenOf, parseProxyShape, proxyEventVersion, type ProxyEventOptions, type ProxyRequest, type ProxyShape } from './proxy/proxy-event.js';
-import { isListenStreamRequest, mcpChallenge, McpRequestKind, McpRoutes, metadataAnswer, refuseListenStream, type McpTarget } from './mcp/mcp-routes.js';
+import { authorizedRequest, bearerTokenOf, hasQueryAccessToken, parseProxyShape, proxyEventVersion, type ProxyEventOptions, type ProxyRequest, type ProxyShape } from './proxy/proxy-event.js';
+import { isListenStreamRequest, mcpChallenge, McpRequestKind, McpRoutes, refuseListenStream, type McpTarget } from './mcp/mcp-routes.js';
 import { authorizeRoute } from '../shared/token-validation/route-authorization.js';
 import type { TokenValidation } from '../shared/token-validation/token-validation.js';
 import { errorCodeOf, problemResultForError, proxyResult, type ProxyResult } from './proxy/proxy-result.js';
@@ -35,9 +35,6 @@ export interface ExchangeServiceParts {
   /** Epoch milliseconds. */
   readonly now?: () => number;
 }
-
-/** RFC 6750 §2.3's query parameter, which gatepass refuses like the authorizer does. */
-const ACCESS_TOKEN_IN_QUERY = /(^|&)access_token=/i;
 
 /** What one exchange produced, for the forwarder and the audit line. */
 interface Exchanged {
@@ -82,7 +79,7 @@ export class ExchangeService {
       mcp = this.mcp.targetOf(shape);
       if (mcp) note({ route: mcp.route.id, mcp: mcp.kind });
       if (mcp?.kind === McpRequestKind.Metadata) {
-        const answer = metadataAnswer(this.parts.config, mcp.route, shape.method);
+        const answer = this.mcp.metadataAnswer(mcp.route, shape.method);
         this.record(audit, 'ok', answer.status, started);
         return proxyResult(version, answer);
       }
@@ -134,10 +131,10 @@ export class ExchangeService {
     if (!validation) throw new GatepassError(ErrorCode.GatewayMisconfigured, 'an MCP route reached an exchange function built without token validation');
     const { context: ignored, ...parts } = shape;
     void ignored;
-    if (ACCESS_TOKEN_IN_QUERY.test(parts.rawQueryString)) throw new GatepassError(ErrorCode.TokenMalformed, 'access_token in the query string is refused (RFC 6750 §2.3)');
+    if (hasQueryAccessToken(parts.rawQueryString)) throw new GatepassError(ErrorCode.TokenMalformed, 'access_token in the query string is refused (RFC 6750 §2.3)');
     const bearerToken = bearerTokenOf(parts, this.parts.config.settings.maxTokenLength);
-    const allowed = await authorizeRoute(this.parts.config, validation, route, bearerToken, (known) => note(known));
-    note({ via: allowed.via });
+    // authorizeRoute reports the tokenId, issuer and `via` to the decision line as it learns them.
+    const allowed = await authorizeRoute(this.parts.config, validation, route, bearerToken, note);
     return { ...parts, authorizer: allowed.context, bearerToken };
   }
 

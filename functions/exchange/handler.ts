@@ -12,7 +12,7 @@ import type { ProxyEvent } from './proxy/proxy-event.js';
 import type { ProxyResult } from './proxy/proxy-result.js';
 import { TokenExchangeClient } from './token-endpoint/token-endpoint-client.js';
 import { UpstreamForwarder } from './forwarding/upstream-forwarder.js';
-import { McpRoutes } from './mcp/mcp-routes.js';
+import { isMcpRoute } from '../shared/mcp/protected-resource.js';
 import { TokenValidation } from '../shared/token-validation/token-validation.js';
 import { validationTelemetry } from '../shared/token-validation/validation-telemetry.js';
 
@@ -29,7 +29,7 @@ const tokenClient = new TokenExchangeClient({ config, log, metrics: metricSink, 
  * the bundle: a configuration without MCP routes builds the function with `GATEPASS_BUNDLE_MCP`
  * defined as "false" (infra/bundling-options.ts), so that esbuild drops this branch and that code.
  */
-const hasMcpRoutes = new McpRoutes(config).any;
+const hasMcpRoutes = config.routes.some(isMcpRoute);
 if (process.env['GATEPASS_BUNDLE_MCP'] === 'false' && hasMcpRoutes) {
   throw new Error('this exchange bundle was built without MCP token validation (GATEPASS_BUNDLE_MCP "false"), but the configuration has MCP routes: rebuild it from this configuration (bundleFeaturesOf, infra/bundling-options.ts)');
 }

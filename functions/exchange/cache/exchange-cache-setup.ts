@@ -28,21 +28,11 @@ export interface ExchangeCacheSetupOptions {
 }
 
 /**
- * Builds the cache from the environment, once per container (call it at module scope).
+ * Builds the cache from the environment, once per container.
  *
- * Wiring in the handler:
- * ```ts
- * // module scope (Lambda init): the handler's sinks
- * const cache = createExchangeCache({ settings: config.settings, log, metrics });
- * await cache.prepare();
- *
- * // per request
- * const tuple = { subjectToken, authorizationServer, audience, resource, scope, requestedTokenType, actor: actorToken ?? '' };
- * let { token, layer } = await cache.getOrExchange(tuple, context.expiresAt, () => tokenClient.exchange(request));
- * // forward with token.accessToken; if the upstream answers 401 and layer is not 'miss'
- * // (a cached token was refused): await cache.evict(tuple), getOrExchange again, retry once
- * await cache.flush(); // just before returning the response: the table write has finished
- * ```
+ * Built and `prepare`d at module scope (handler.ts); per request, ExchangeService calls
+ * `getOrExchange`, `evict` when the upstream refused a cached token, and `flush` before it
+ * returns (exchange-service.ts), so the table write never outlives the invocation.
  * The cache counts lookups (`CacheHit` by layer) itself; the handler only puts `layer` in
  * its audit line.
  * Reports its mode once through the sinks (a `cache.init` line):

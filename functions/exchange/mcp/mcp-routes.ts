@@ -36,10 +36,13 @@ const METADATA_CACHE_CONTROL = 'public, max-age=300';
 export class McpRoutes {
   private readonly byMetadataPath: ReadonlyMap<string, McpRoute>;
   private readonly routes: readonly McpRoute[];
+  /** Each route's metadata document, serialised once: it changes only with a deployment. */
+  private readonly documents: ReadonlyMap<McpRoute, Buffer>;
 
-  constructor(config: Pick<GatepassConfig, 'routes'>) {
+  constructor(config: Pick<GatepassConfig, 'routes' | 'issuers'>) {
     this.routes = config.routes.filter(isMcpRoute);
     this.byMetadataPath = new Map(this.routes.map((route) => [metadataPathOf(route), route]));
+    this.documents = new Map(this.routes.map((route) => [route, Buffer.from(JSON.stringify(protectedResourceMetadata(config, route)))]));
   }
 
   /** True when the configuration has MCP routes (the function then needs its own TokenValidation). */
@@ -58,6 +61,19 @@ export class McpRoutes {
     const route = this.routes.find((r) => r.path === request.resource && (r.method === 'ANY' || r.method === request.method));
     return route ? { kind: McpRequestKind.Resource, route } : undefined;
   }
+
+  /** The metadata route's answer (RFC 9728 §3.2): the document for GET, its headers alone for HEAD. */
+  metadataAnswer(route: McpRoute, method: string): HttpAnswer {
+    if (!METADATA_METHODS.includes(method)) throw new MethodNotAllowedError(METADATA_METHODS, `${method} on protected resource metadata`);
+    const document = this.documents.get(route);
+    if (!document) throw new GatepassError(ErrorCode.GatewayMisconfigured, `route ${route.id} is not an MCP route of this configuration`);
+    const headers = new Map<string, string[]>([
+      ['content-type', ['application/json']],
+      ['cache-control', [METADATA_CACHE_CONTROL]],
+      ['x-content-type-options', ['nosniff']],
+    ]);
+    return { status: 200, headers, body: method === 'HEAD' ? Buffer.alloc(0) : document };
+  }
 }
 
 /** A refusal that names the methods the resource does allow (RFC 9110 §15.5.6: a 405 carries `Allow`). */
@@ -68,18 +84,6 @@ export class MethodNotAllowedError extends GatepassError {
   ) {
     super(ErrorCode.MethodNotAllowed, message);
   }
-}
-
-/** The metadata route's answer (RFC 9728 §3.2): the document for GET, its headers alone for HEAD. */
-export function metadataAnswer(config: Pick<GatepassConfig, 'issuers'>, route: McpRoute, method: string): HttpAnswer {
-  if (!METADATA_METHODS.includes(method)) throw new MethodNotAllowedError(METADATA_METHODS, `${method} on protected resource metadata`);
-  const document = Buffer.from(JSON.stringify(protectedResourceMetadata(config, route)));
-  const headers = new Map<string, string[]>([
-    ['content-type', ['application/json']],
-    ['cache-control', [METADATA_CACHE_CONTROL]],
-    ['x-content-type-options', ['nosniff']],
-  ]);
-  return { status: 200, headers, body: method === 'HEAD' ? Buffer.alloc(0) : document };
 }
 
 /** RFC 9110 §5.6.4 quoted-string: a backslash before `"` and `\`. */

@@ -336,8 +336,11 @@ describe.each(FORMATS)('MCP authorization spec, resource server MUSTs ($name)', 
   // [06-18 §Token Requirements] "Access tokens MUST NOT be included in the URI query string" (RFC 6750 §2.3).
   it('refuses a token in the query string like the authorizer does', async () => {
     const token = await partnerToken();
-    const result = await handler(mcpEvent(format, { token, query: `access_token=${token}` }));
-    expect(expectChallenge(result, true)).toMatchObject({ code: 'token_malformed' });
+    // The authorizer reads the decoded parameter names too: an encoded or bare name is the same parameter.
+    for (const query of [`access_token=${token}`, `page=2&ACCESS%5Ftoken=${token}`, 'access_token']) {
+      const result = await handler(mcpEvent(format, { token, query }));
+      expect(expectChallenge(result, true), query).toMatchObject({ code: 'token_malformed' });
+    }
   });
 
   it('still refuses a non-MCP route that arrives without the authorizer\'s context (never an allow by accident)', async () => {

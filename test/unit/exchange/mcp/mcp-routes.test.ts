@@ -8,7 +8,6 @@ import {
   McpRequestKind,
   McpRoutes,
   mcpRouteMethods,
-  metadataAnswer,
   MethodNotAllowedError,
 } from '../../../../functions/exchange/mcp/mcp-routes.js';
 import { parseProxyShape } from '../../../../functions/exchange/proxy/proxy-event.js';
@@ -46,7 +45,7 @@ describe('McpRoutes: which requests the exchange function guards itself', () => 
 
   it('knows whether the configuration has MCP routes at all', () => {
     expect(routes.any).toBe(true);
-    expect(new McpRoutes({ routes: config.routes.filter((r) => !isMcpRoute(r)) }).any).toBe(false);
+    expect(new McpRoutes({ ...config, routes: config.routes.filter((r) => !isMcpRoute(r)) }).any).toBe(false);
   });
 });
 
@@ -75,18 +74,18 @@ describe('mcpChallenge (RFC 6750 §3, RFC 9728 §5.1)', () => {
   });
 });
 
-describe('metadataAnswer', () => {
+describe('McpRoutes.metadataAnswer', () => {
   it('serves the document on GET and its headers alone on HEAD', () => {
-    const get = metadataAnswer(config, mcp, 'GET');
+    const get = routes.metadataAnswer(mcp, 'GET');
     expect(get.status).toBe(200);
     expect(JSON.parse(get.body.toString())).toMatchObject({ resource: 'https://api.example.com/mcp', authorization_servers: ['https://login.corp.example'] });
-    expect(metadataAnswer(config, mcp, 'HEAD').body.length).toBe(0);
+    expect(routes.metadataAnswer(mcp, 'HEAD').body.length).toBe(0);
   });
 
   it('refuses other methods with 405 naming GET and HEAD', () => {
-    expect(() => metadataAnswer(config, mcp, 'PUT')).toThrow(MethodNotAllowedError);
+    expect(() => routes.metadataAnswer(mcp, 'PUT')).toThrow(MethodNotAllowedError);
     try {
-      metadataAnswer(config, mcp, 'DELETE');
+      routes.metadataAnswer(mcp, 'DELETE');
     } catch (error) {
       expect((error as MethodNotAllowedError).allow).toEqual(['GET', 'HEAD']);
       expect((error as MethodNotAllowedError).code).toBe(ErrorCode.MethodNotAllowed);
