@@ -6,6 +6,7 @@ import type {
 import type { RouteConfig } from '../shared/config/config-schema.js';
 import type { RouteMatcher } from '../shared/route-matcher.js';
 import { eventHeaderValues } from '../shared/http-headers.js';
+import { queryCarriesAccessToken } from '../shared/bearer-token.js';
 
 export const EventFormat = {
   RestRequest: 'rest-request',
@@ -86,7 +87,7 @@ export function parseAuthorizerEvent(event: unknown, matcher: RouteMatcher): Aut
         format,
         route: matcher.byRouteKey(e.routeKey),
         authorization: eventHeaderValues(e.headers, undefined, 'authorization'),
-        tokenInQuery: hasQueryToken(e.queryStringParameters) || /(^|&)access_token=/i.test(raw),
+        tokenInQuery: hasQueryToken(e.queryStringParameters) || queryCarriesAccessToken(raw),
         arnPrefix: undefined,
         methodArn: undefined,
         defaultRoute: e.routeKey === DEFAULT_ROUTE_KEY,

@@ -9,7 +9,7 @@ import type { ActorToken, CacheKeyTuple, ExchangeRequest, IssuedToken } from './
 import { unverifiedClaimsOf } from './policy/jwt-claims.js';
 import { narrowingFlowOf } from './policy/scope-narrowing.js';
 import { ExchangeDeniedError } from './token-endpoint/token-endpoint-errors.js';
-import { authorizedRequest, bearerTokenOf, hasQueryAccessToken, parseProxyShape, proxyEventVersion, type ProxyEventOptions, type ProxyRequest, type ProxyShape } from './proxy/proxy-event.js';
+import { authorizedRequest, bearerTokenOf, parseProxyShape, proxyEventVersion, type ProxyEventOptions, type ProxyRequest, type ProxyShape } from './proxy/proxy-event.js';
 import { isListenStreamRequest, mcpChallenge, McpRequestKind, McpRoutes, refuseListenStream, type McpTarget } from './mcp/mcp-routes.js';
 import { authorizeRoute } from '../shared/token-validation/route-authorization.js';
 import type { TokenValidation } from '../shared/token-validation/token-validation.js';
@@ -17,6 +17,7 @@ import { errorCodeOf, problemResultForError, proxyResult, type ProxyResult } fro
 import { RouteBinding } from './proxy/route-binding.js';
 import type { LogSink } from '../shared/telemetry/telemetry-sinks.js';
 import type { UpstreamForwarder, UpstreamResponse } from './forwarding/upstream-forwarder.js';
+import { queryCarriesAccessToken } from '../shared/bearer-token.js';
 
 /** The collaborators of the exchange Lambda, built once per container. */
 export interface ExchangeServiceParts {
@@ -131,7 +132,7 @@ export class ExchangeService {
     if (!validation) throw new GatepassError(ErrorCode.GatewayMisconfigured, 'an MCP route reached an exchange function built without token validation');
     const { context: ignored, ...parts } = shape;
     void ignored;
-    if (hasQueryAccessToken(parts.rawQueryString)) throw new GatepassError(ErrorCode.TokenMalformed, 'access_token in the query string is refused (RFC 6750 §2.3)');
+    if (queryCarriesAccessToken(parts.rawQueryString)) throw new GatepassError(ErrorCode.TokenMalformed, 'access_token in the query string is refused (RFC 6750 §2.3)');
     const bearerToken = bearerTokenOf(parts, this.parts.config.settings.maxTokenLength);
     // authorizeRoute reports the tokenId, issuer and `via` to the decision line as it learns them.
     const allowed = await authorizeRoute(this.parts.config, validation, route, bearerToken, note);

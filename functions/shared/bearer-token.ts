@@ -30,3 +30,12 @@ export function extractBearerToken(values: readonly string[], maxTokenLength: nu
   if (!B64TOKEN.test(token)) throw new GatepassError(ErrorCode.TokenMalformed, 'token is not an RFC 6750 b64token');
   return token;
 }
+
+/**
+ * True when a query string names `access_token` (RFC 6750 §2.3, which gatepass refuses), by its
+ * decoded name in any case and with or without a value: `?ACCESS%5Ftoken=…` and `?access_token` too.
+ */
+export function queryCarriesAccessToken(rawQueryString: string): boolean {
+  for (const name of new URLSearchParams(rawQueryString).keys()) if (name.toLowerCase() === 'access_token') return true;
+  return false;
+}

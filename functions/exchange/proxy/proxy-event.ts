@@ -227,16 +227,6 @@ export function bearerTokenOf(shape: Pick<ProxyShape, 'headers'>, maxTokenLength
 }
 
 /**
- * True when the query string carries an `access_token` (RFC 6750 §2.3), which gatepass
- * refuses. Names are read decoded, case-insensitive, with or without a value, as the
- * authorizer reads API Gateway's `queryStringParameters` (functions/authorizer/authorizer-event.ts).
- */
-export function hasQueryAccessToken(rawQueryString: string): boolean {
-  for (const name of new URLSearchParams(rawQueryString).keys()) if (name.toLowerCase() === 'access_token') return true;
-  return false;
-}
-
-/**
  * The request with the authorizer's context, checked against the token the request carries.
  * Throws GatepassError:
  * - gateway_misconfigured (500): no valid authorizer context (the authorizer did not run:
