@@ -73,8 +73,13 @@ describe('decomposeJwt', () => {
   });
 
   it('refuses a header or payload in a non-canonical spelling', () => {
-    const sloppyPayload = `${payload.slice(0, -1)}${ALPHABET[ALPHABET.indexOf(payload.at(-1)!) | 1]}`;
-    if (sloppyPayload !== payload) expect(refusalCodeOf(() => decomposeJwt(`${header}.${sloppyPayload}.c2lnbg`))).toBe('token_malformed');
+    // A payload whose encoding ends in a partial group, so its last character has spare bits to set.
+    const partialPayload = b64({ iss: 'https://idp.example', sub: 'alice' });
+    expect(partialPayload.length % 4).not.toBe(0);
+    const sloppyPayload = `${partialPayload.slice(0, -1)}${ALPHABET[ALPHABET.indexOf(partialPayload.at(-1)!) ^ 1]}`;
+    expect(Buffer.from(sloppyPayload, 'base64url').equals(Buffer.from(partialPayload, 'base64url'))).toBe(true);
+    expect(refusalCodeOf(() => decomposeJwt(`${header}.${partialPayload}.c2lnbg`))).toBeUndefined();
+    expect(refusalCodeOf(() => decomposeJwt(`${header}.${sloppyPayload}.c2lnbg`))).toBe('token_malformed');
     expect(refusalCodeOf(() => decomposeJwt(`${header}=.${payload}.c2lnbg`))).toBe('token_malformed');
   });
 });
