@@ -78,7 +78,9 @@ function configDocument(downPort: number) {
         exchange: { authorizationServer: 'down', scope: ['orders:read'] },
       },
     ],
-    settings: { exchange: { connectTimeoutMs: 200, requestTimeoutMs: 500, deadlineMs: 1500, maxAttempts: 2 }, cache: { tableTimeoutMs: 300 } },
+    // Generous budgets: no test here waits one out (the down server and the stopped table refuse at once), and a
+    // loaded CI machine must not turn a slow success into a fallback (a table read past its timeout is a cache miss).
+    settings: { exchange: { connectTimeoutMs: 2000, requestTimeoutMs: 5000, deadlineMs: 10000, maxAttempts: 2 }, cache: { tableTimeoutMs: 3000 } },
   };
 }
 
