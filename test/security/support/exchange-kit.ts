@@ -13,7 +13,7 @@ import { startDynalite, type LocalDynamo } from '../../../fakes/dynalite.js';
 import { startEchoUpstream, type EchoedRequest, type EchoResponder, type EchoUpstream } from '../../../fakes/echo-upstream.js';
 import { JwksServer } from '../../../fakes/jwks-server.js';
 import { startOAuthServer, type OAuthServer } from '../../../fakes/oauth-server/oauth-server.js';
-import { exchangeAwsEnv } from '../../support/exchange-aws.js';
+import { CACHE_KEY_SECRET_ID, exchangeAwsEnv } from '../../support/exchange-aws.js';
 import { proxyEventV1, proxyEventV2 } from '../../support/proxy-events.js';
 import { startSecretsManagerServer, type SecretsManagerServer } from '../../../fakes/secrets-manager-server.js';
 import { closedPort } from '../../support/stalled-listener.js';
@@ -164,7 +164,7 @@ export class ExchangeKit {
       startSecretsManagerServer({
         'gatepass/corp': { client_id: 'gatepass', client_secret: CORP_SECRET },
         'gatepass/fault': { client_id: 'gatepass-fault', client_secret: FAULT_SECRET },
-        'gatepass/cache-key': CACHE_KEY,
+        [CACHE_KEY_SECRET_ID]: CACHE_KEY,
       }),
       startEchoUpstream(),
       closedPort(),
