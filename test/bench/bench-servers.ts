@@ -7,10 +7,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tokenIdOf } from '../../functions/shared/token-id.js';
-import { localAwsEnv, startDynalite, type LocalDynamo } from '../../fakes/dynalite.js';
+import { startDynalite, type LocalDynamo } from '../../fakes/dynalite.js';
 import { startEchoUpstream, type EchoUpstream } from '../../fakes/echo-upstream.js';
 import { JwksServer } from '../../fakes/jwks-server.js';
 import { startOAuthServer, type OAuthServer } from '../../fakes/oauth-server/oauth-server.js';
+import { exchangeAwsEnv } from '../support/exchange-aws.js';
 import { proxyEventV2 } from '../support/proxy-events.js';
 import { startSecretsManagerServer, type SecretsManagerServer } from '../../fakes/secrets-manager-server.js';
 import { generateTestKey, type TestKey } from '../support/token-minter.js';
@@ -70,11 +71,7 @@ export async function startBenchServers(): Promise<BenchServers> {
       benchConfig({ partnerJwksUri: idp.jwksUri, corpIssuer: as.issuer, corpJwksUri: as.jwksUri, corpTokenEndpoint: as.tokenEndpoint, upstream: echo.url }, ['RS256'], settings),
     exchangeEnv: {
       ...lambdaEnv('gatepass-exchange'),
-      ...localAwsEnv,
-      ...secrets.env,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      GATEPASS_CACHE_TABLE: dynamo.tableName,
-      GATEPASS_CACHE_KEY_SECRET_ID: CACHE_KEY_SECRET_ID,
+      ...exchangeAwsEnv(dynamo, secrets, CACHE_KEY_SECRET_ID),
     },
     mint: (count, extra = {}) => {
       // numbered run-wide: no two calls ever mint the same token

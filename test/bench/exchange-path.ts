@@ -20,7 +20,7 @@ import { CacheKeys } from '../../functions/exchange/cache/cache-key.js';
 import { fixedCacheKeySource } from '../../functions/exchange/cache/cache-key-source.js';
 import { createCacheTableClient, DynamoCacheTable } from '../../functions/exchange/cache/cache-table.js';
 import { ServiceName } from '../../functions/shared/contracts/metric-names.js';
-import { powertoolsSinks } from '../support/powertools-sinks.js';
+import { functionTelemetry } from '../../functions/shared/telemetry/decision-line.js';
 import { createExchangeCache } from '../../functions/exchange/cache/exchange-cache-setup.js';
 import { ExchangeCache } from '../../functions/exchange/cache/exchange-cache.js';
 import type { CacheKeyTuple, IssuedToken } from '../../functions/exchange/exchange-model.js';
@@ -122,10 +122,10 @@ async function cachePhase(input: Extract<ExchangePathInput, { phase: 'cache' }>)
   const client = createCacheTableClient(config.settings.cache);
   const commands = countCommands(client);
   // The sinks as the handler builds them.
-  const { log, metricSink } = powertoolsSinks(ServiceName.Exchange);
+  const { log, metrics } = functionTelemetry(ServiceName.Exchange);
   const table = new DynamoCacheTable(client, process.env['GATEPASS_CACHE_TABLE']!, config.settings.cache.tableTimeoutMs);
   // As the handler builds it (from the environment, key material from the Secrets Manager stand-in).
-  const deployed = createExchangeCache({ settings: config.settings, log, metrics: metricSink, dynamoClient: client });
+  const deployed = createExchangeCache({ settings: config.settings, log, metrics, dynamoClient: client });
   await deployed.prepare();
   const silent = new ExchangeCache({ keys: fixedCacheKeySource(keys), memoryMaxEntries: config.settings.cache.memoryMaxEntries, refreshMarginSeconds: 30 });
   const hot = tuples.slice(0, 100);
@@ -155,7 +155,7 @@ async function cachePhase(input: Extract<ExchangePathInput, { phase: 'cache' }>)
   commands.clear();
   let lookups = 0;
   const tableHit = await perCall(tablePlan, async (i) => {
-    const container = new ExchangeCache({ keys: fixedCacheKeySource(keys), table, memoryMaxEntries: 1000, refreshMarginSeconds: 30, log, metrics: metricSink });
+    const container = new ExchangeCache({ keys: fixedCacheKeySource(keys), table, memoryMaxEntries: 1000, refreshMarginSeconds: 30, log, metrics });
     const lookup = await container.getOrExchange(hot[i % hot.length]!, undefined, exchangeOnce);
     lookups += 1;
     if (lookup.layer !== 'table') throw new Error(`expected a table hit, got ${lookup.layer}`);
@@ -163,7 +163,7 @@ async function cachePhase(input: Extract<ExchangePathInput, { phase: 'cache' }>)
   const tableHitCommands = Object.fromEntries([...commands].map(([name, count]) => [name, count / lookups]));
 
   // Table writes: a miss, then the conditional put that flush() waits for.
-  const writer = new ExchangeCache({ keys: fixedCacheKeySource(keys), table, memoryMaxEntries: 1000, refreshMarginSeconds: 30, log, metrics: metricSink });
+  const writer = new ExchangeCache({ keys: fixedCacheKeySource(keys), table, memoryMaxEntries: 1000, refreshMarginSeconds: 30, log, metrics });
   const fresh = tuples.slice(100);
   const tableWrite = await perCall({ batches: 8, perBatch: 25, warmupBatches: 1 }, async (i) => {
     await writer.getOrExchange(fresh[i]!, undefined, exchangeOnce);

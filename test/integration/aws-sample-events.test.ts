@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EncodedAuthorizerContext } from '../../functions/shared/contracts/authorizer-context.js';
-import { startDynalite, localAwsEnv, type LocalDynamo } from '../../fakes/dynalite.js';
-import { startEchoUpstream, type EchoUpstream } from '../../fakes/echo-upstream.js';
+import type { EchoUpstream } from '../../fakes/echo-upstream.js';
 import { JwksServer } from '../../fakes/jwks-server.js';
-import { startSecretsManagerServer, type SecretsManagerServer } from '../../fakes/secrets-manager-server.js';
+import { CACHE_KEY_SECRET_ID, startExchangeAws, type ExchangeAws } from '../support/exchange-aws.js';
 import { httpApiEvent, restRequestEvent } from '../support/authorizer-events.js';
 import { captureOutput, type CapturedOutput } from '../support/captured-output.js';
 import { proxyEventV1, proxyEventV2 } from '../support/proxy-events.js';
@@ -28,8 +27,7 @@ type Handler = (event: unknown) => Promise<unknown>;
 
 let idp: JwksServer;
 let key: TestKey;
-let dynamo: LocalDynamo;
-let secrets: SecretsManagerServer;
+let aws: ExchangeAws;
 let echo: EchoUpstream;
 let output: CapturedOutput;
 let authorizer: Handler;
@@ -95,15 +93,9 @@ beforeAll(async () => {
   idp = await new JwksServer().start();
   key = await generateTestKey('ES256');
   idp.behaviour = { keys: [key.publicJwk] };
-  dynamo = await startDynalite();
-  secrets = await startSecretsManagerServer({ 'gatepass/cache-key': CACHE_KEY });
-  echo = await startEchoUpstream();
-  Object.assign(process.env, localAwsEnv, secrets.env, {
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    GATEPASS_CONFIG: JSON.stringify(configDocument()),
-    GATEPASS_CACHE_TABLE: dynamo.tableName,
-    GATEPASS_CACHE_KEY_SECRET_ID: 'gatepass/cache-key',
-  });
+  aws = await startExchangeAws({ [CACHE_KEY_SECRET_ID]: CACHE_KEY });
+  ({ echo } = aws);
+  Object.assign(process.env, aws.env, { GATEPASS_CONFIG: JSON.stringify(configDocument()) });
   output = captureOutput();
   vi.resetModules();
   ({ handler: authorizer } = (await import('../../functions/authorizer/handler.js')) as { handler: Handler });
@@ -113,7 +105,7 @@ beforeAll(async () => {
 afterAll(async () => {
   output.restore();
   process.env = { ...savedEnv };
-  await Promise.all([idp.stop(), dynamo.stop(), secrets.stop(), echo.close()]);
+  await Promise.all([idp.stop(), aws.stop()]);
 });
 
 describe('AWS-published events through both handlers (issue #16)', () => {

@@ -96,7 +96,7 @@ describe('Auth0 recipe (docs/providers/auth0.md)', () => {
     expect((gateway.recipe as { issuers: Record<string, { issuer: string }> }).issuers['auth0']!.issuer).toBe(ISSUER);
     const withoutSlash = await auth0.mint({ iss: gateway.local(TENANT), sub: 'auth0|alice', aud: GATEWAY_API, scope: 'use:gateway' });
     const before = gateway.tokenRequests('auth0-obo').length;
-    expect(await gateway.call('orders-read', withoutSlash)).toMatchObject({ authorized: false, status: 403 });
+    expect(await gateway.call('orders-read', withoutSlash)).toMatchObject({ authorized: false, status: 403, code: 'issuer_not_accepted' });
     expect(gateway.tokenRequests('auth0-obo').length).toBe(before);
   });
 

@@ -115,7 +115,7 @@ describe('Microsoft Entra ID recipe (docs/providers/entra-id.md)', () => {
   it("refuses a caller's v1.0 token (iss https://sts.windows.net/<tenant>/) before any exchange: the API must ask for v2.0 tokens", async () => {
     const v1 = await entra.mint({ aud: GATEPASS_APP, iss: `https://sts.windows.net/${TENANT}/`, appid: 'spa-client-id', scp: 'Gateway.Use', ver: '1.0' });
     const before = gateway.tokenRequests('entra').length;
-    expect(await gateway.call('orders-read', v1)).toMatchObject({ authorized: false, status: 403 });
+    expect(await gateway.call('orders-read', v1)).toMatchObject({ authorized: false, status: 403, code: 'issuer_not_accepted' });
     expect(gateway.tokenRequests('entra').length).toBe(before);
   });
 

@@ -1,6 +1,6 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { basicCredentials, replayJson, type ReplayedRequest } from '../support/provider-replay-server.js';
+import { authenticatesWithBasic, basicCredentials, replayJson, type ReplayedRequest } from '../support/provider-replay-server.js';
 import { afterForcedRereadInterval, forwardedToken, startRecipeGateway, type ProviderHost, type RecipeGateway } from '../support/recipe-gateway.js';
 
 /**
@@ -53,10 +53,7 @@ async function oktaSuccess(request: ReplayedRequest, issuer: string, scopes = (r
   return replayJson(200, { token_type: 'Bearer', expires_in: 3600, access_token: accessToken, scope: scopes.join(' '), issued_token_type: ACCESS_TOKEN_TYPE });
 }
 
-const authenticated = (request: ReplayedRequest) => {
-  const credentials = basicCredentials(request);
-  return credentials?.clientId === CLIENT_ID && credentials.clientSecret === CLIENT_SECRET;
-};
+const authenticated = (request: ReplayedRequest) => authenticatesWithBasic(request, { client_id: CLIENT_ID, client_secret: CLIENT_SECRET });
 const invalidClient = () => replayJson(401, { error: 'invalid_client', error_description: 'Client authentication failed.' });
 
 beforeAll(async () => {

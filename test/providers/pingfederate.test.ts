@@ -1,6 +1,6 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { basicCredentials, replayJson, type ReplayedRequest } from '../support/provider-replay-server.js';
+import { authenticatesWithBasic, basicCredentials, replayJson, type ReplayedRequest } from '../support/provider-replay-server.js';
 import { forwardedToken, startRecipeGateway, type ProviderHost, type RecipeGateway } from '../support/recipe-gateway.js';
 
 /**
@@ -43,10 +43,7 @@ async function pingSuccess(request: ReplayedRequest, audienceClaimValue: string 
   return replayJson(200, { access_token: accessToken, issued_token_type: ACCESS_TOKEN_TYPE, token_type: 'Bearer' });
 }
 
-const authenticated = (request: ReplayedRequest) => {
-  const credentials = basicCredentials(request);
-  return credentials?.clientId === CLIENT.client_id && credentials.clientSecret === CLIENT.client_secret;
-};
+const authenticated = (request: ReplayedRequest) => authenticatesWithBasic(request, CLIENT);
 
 beforeAll(async () => {
   gateway = await startRecipeGateway('pingfederate', { 'gatepass/pingfederate': CLIENT });

@@ -1,6 +1,6 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { basicCredentials, replayJson, type ReplayedRequest } from '../support/provider-replay-server.js';
+import { authenticatesWithBasic, basicCredentials, replayJson, type ReplayedRequest } from '../support/provider-replay-server.js';
 import { forwardedToken, recipeMarkdown, startRecipeGateway, type ProviderHost, type RecipeGateway } from '../support/recipe-gateway.js';
 
 /**
@@ -42,10 +42,7 @@ async function springSuccess(request: ReplayedRequest, options: { customized?: b
   return replayJson(200, { access_token: accessToken, token_type: 'Bearer', expires_in: 299, scope: scopes.join(' '), issued_token_type: ACCESS_TOKEN_TYPE });
 }
 
-const authenticated = (request: ReplayedRequest) => {
-  const credentials = basicCredentials(request);
-  return credentials?.clientId === CLIENT.client_id && credentials.clientSecret === CLIENT.client_secret;
-};
+const authenticated = (request: ReplayedRequest) => authenticatesWithBasic(request, CLIENT);
 
 beforeAll(async () => {
   gateway = await startRecipeGateway('spring-authorization-server', { 'gatepass/spring': CLIENT });

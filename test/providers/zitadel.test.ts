@@ -1,6 +1,6 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { basicCredentials, replayJson, type ReplayedRequest } from '../support/provider-replay-server.js';
+import { authenticatesWithBasic, basicCredentials, replayJson, type ReplayedRequest } from '../support/provider-replay-server.js';
 import { forwardedToken, startRecipeGateway, type ProviderHost, type RecipeGateway } from '../support/recipe-gateway.js';
 
 /**
@@ -50,10 +50,7 @@ async function zitadelExchange(request: ReplayedRequest) {
   return replayJson(200, { access_token: accessToken, issued_token_type: JWT_TYPE, token_type: 'Bearer', expires_in: 43199, scope: scopes.join(' ') });
 }
 
-const authenticated = (request: ReplayedRequest) => {
-  const credentials = basicCredentials(request);
-  return credentials?.clientId === CLIENT.client_id && credentials.clientSecret === CLIENT.client_secret;
-};
+const authenticated = (request: ReplayedRequest) => authenticatesWithBasic(request, CLIENT);
 
 beforeAll(async () => {
   gateway = await startRecipeGateway('zitadel', { 'gatepass/zitadel': CLIENT });

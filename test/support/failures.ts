@@ -10,3 +10,14 @@ export async function gatepassFailure(promise: Promise<unknown>): Promise<Gatepa
   }
   throw new Error('expected a GatepassError, the call succeeded');
 }
+
+/** The code of the GatepassError a synchronous call throws, or undefined when it returns; any other error fails the test. */
+export function refusalCodeOf(run: () => unknown): string | undefined {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof GatepassError) return error.code;
+    throw error;
+  }
+  return undefined;
+}

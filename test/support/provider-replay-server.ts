@@ -106,6 +106,12 @@ export function basicCredentials(request: ReplayedRequest): { clientId: string; 
   return { clientId: unescape(decoded.slice(0, colon)), clientSecret: unescape(decoded.slice(colon + 1)) };
 }
 
+/** Whether the request authenticates as this client with an HTTP Basic header (client_secret_basic). */
+export function authenticatesWithBasic(request: ReplayedRequest, client: { readonly client_id: string; readonly client_secret: string }): boolean {
+  const credentials = basicCredentials(request);
+  return credentials?.clientId === client.client_id && credentials.clientSecret === client.client_secret;
+}
+
 /** The client id and secret of `client_secret_post` (RFC 6749 §2.3.1, in the form), if there are both. */
 export function postedCredentials(request: ReplayedRequest): { clientId: string; clientSecret: string } | undefined {
   const clientId = request.form.get('client_id');

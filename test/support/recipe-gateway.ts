@@ -17,10 +17,10 @@ import { fileURLToPath } from 'node:url';
 import { vi } from 'vitest';
 import { MIN_FORCED_REREAD_INTERVAL_MS } from '../../functions/exchange/token-endpoint/client-secrets.js';
 import { Authorizer } from '../../functions/authorizer/authorizer.js';
+import { DECISION_EVENT as AUTHORIZER_DECISION } from '../../functions/authorizer/authorizer-audit.js';
 import type { EncodedAuthorizerContext } from '../../functions/shared/contracts/authorizer-context.js';
 import { parseConfig, validateConfig } from '../../functions/shared/config/config-validator.js';
 import type { GatepassConfig } from '../../functions/shared/config/config-schema.js';
-import { silentLog, silentMetrics } from '../../functions/shared/telemetry/telemetry-sinks.js';
 import { startEchoUpstream, type EchoedRequest, type EchoUpstream } from '../../fakes/echo-upstream.js';
 import { JwksServer } from '../../fakes/jwks-server.js';
 import { startSecretsManagerServer, type SecretsManagerServer } from '../../fakes/secrets-manager-server.js';
@@ -28,6 +28,7 @@ import { httpApiEvent } from './authorizer-events.js';
 import { staticSecrets } from './authorizer-harness.js';
 import { captureOutput, type CapturedOutput } from './captured-output.js';
 import { proxyEventV2 } from './proxy-events.js';
+import { RecordingSinks } from './recording-sinks.js';
 import { startReplayServer, type ReplayedRequest, type ReplayServer, type Responder } from './provider-replay-server.js';
 import { generateTestKey, mintJwt, type MintOptions, type TestKey } from './token-minter.js';
 
@@ -71,7 +72,7 @@ export interface ProviderHost {
 export interface GatewayCall {
   /** The HTTP status the caller gets (403 when the authorizer refused, as API Gateway answers it). */
   readonly status: number;
-  /** The problem+json `code`, when gatepass refused. */
+  /** Why gatepass refused: the problem+json `code`, or the authorizer's decision outcome. */
   readonly code?: string;
   readonly authorized: boolean;
   /** What reached the upstream, when something did. */
@@ -140,8 +141,8 @@ function concrete(template: string): { path: string; parameters: Record<string, 
 }
 
 /**
- * Starts the recipe's gateway. `secrets`: the client secret of each `clientSecretId` the recipe
- * names, as stored in Secrets Manager. `settings` are merged into the recipe's (short timeouts).
+ * Starts the recipe's gateway. `secretValues`: the client secret of each `clientSecretId` the
+ * recipe names, as stored in Secrets Manager. Short exchange timeouts are merged under the recipe's own.
  */
 export async function startRecipeGateway(provider: string, secretValues: Readonly<Record<string, object>>): Promise<RecipeGateway> {
   const recipe = recipeDocument(provider);
@@ -184,7 +185,8 @@ export async function startRecipeGateway(provider: string, secretValues: Readonl
   const output = captureOutput();
   vi.resetModules();
   const handler = ((await import('../../functions/exchange/handler.js')) as { handler: Handler }).handler;
-  const authorizer = new Authorizer(config, { log: silentLog, metrics: silentMetrics, readSecret: staticSecrets({}) });
+  const authorizerSinks = new RecordingSinks();
+  const authorizer = new Authorizer(config, { log: authorizerSinks.log, metrics: authorizerSinks.metrics, readSecret: staticSecrets({}) });
 
   const serverOf = (key: string) => {
     const server = config.authorizationServers[key];
@@ -218,13 +220,12 @@ export async function startRecipeGateway(provider: string, secretValues: Readonl
       const route = config.routes.find((r) => r.id === routeId);
       if (!route) throw new Error(`the recipe has no route ${routeId}`);
       const method = route.method === 'ANY' ? 'GET' : route.method;
-      let allowed: { isAuthorized?: boolean; context?: EncodedAuthorizerContext };
-      try {
-        allowed = (await authorizer.handle(httpApiEvent({ method, path: route.path, authorization: `Bearer ${token}` }))) as typeof allowed;
-      } catch {
-        allowed = { isAuthorized: false };
+      // An HTTP API authorizer refuses with isAuthorized: false; anything it throws is a defect and fails the test.
+      const allowed = (await authorizer.handle(httpApiEvent({ method, path: route.path, authorization: `Bearer ${token}` }))) as { isAuthorized: boolean; context?: EncodedAuthorizerContext };
+      if (!allowed.isAuthorized || !allowed.context) {
+        const outcome = authorizerSinks.fieldsOf(AUTHORIZER_DECISION).at(-1)?.['outcome'];
+        return { status: 403, authorized: false, lines: [], ...(typeof outcome === 'string' ? { code: outcome } : {}) };
       }
-      if (!allowed.isAuthorized || !allowed.context) return { status: 403, authorized: false, lines: [] };
       const seen = upstream.requests.length;
       const linesBefore = output.records().length;
       const { path, parameters } = concrete(route.path);
@@ -258,7 +259,6 @@ export async function startRecipeGateway(provider: string, secretValues: Readonl
   };
 }
 
-/** The bearer token an upstream received. */
 /**
  * Runs `step` with the clock moved past the interval between forced secret re-reads (at most one
  * per 10 s per secret, functions/exchange/token-endpoint/client-secrets.ts): the recipe gateway
@@ -275,6 +275,7 @@ export async function afterForcedRereadInterval<T>(step: () => Promise<T>): Prom
   }
 }
 
+/** The bearer token an upstream received. */
 export function forwardedToken(request: EchoedRequest | undefined): string | undefined {
   return /^Bearer (\S+)$/.exec(request?.headers['authorization']?.[0] ?? '')?.[1];
 }

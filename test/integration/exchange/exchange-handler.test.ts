@@ -6,12 +6,12 @@ import { httpApiEvent } from '../../support/authorizer-events.js';
 import { staticSecrets } from '../../support/authorizer-harness.js';
 import { silentLog, silentMetrics } from '../../../functions/shared/telemetry/telemetry-sinks.js';
 import { captureOutput, type CapturedOutput } from '../../support/captured-output.js';
-import { startDynalite, localAwsEnv, type LocalDynamo } from '../../../fakes/dynalite.js';
-import { startEchoUpstream, type EchoUpstream } from '../../../fakes/echo-upstream.js';
+import { CACHE_KEY_SECRET_ID, startExchangeAws, type ExchangeAws } from '../../support/exchange-aws.js';
+import type { LocalDynamo } from '../../../fakes/dynalite.js';
+import type { EchoUpstream } from '../../../fakes/echo-upstream.js';
 import { JwksServer } from '../../../fakes/jwks-server.js';
 import { startOAuthServer, type OAuthServer } from '../../../fakes/oauth-server/oauth-server.js';
 import { proxyEventV1, proxyEventV2 } from '../../support/proxy-events.js';
-import { startSecretsManagerServer, type SecretsManagerServer } from '../../../fakes/secrets-manager-server.js';
 import { closedPort } from '../../support/stalled-listener.js';
 import { generateTestKey, mintJwt, type TestKey } from '../../support/token-minter.js';
 
@@ -31,8 +31,8 @@ type Handler = (event: unknown) => Promise<{ statusCode: number; headers?: Recor
 let partnerIdp: JwksServer;
 let partnerKey: TestKey;
 let as: OAuthServer;
+let aws: ExchangeAws;
 let dynamo: LocalDynamo;
-let secrets: SecretsManagerServer;
 let echo: EchoUpstream;
 let authorizer: Authorizer;
 let output: CapturedOutput;
@@ -78,7 +78,9 @@ function configDocument(downPort: number) {
         exchange: { authorizationServer: 'down', scope: ['orders:read'] },
       },
     ],
-    settings: { exchange: { connectTimeoutMs: 200, requestTimeoutMs: 500, deadlineMs: 1500, maxAttempts: 2 }, cache: { tableTimeoutMs: 300 } },
+    // Generous budgets: no test here waits one out (the down server and the stopped table refuse at once), and a
+    // loaded CI machine must not turn a slow success into a fallback (a table read past its timeout is a cache miss).
+    settings: { exchange: { connectTimeoutMs: 2000, requestTimeoutMs: 5000, deadlineMs: 10000, maxAttempts: 2 }, cache: { tableTimeoutMs: 3000 } },
   };
 }
 
@@ -115,17 +117,11 @@ beforeAll(async () => {
     clients: [{ clientId: 'gatepass', auth: 'client_secret_basic', clientSecret: CLIENT_SECRET }],
     resourceServers: [{ identifier: 'https://orders.example', audience: 'orders', scopes: ['orders:read', 'orders:admin'] }],
   });
-  dynamo = await startDynalite();
-  secrets = await startSecretsManagerServer({ 'gatepass/corp-exchange': { client_id: 'gatepass', client_secret: CLIENT_SECRET }, 'gatepass/cache-key': CACHE_KEY });
-  echo = await startEchoUpstream();
+  aws = await startExchangeAws({ 'gatepass/corp-exchange': { client_id: 'gatepass', client_secret: CLIENT_SECRET }, [CACHE_KEY_SECRET_ID]: CACHE_KEY });
+  ({ dynamo, echo } = aws);
   const document = configDocument(await closedPort());
   authorizer = new Authorizer(parseConfig(document), { log: silentLog, metrics: silentMetrics, readSecret: staticSecrets({}) });
-  Object.assign(process.env, localAwsEnv, secrets.env, {
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    GATEPASS_CONFIG: JSON.stringify(document),
-    GATEPASS_CACHE_TABLE: dynamo.tableName,
-    GATEPASS_CACHE_KEY_SECRET_ID: 'gatepass/cache-key',
-  });
+  Object.assign(process.env, aws.env, { GATEPASS_CONFIG: JSON.stringify(document) });
   output = captureOutput();
   handler = await newContainer();
 });
@@ -133,7 +129,7 @@ beforeAll(async () => {
 afterAll(async () => {
   output.restore();
   process.env = { ...savedEnv };
-  await Promise.all([partnerIdp.stop(), as.stop(), dynamo.stop(), secrets.stop(), echo.close()]);
+  await Promise.all([partnerIdp.stop(), as.stop(), aws.stop()]);
 });
 
 describe('exchange handler', () => {

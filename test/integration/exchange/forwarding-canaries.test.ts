@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decisionFields, ExchangeAudit } from '../../../functions/exchange/audit/exchange-audit.js';
 import { ServiceName } from '../../../functions/shared/contracts/metric-names.js';
-import { powertoolsSinks } from '../../support/powertools-sinks.js';
+import { functionTelemetry } from '../../../functions/shared/telemetry/decision-line.js';
 import { sensitiveValues } from '../../../functions/shared/telemetry/log-redaction.js';
 import { parseProxyEvent, proxyEventVersion, type ProxyRequest } from '../../../functions/exchange/proxy/proxy-event.js';
 import { errorCodeOf, problemResultForError, proxyResult, type ProxyResult } from '../../../functions/exchange/proxy/proxy-result.js';
@@ -32,7 +32,7 @@ let forwarder: UpstreamForwarder;
 let binding: RouteBinding;
 let routes: Record<string, RouteConfig>;
 let out: CapturedOutput;
-const { log: exchangeLog, metricSink: exchangeMetrics } = powertoolsSinks(ServiceName.Exchange);
+const { log: exchangeLog, metrics: exchangeMetrics } = functionTelemetry(ServiceName.Exchange);
 const exchangeAudit = new ExchangeAudit(exchangeLog, exchangeMetrics);
 
 beforeAll(async () => {

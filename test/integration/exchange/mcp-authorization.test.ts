@@ -3,12 +3,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extractWWWAuthenticateParams } from '@modelcontextprotocol/sdk/client/auth.js';
 import { OAuthProtectedResourceMetadataSchema } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { tokenIdOf } from '../../../functions/shared/token-id.js';
-import { startDynalite, localAwsEnv, type LocalDynamo } from '../../../fakes/dynalite.js';
-import { startEchoUpstream, type EchoUpstream } from '../../../fakes/echo-upstream.js';
+import type { EchoUpstream } from '../../../fakes/echo-upstream.js';
 import { JwksServer } from '../../../fakes/jwks-server.js';
 import { startOAuthServer, type OAuthServer } from '../../../fakes/oauth-server/oauth-server.js';
-import { startSecretsManagerServer, type SecretsManagerServer } from '../../../fakes/secrets-manager-server.js';
 import { captureOutput, type CapturedOutput } from '../../support/captured-output.js';
+import { CACHE_KEY_SECRET_ID, startExchangeAws, type ExchangeAws } from '../../support/exchange-aws.js';
 import { proxyEventV1, proxyEventV2, type ProxyInput } from '../../support/proxy-events.js';
 import { generateTestKey, mintJwt, type TestKey } from '../../support/token-minter.js';
 
@@ -39,8 +38,7 @@ type Handler = (event: unknown) => Promise<Result>;
 let partnerIdp: JwksServer;
 let partnerKey: TestKey;
 let as: OAuthServer;
-let dynamo: LocalDynamo;
-let secrets: SecretsManagerServer;
+let aws: ExchangeAws;
 let echo: EchoUpstream;
 let output: CapturedOutput;
 let handler: Handler;
@@ -146,15 +144,9 @@ beforeAll(async () => {
     clients: [{ clientId: 'gatepass', auth: 'client_secret_basic', clientSecret: CLIENT_SECRET }],
     resourceServers: [{ identifier: 'https://orders-mcp.internal.example', audience: 'orders-mcp', scopes: ['mcp:tools'] }],
   });
-  dynamo = await startDynalite();
-  secrets = await startSecretsManagerServer({ 'gatepass/corp-exchange': { client_id: 'gatepass', client_secret: CLIENT_SECRET }, 'gatepass/cache-key': CACHE_KEY });
-  echo = await startEchoUpstream();
-  Object.assign(process.env, localAwsEnv, secrets.env, {
-    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-    GATEPASS_CONFIG: JSON.stringify(configDocument()),
-    GATEPASS_CACHE_TABLE: dynamo.tableName,
-    GATEPASS_CACHE_KEY_SECRET_ID: 'gatepass/cache-key',
-  });
+  aws = await startExchangeAws({ 'gatepass/corp-exchange': { client_id: 'gatepass', client_secret: CLIENT_SECRET }, [CACHE_KEY_SECRET_ID]: CACHE_KEY });
+  ({ echo } = aws);
+  Object.assign(process.env, aws.env, { GATEPASS_CONFIG: JSON.stringify(configDocument()) });
   output = captureOutput();
   handler = await newContainer();
 });
@@ -162,7 +154,7 @@ beforeAll(async () => {
 afterAll(async () => {
   output.restore();
   process.env = { ...savedEnv };
-  await Promise.all([partnerIdp.stop(), as.stop(), dynamo.stop(), secrets.stop(), echo.close()]);
+  await Promise.all([partnerIdp.stop(), as.stop(), aws.stop()]);
 });
 
 describe.each(FORMATS)('MCP authorization spec, resource server MUSTs ($name)', (format) => {

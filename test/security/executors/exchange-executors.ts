@@ -8,6 +8,7 @@ import { answers, validTokenAnswer } from '../../support/token-endpoint-fault-se
 import { signRaw } from '../../support/token-minter.js';
 import { tokenIdOf } from '../../../functions/shared/token-id.js';
 import { ACTOR_HEADER, API_AUD, FAULT_SECRET, MCP_RESOURCE, ORDERS_RESOURCE, PARTNER_ISSUER, ROUTES, type ExchangeKit, type ExchangeProbe } from '../support/exchange-kit.js';
+import { CACHE_KEY_SECRET_ID } from '../../support/exchange-aws.js';
 
 /**
  * One executor per automated EXCH-* case, and the AUTHZ-CACHE-* cases that need the exchange
@@ -516,7 +517,7 @@ export const exchangeExecutors: Readonly<Record<string, ExchangeExecutor>> = {
     return inContainer(kit, { env: { AWS_ENDPOINT_URL_SECRETS_MANAGER: unreachable } }, async (handler) => [await kit.call(ROUTES.faultOrders, kit.partnerToken(), { handler })]);
   },
   'EXCH-SM-006': async (kit) => {
-    kit.secretsManager.fail({ type: 'ThrottlingException', message: 'Rate exceeded' }, 20, 'gatepass/cache-key');
+    kit.secretsManager.fail({ type: 'ThrottlingException', message: 'Rate exceeded' }, 20, CACHE_KEY_SECRET_ID);
     try {
       return await inContainer(kit, {}, async (handler) => [await kit.call(ROUTES.corpOrders, kit.partnerToken(), { handler })]);
     } finally {

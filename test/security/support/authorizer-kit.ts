@@ -3,7 +3,7 @@ import { createServer as createTcpServer, type AddressInfo, type Server as TcpSe
 import { Authorizer } from '../../../functions/authorizer/authorizer.js';
 import { UnauthorizedSignal } from '../../../functions/authorizer/authorizer-response.js';
 import type { LogSink } from '../../../functions/shared/telemetry/telemetry-sinks.js';
-import { powertoolsSinks } from '../../support/powertools-sinks.js';
+import { functionTelemetry } from '../../../functions/shared/telemetry/decision-line.js';
 import type { SecretReader } from '../../../functions/shared/secrets/secret-reader.js';
 import { parseConfig } from '../../../functions/shared/config/config-validator.js';
 import type { GatepassConfig } from '../../../functions/shared/config/config-schema.js';
@@ -91,7 +91,7 @@ export class AuthorizerKit {
   /** Every token a probe presented: none may ever reach a log line. */
   readonly presented = new Set<string>();
   // Wired as functions/authorizer/handler.ts wires them (the redaction net included).
-  private readonly powertools = powertoolsSinks(ServiceName.Authorizer);
+  private readonly powertools = functionTelemetry(ServiceName.Authorizer);
   private readonly extraServers: (Server | TcpServer)[] = [];
 
   private constructor(
@@ -145,7 +145,7 @@ export class AuthorizerKit {
     const telemetry = new RecordingTelemetry();
     const authorizer = new Authorizer(config, {
       log: options.quiet ? telemetry.log : teeLog(telemetry.log, this.powertools.log),
-      metrics: options.quiet ? telemetry.metrics : this.powertools.metricSink,
+      metrics: options.quiet ? telemetry.metrics : this.powertools.metrics,
       readSecret: options.readSecret ?? (async (id) => {
         if (id === 'gatepass/legacy-introspection') return LEGACY_SECRET;
         throw new Error(`no secret ${id}`);

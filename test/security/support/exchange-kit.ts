@@ -9,10 +9,11 @@ import { parseConfig } from '../../../functions/shared/config/config-validator.j
 import { TokenType } from '../../../functions/shared/config/config-schema.js';
 import { httpApiEvent } from '../../support/authorizer-events.js';
 import { silentLog, silentMetrics } from '../../../functions/shared/telemetry/telemetry-sinks.js';
-import { startDynalite, localAwsEnv, type LocalDynamo } from '../../../fakes/dynalite.js';
+import { startDynalite, type LocalDynamo } from '../../../fakes/dynalite.js';
 import { startEchoUpstream, type EchoedRequest, type EchoResponder, type EchoUpstream } from '../../../fakes/echo-upstream.js';
 import { JwksServer } from '../../../fakes/jwks-server.js';
 import { startOAuthServer, type OAuthServer } from '../../../fakes/oauth-server/oauth-server.js';
+import { CACHE_KEY_SECRET_ID, exchangeAwsEnv } from '../../support/exchange-aws.js';
 import { proxyEventV1, proxyEventV2 } from '../../support/proxy-events.js';
 import { startSecretsManagerServer, type SecretsManagerServer } from '../../../fakes/secrets-manager-server.js';
 import { closedPort } from '../../support/stalled-listener.js';
@@ -163,7 +164,7 @@ export class ExchangeKit {
       startSecretsManagerServer({
         'gatepass/corp': { client_id: 'gatepass', client_secret: CORP_SECRET },
         'gatepass/fault': { client_id: 'gatepass-fault', client_secret: FAULT_SECRET },
-        'gatepass/cache-key': CACHE_KEY,
+        [CACHE_KEY_SECRET_ID]: CACHE_KEY,
       }),
       startEchoUpstream(),
       closedPort(),
@@ -264,12 +265,8 @@ export class ExchangeKit {
     const document = options.settings ? this.configDocument(options.settings) : this.document;
     process.env = {
       ...this.savedEnv,
-      ...localAwsEnv,
-      ...this.secretsManager.env,
-      AWS_ENDPOINT_URL_DYNAMODB: this.dynamo.endpoint,
+      ...exchangeAwsEnv(this.dynamo, this.secretsManager),
       GATEPASS_CONFIG: JSON.stringify(document),
-      GATEPASS_CACHE_TABLE: this.dynamo.tableName,
-      GATEPASS_CACHE_KEY_SECRET_ID: 'gatepass/cache-key',
     };
     for (const [name, value] of Object.entries(options.env ?? {})) {
       if (value === undefined) Reflect.deleteProperty(process.env, name);

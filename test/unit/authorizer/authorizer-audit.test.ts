@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { validationTelemetry } from '../../../functions/shared/token-validation/validation-telemetry.js';
 import { AuthorizerAudit } from '../../../functions/authorizer/authorizer-audit.js';
 import { ServiceName } from '../../../functions/shared/contracts/metric-names.js';
-import { powertoolsSinks } from '../../support/powertools-sinks.js';
+import { functionTelemetry } from '../../../functions/shared/telemetry/decision-line.js';
 import { captureOutput, type CapturedOutput } from '../../support/captured-output.js';
 
 let output: CapturedOutput;
@@ -27,9 +27,9 @@ function emfLines() {
 }
 
 function powertoolsAudit(): AuthorizerAudit & { jwksFailed: (uri: string, error: Error) => void } {
-  const { log, metricSink } = powertoolsSinks(ServiceName.Authorizer);
-  const { jwksObserver } = validationTelemetry(log, metricSink);
-  return Object.assign(new AuthorizerAudit(log, metricSink), { jwksFailed: jwksObserver.failed });
+  const { log, metrics } = functionTelemetry(ServiceName.Authorizer);
+  const { jwksObserver } = validationTelemetry(log, metrics);
+  return Object.assign(new AuthorizerAudit(log, metrics), { jwksFailed: jwksObserver.failed });
 }
 
 describe('AuthorizerAudit on the Powertools sinks', () => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decisionFields, ExchangeAudit } from '../../../../functions/exchange/audit/exchange-audit.js';
 import { ServiceName } from '../../../../functions/shared/contracts/metric-names.js';
-import { powertoolsSinks } from '../../../support/powertools-sinks.js';
+import { functionTelemetry } from '../../../../functions/shared/telemetry/decision-line.js';
 import { markSensitive } from '../../../../functions/shared/telemetry/log-redaction.js';
 import type { RouteConfig } from '../../../../functions/shared/config/config-schema.js';
 import { captureOutput, type CapturedOutput } from '../../../support/captured-output.js';
@@ -41,7 +41,7 @@ const context = {
 type Emf = { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] } } & Record<string, unknown>;
 
 // Wired as functions/exchange/handler.ts wires them.
-const { logger, log: exchangeLog, metricSink: exchangeMetrics } = powertoolsSinks(ServiceName.Exchange);
+const { logger, log: exchangeLog, metrics: exchangeMetrics } = functionTelemetry(ServiceName.Exchange);
 const exchangeAudit = new ExchangeAudit(exchangeLog, exchangeMetrics);
 
 let out: CapturedOutput;

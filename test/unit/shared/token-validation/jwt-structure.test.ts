@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decomposeJwt, isCanonicalBase64Url } from '../../../../functions/shared/token-validation/jwt-structure.js';
-import { GatepassError } from '../../../../functions/shared/errors.js';
+import { refusalCodeOf } from '../../../support/failures.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 /** The definition the check stands for: the text decodes and encodes back to itself, in the base64url alphabet only. */
@@ -10,15 +10,6 @@ const roundTrips = (text: string) => /^[A-Za-z0-9_-]+$/.test(text) && Buffer.fro
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const header = b64({ alg: 'RS256', kid: 'k1', typ: 'at+jwt' });
 const payload = b64({ iss: 'https://idp.example', sub: 'alice', exp: 2_000_000_000 });
-
-function codeOf(run: () => unknown): string | undefined {
-  try {
-    run();
-    return undefined;
-  } catch (error) {
-    return error instanceof GatepassError ? error.code : 'not a GatepassError';
-  }
-}
 
 describe('isCanonicalBase64Url', () => {
   it('agrees with decoding and re-encoding for any string over the alphabet and beyond', () => {
@@ -64,27 +55,32 @@ describe('decomposeJwt', () => {
 
   it('refuses anything but three non-empty dot-separated parts', () => {
     for (const token of [`${header}.${payload}`, `${header}..c2lnbg`, `.${payload}.c2lnbg`, `${header}.${payload}.`, `${header}.${payload}.c2lnbg.x`, 'abc', '..']) {
-      expect(codeOf(() => decomposeJwt(token))).toBe('token_malformed');
+      expect(refusalCodeOf(() => decomposeJwt(token))).toBe('token_malformed');
     }
   });
 
   it('refuses a signature in a non-canonical spelling, though it decodes to the same bytes', () => {
     // "c2lnbg" is "sign": its last character carries 4 spare bits; "c2lnbh" sets one of them.
     expect(Buffer.from('c2lnbh', 'base64url').equals(Buffer.from('c2lnbg', 'base64url'))).toBe(true);
-    expect(codeOf(() => decomposeJwt(`${header}.${payload}.c2lnbg`))).toBeUndefined();
-    expect(codeOf(() => decomposeJwt(`${header}.${payload}.c2lnbh`))).toBe('token_malformed');
+    expect(refusalCodeOf(() => decomposeJwt(`${header}.${payload}.c2lnbg`))).toBeUndefined();
+    expect(refusalCodeOf(() => decomposeJwt(`${header}.${payload}.c2lnbh`))).toBe('token_malformed');
   });
 
   it('refuses a signature with characters outside base64url, padding, or an impossible length', () => {
     for (const signature of ['c2ln+g', 'c2lnbg==', 'c2lnb', 'c2l/bg']) {
-      expect(codeOf(() => decomposeJwt(`${header}.${payload}.${signature}`))).toBe('token_malformed');
+      expect(refusalCodeOf(() => decomposeJwt(`${header}.${payload}.${signature}`))).toBe('token_malformed');
     }
   });
 
   it('refuses a header or payload in a non-canonical spelling', () => {
-    const sloppyPayload = `${payload.slice(0, -1)}${ALPHABET[ALPHABET.indexOf(payload.at(-1)!) | 1]}`;
-    if (sloppyPayload !== payload) expect(codeOf(() => decomposeJwt(`${header}.${sloppyPayload}.c2lnbg`))).toBe('token_malformed');
-    expect(codeOf(() => decomposeJwt(`${header}=.${payload}.c2lnbg`))).toBe('token_malformed');
+    // A payload whose encoding ends in a partial group, so its last character has spare bits to set.
+    const partialPayload = b64({ iss: 'https://idp.example', sub: 'alice' });
+    expect(partialPayload.length % 4).not.toBe(0);
+    const sloppyPayload = `${partialPayload.slice(0, -1)}${ALPHABET[ALPHABET.indexOf(partialPayload.at(-1)!) ^ 1]}`;
+    expect(Buffer.from(sloppyPayload, 'base64url').equals(Buffer.from(partialPayload, 'base64url'))).toBe(true);
+    expect(refusalCodeOf(() => decomposeJwt(`${header}.${partialPayload}.c2lnbg`))).toBeUndefined();
+    expect(refusalCodeOf(() => decomposeJwt(`${header}.${sloppyPayload}.c2lnbg`))).toBe('token_malformed');
+    expect(refusalCodeOf(() => decomposeJwt(`${header}=.${payload}.c2lnbg`))).toBe('token_malformed');
   });
 
   it('takes scope and aud as a string or a list of strings, and refuses any other shape as token_invalid', () => {

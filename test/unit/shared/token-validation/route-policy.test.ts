@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { assertRouteAccepts, classify, tokenFactsOf } from '../../../../functions/shared/token-validation/route-policy.js';
 import { parseConfig } from '../../../../functions/shared/config/config-validator.js';
-import { GatepassError } from '../../../../functions/shared/errors.js';
+import { refusalCodeOf } from '../../../support/failures.js';
 
 const config = parseConfig({
   version: 1,
@@ -25,15 +25,6 @@ const config = parseConfig({
 });
 const [ordersRead, health] = config.routes as [(typeof config.routes)[0], (typeof config.routes)[0]];
 
-function codeOf(run: () => unknown): string | undefined {
-  try {
-    run();
-    return undefined;
-  } catch (error) {
-    return error instanceof GatepassError ? error.code : 'not a GatepassError';
-  }
-}
-
 describe('tokenFactsOf', () => {
   it('derives the context fields once: scope (string or scp), subject, client id, audiences, whole-second expiry', () => {
     expect(tokenFactsOf('partner', { sub: 'alice', azp: 'app', scope: 'a  b', aud: ['x', 'y'], exp: 1_900_000_000.9 })).toMatchObject({
@@ -52,7 +43,7 @@ describe('tokenFactsOf', () => {
   it('reads scope written as a JSON array (Spring Authorization Server) the same as the string form', () => {
     // JwtGenerator puts the authorized scope Set in `scope`: https://github.com/spring-projects/spring-authorization-server/blob/041b94d682c1d6fb1ff87c8dfdc8e04f10f41d81/oauth2-authorization-server/src/main/java/org/springframework/security/oauth2/server/authorization/token/JwtGenerator.java
     expect([...tokenFactsOf('partner', { scope: ['orders:read', 'openid'] }).scopes]).toEqual(['orders:read', 'openid']);
-    expect(codeOf(() => assertRouteAccepts(ordersRead, tokenFactsOf('partner', { scope: ['orders:read'] })))).toBeUndefined();
+    expect(refusalCodeOf(() => assertRouteAccepts(ordersRead, tokenFactsOf('partner', { scope: ['orders:read'] })))).toBeUndefined();
     expect([...tokenFactsOf('partner', { scp: 'orders:read orders:write' }).scopes]).toEqual(['orders:read', 'orders:write']);
   });
 
@@ -65,17 +56,17 @@ describe('tokenFactsOf', () => {
 
 describe('assertRouteAccepts', () => {
   it('accepts a token of an accepted issuer that carries every required scope', () => {
-    expect(codeOf(() => assertRouteAccepts(ordersRead, tokenFactsOf('partner', { scope: 'profile orders:read' })))).toBeUndefined();
-    expect(codeOf(() => assertRouteAccepts(health, tokenFactsOf('corp', {})))).toBeUndefined();
+    expect(refusalCodeOf(() => assertRouteAccepts(ordersRead, tokenFactsOf('partner', { scope: 'profile orders:read' })))).toBeUndefined();
+    expect(refusalCodeOf(() => assertRouteAccepts(health, tokenFactsOf('corp', {})))).toBeUndefined();
   });
 
   it('refuses an issuer the route does not accept, before looking at scopes', () => {
-    expect(codeOf(() => assertRouteAccepts(health, tokenFactsOf('partner', { scope: 'orders:read' })))).toBe('issuer_not_accepted');
+    expect(refusalCodeOf(() => assertRouteAccepts(health, tokenFactsOf('partner', { scope: 'orders:read' })))).toBe('issuer_not_accepted');
   });
 
   it('refuses a missing scope with insufficient_scope, matching whole scope tokens only', () => {
-    expect(codeOf(() => assertRouteAccepts(ordersRead, tokenFactsOf('partner', { scope: 'orders:readonly orders' })))).toBe('insufficient_scope');
-    expect(codeOf(() => assertRouteAccepts(ordersRead, tokenFactsOf('partner', {})))).toBe('insufficient_scope');
+    expect(refusalCodeOf(() => assertRouteAccepts(ordersRead, tokenFactsOf('partner', { scope: 'orders:readonly orders' })))).toBe('insufficient_scope');
+    expect(refusalCodeOf(() => assertRouteAccepts(ordersRead, tokenFactsOf('partner', {})))).toBe('insufficient_scope');
   });
 });
 
@@ -128,18 +119,18 @@ describe('assertRouteAccepts on an MCP route (RFC 8707 audience binding)', () =>
   const facts = (aud: unknown, scope = 'mcp:tools') => tokenFactsOf('corp', { sub: 'alice', aud, scope, exp: 1_900_000_000 });
 
   it('needs the resource among the audiences, compared exactly', () => {
-    expect(codeOf(() => assertRouteAccepts(mcp, facts(['https://other.example', 'https://api.example.com/mcp'])))).toBeUndefined();
-    expect(codeOf(() => assertRouteAccepts(mcp, facts('https://api.example.com/mcp/')))).toBe('audience_not_accepted');
-    expect(codeOf(() => assertRouteAccepts(mcp, facts('HTTPS://api.example.com/mcp')))).toBe('audience_not_accepted');
-    expect(codeOf(() => assertRouteAccepts(mcp, facts(undefined)))).toBe('audience_not_accepted');
+    expect(refusalCodeOf(() => assertRouteAccepts(mcp, facts(['https://other.example', 'https://api.example.com/mcp'])))).toBeUndefined();
+    expect(refusalCodeOf(() => assertRouteAccepts(mcp, facts('https://api.example.com/mcp/')))).toBe('audience_not_accepted');
+    expect(refusalCodeOf(() => assertRouteAccepts(mcp, facts('HTTPS://api.example.com/mcp')))).toBe('audience_not_accepted');
+    expect(refusalCodeOf(() => assertRouteAccepts(mcp, facts(undefined)))).toBe('audience_not_accepted');
   });
 
   it('refuses a token for another resource with 401 before looking at its scopes', () => {
-    expect(codeOf(() => assertRouteAccepts(mcp, facts('https://other.example/mcp', 'none')))).toBe('audience_not_accepted');
-    expect(codeOf(() => assertRouteAccepts(mcp, facts('https://api.example.com/mcp', 'none')))).toBe('insufficient_scope');
+    expect(refusalCodeOf(() => assertRouteAccepts(mcp, facts('https://other.example/mcp', 'none')))).toBe('audience_not_accepted');
+    expect(refusalCodeOf(() => assertRouteAccepts(mcp, facts('https://api.example.com/mcp', 'none')))).toBe('insufficient_scope');
   });
 
   it('asks nothing of the audience on a route without an mcp block', () => {
-    expect(codeOf(() => assertRouteAccepts(health, tokenFactsOf('corp', { sub: 'x', exp: 1_900_000_000 })))).toBeUndefined();
+    expect(refusalCodeOf(() => assertRouteAccepts(health, tokenFactsOf('corp', { sub: 'x', exp: 1_900_000_000 })))).toBeUndefined();
   });
 });
