@@ -86,9 +86,9 @@ describe('decomposeJwt', () => {
   it('takes scope and aud as a string or a list of strings, and refuses any other shape as token_invalid', () => {
     const withClaims = (claims: Record<string, unknown>) => `${header}.${b64({ iss: 'https://idp.example', exp: 2_000_000_000, ...claims })}.c2lnbg`;
     for (const name of ['scope', 'aud']) {
-      for (const good of ['a b', ['a', 'b'], []]) expect(codeOf(() => decomposeJwt(withClaims({ [name]: good })))).toBeUndefined();
+      for (const good of ['a b', ['a', 'b'], []]) expect(refusalCodeOf(() => decomposeJwt(withClaims({ [name]: good })))).toBeUndefined();
       for (const bad of [42, ['a', 42], { a: 'b' }, null, true]) {
-        expect(codeOf(() => decomposeJwt(withClaims({ [name]: bad })))).toBe('token_invalid');
+        expect(refusalCodeOf(() => decomposeJwt(withClaims({ [name]: bad })))).toBe('token_invalid');
         expect(() => decomposeJwt(withClaims({ [name]: bad }))).toThrow(`JWT ${name} is not a string or a list of strings`);
       }
     }
