@@ -3,7 +3,7 @@ import { isLoopbackHost, type ConfigIssue } from '../functions/shared/config/con
 
 /**
  * What a configuration must not carry into AWS, on top of the schema: `insecureLoopbackHttp`
- * and any loopback or plain-http URL exist for local runs (`npm start`) and cannot work from
+ * and any loopback URL (https or, with that flag, http) exist for local runs (`npm start`) and cannot work from
  * a Lambda function. Synth refuses them; `npm run config:check -- --deploy` reports them.
  */
 export function deployabilityIssues(config: GatepassConfig): ConfigIssue[] {
@@ -11,14 +11,15 @@ export function deployabilityIssues(config: GatepassConfig): ConfigIssue[] {
   if (config.insecureLoopbackHttp) {
     issues.push({ path: 'insecureLoopbackHttp', message: 'is for local runs only: remove it (or set it to false) before deploying' });
   }
+  // The validator allows http only on loopback hosts, so refusing loopback hosts refuses every http URL too.
   for (const [path, value] of urlsOf(config)) {
-    const url = new URL(value);
-    if (isLoopbackHost(url.hostname)) issues.push({ path, message: `names a loopback host (${url.hostname}), which a deployed function cannot reach` });
-    else if (url.protocol !== 'https:') issues.push({ path, message: 'must use https in a deployment' });
+    const { hostname } = new URL(value);
+    if (isLoopbackHost(hostname)) issues.push({ path, message: `names a loopback host (${hostname}), which a deployed function cannot reach` });
   }
   return issues;
 }
 
+/** Every URL field the validator's URL policy covers (functions/shared/config/config-validator.ts). */
 function* urlsOf(config: GatepassConfig): Generator<[path: string, url: string]> {
   for (const [key, issuer] of Object.entries(config.issuers)) {
     yield [`issuers.${key}.issuer`, issuer.issuer];
@@ -28,10 +29,12 @@ function* urlsOf(config: GatepassConfig): Generator<[path: string, url: string]>
   for (const [key, server] of Object.entries(config.authorizationServers)) {
     yield [`authorizationServers.${key}.issuer`, server.issuer];
     yield [`authorizationServers.${key}.tokenEndpoint`, server.tokenEndpoint];
+    if (server.jwksUri !== undefined) yield [`authorizationServers.${key}.jwksUri`, server.jwksUri];
   }
   for (const [index, route] of config.routes.entries()) {
     yield [`routes[${index}].upstream`, route.upstream];
     for (const [i, resource] of (route.exchange?.resource ?? []).entries()) yield [`routes[${index}].exchange.resource[${i}]`, resource];
+    if (route.mcp !== undefined) yield [`routes[${index}].mcp.resource`, route.mcp.resource];
   }
 }
 
