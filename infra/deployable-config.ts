@@ -1,5 +1,6 @@
 import type { GatepassConfig } from '../functions/shared/config/config-schema.js';
 import { isLoopbackHost, type ConfigIssue } from '../functions/shared/config/config-validator.js';
+import { isMcpRoute } from '../functions/shared/mcp/protected-resource.js';
 
 /**
  * What a configuration must not carry into AWS, on top of the schema: `insecureLoopbackHttp`
@@ -46,6 +47,8 @@ export interface RequiredSecret {
   readonly contains: string;
   /** The function that reads it (and so holds `secretsmanager:GetSecretValue` on it). */
   readonly readBy: 'authorizer' | 'exchange';
+  /** What the reader uses it for: introspecting tokens, or authenticating to an authorization server. */
+  readonly purpose: 'introspection' | 'client';
   /** The configuration fields that name it. */
   readonly usedBy: readonly string[];
 }
@@ -55,29 +58,37 @@ export interface RequiredSecret {
  * not listed: the state stack creates it.
  */
 export function requiredSecrets(config: GatepassConfig): RequiredSecret[] {
-  const found = new Map<string, { secretId: string; contains: string; readBy: RequiredSecret['readBy']; usedBy: string[] }>();
-  const add = (secretId: string, contains: string, readBy: RequiredSecret['readBy'], field: string) => {
-    const key = `${readBy} ${secretId}`;
-    const entry = found.get(key) ?? { secretId, contains, readBy, usedBy: [] };
+  const found = new Map<string, RequiredSecret & { usedBy: string[] }>();
+  const add = (secretId: string, contains: string, readBy: RequiredSecret['readBy'], purpose: RequiredSecret['purpose'], field: string) => {
+    const key = `${readBy} ${purpose} ${secretId}`;
+    const entry = found.get(key) ?? { secretId, contains, readBy, purpose, usedBy: [] };
     entry.usedBy.push(field);
     found.set(key, entry);
   };
   for (const [key, issuer] of Object.entries(config.issuers)) {
     if (issuer.introspection === undefined) continue;
-    add(issuer.introspection.clientSecretId, CLIENT_SECRET_SHAPE, 'authorizer', `issuers.${key}.introspection.clientSecretId`);
+    add(issuer.introspection.clientSecretId, CLIENT_SECRET_SHAPE, 'authorizer', 'introspection', `issuers.${key}.introspection.clientSecretId`);
   }
   // MCP routes have no authorizer: the exchange function introspects their tokens itself.
-  const mcpIssuers = new Set(config.routes.filter((route) => route.mcp !== undefined).flatMap((route) => route.acceptedIssuers));
+  const mcpIssuers = new Set(config.routes.filter(isMcpRoute).flatMap((route) => route.acceptedIssuers));
   for (const key of mcpIssuers) {
     const introspection = config.issuers[key]?.introspection;
-    if (introspection !== undefined) add(introspection.clientSecretId, CLIENT_SECRET_SHAPE, 'exchange', `issuers.${key}.introspection.clientSecretId, for MCP routes`);
+    if (introspection !== undefined) add(introspection.clientSecretId, CLIENT_SECRET_SHAPE, 'exchange', 'introspection', `issuers.${key}.introspection.clientSecretId, for MCP routes`);
   }
   for (const [key, server] of Object.entries(config.authorizationServers)) {
     // clientAuth "none": the server authenticates no client, so there is no secret to create.
     if (server.clientSecretId === undefined) continue;
-    add(server.clientSecretId, server.clientAuth === 'private_key_jwt' ? PRIVATE_KEY_SHAPE : CLIENT_SECRET_SHAPE, 'exchange', `authorizationServers.${key}.clientSecretId`);
+    const contains = server.clientAuth === 'private_key_jwt' ? PRIVATE_KEY_SHAPE : CLIENT_SECRET_SHAPE;
+    add(server.clientSecretId, contains, 'exchange', 'client', `authorizationServers.${key}.clientSecretId`);
   }
   return [...found.values()];
+}
+
+/** The ids of the secrets one function reads for one purpose: what its IAM role is granted. */
+export function secretIdsReadBy(config: GatepassConfig, readBy: RequiredSecret['readBy'], purpose: RequiredSecret['purpose']): string[] {
+  return requiredSecrets(config)
+    .filter((secret) => secret.readBy === readBy && secret.purpose === purpose)
+    .map((secret) => secret.secretId);
 }
 
 const CLIENT_SECRET_SHAPE = '{"client_id": "…", "client_secret": "…"}';

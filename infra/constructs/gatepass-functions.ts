@@ -11,8 +11,8 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { CACHE_KEY_SECRET_ENV, CACHE_TABLE_ENV, CONFIG_FILE_ENV } from '../../functions/shared/contracts/environment-variables.js';
 import { METRICS_NAMESPACE, ServiceName } from '../../functions/shared/contracts/metric-names.js';
-import { isMcpRoute } from '../../functions/shared/mcp/protected-resource.js';
 import { BUNDLED_CONFIG_FILE_NAME, bundleFeaturesOf, nodejsBundlingOptions } from '../bundling-options.js';
+import { secretIdsReadBy } from '../deployable-config.js';
 import type { GatepassConfigSource } from '../gatepass-config-source.js';
 import { secretResourceArn, uniqueSorted } from '../secret-arns.js';
 
@@ -140,10 +140,8 @@ export class GatepassFunctions extends Construct {
       environment: environment(ServiceName.Authorizer),
     });
 
-    const introspectionSecrets = Object.values(config.issuers).flatMap((issuer) =>
-      issuer.introspection ? [issuer.introspection.clientSecretId] : [],
-    );
-    this.allowSecretReads(this.authorizerRole, 'ReadIntrospectionSecrets', introspectionSecrets);
+    // The secrets config:check lists (deployable-config.ts requiredSecrets), so the two cannot drift.
+    this.allowSecretReads(this.authorizerRole, 'ReadIntrospectionSecrets', secretIdsReadBy(config, 'authorizer', 'introspection'));
 
     this.exchangeLogGroup = new LogGroup(this, 'ExchangeLogs', { retention: logRetention });
     this.exchangeRole = this.functionRole('ExchangeRole', 'gatepass exchange', this.exchangeLogGroup);
@@ -162,19 +160,9 @@ export class GatepassFunctions extends Construct {
       },
     });
 
-    // A server with clientAuth "none" has no secret: nothing to grant for it.
-    const clientSecrets = Object.values(config.authorizationServers).flatMap((server) => (server.clientSecretId === undefined ? [] : [server.clientSecretId]));
-    this.allowSecretReads(this.exchangeRole, 'ReadClientSecrets', clientSecrets);
-    // The exchange function validates MCP routes' tokens itself (no authorizer on them), so it
-    // introspects for exactly the issuers those routes accept.
-    const mcpIntrospectionSecrets = config.routes
-      .filter(isMcpRoute)
-      .flatMap((route) => route.acceptedIssuers)
-      .flatMap((key) => {
-        const introspection = config.issuers[key]?.introspection;
-        return introspection ? [introspection.clientSecretId] : [];
-      });
-    this.allowSecretReads(this.exchangeRole, 'ReadMcpIntrospectionSecrets', mcpIntrospectionSecrets);
+    this.allowSecretReads(this.exchangeRole, 'ReadClientSecrets', secretIdsReadBy(config, 'exchange', 'client'));
+    // The exchange function validates MCP routes' tokens itself (no authorizer on them).
+    this.allowSecretReads(this.exchangeRole, 'ReadMcpIntrospectionSecrets', secretIdsReadBy(config, 'exchange', 'introspection'));
     this.exchangeRole.addToPrincipalPolicy(
       new PolicyStatement({
         sid: 'ReadCacheKeySecret',
