@@ -14,9 +14,7 @@ import { GatepassDashboard } from '../constructs/gatepass-dashboard.js';
 import { GatepassFunctions, type GatepassFunctionsProps, type LogLevel } from '../constructs/gatepass-functions.js';
 import { GatepassHttpApi, type StageThrottle } from '../constructs/gatepass-http-api.js';
 import { GatepassRestApi } from '../constructs/gatepass-rest-api.js';
-import { ConfigError } from '../../functions/shared/config/config-validator.js';
-import { corsIssues } from '../cors-preflight.js';
-import { assertRestPaths } from '../rest-api-paths.js';
+import { assertApiTypeFits } from '../gateway-routes.js';
 
 export interface ApiStackProps extends StackProps {
   /** The validated configuration: routes, issuers, authorization servers. */
@@ -91,9 +89,7 @@ export class ApiStack extends Stack {
     super(scope, id, props);
     const apiType = props.apiType ?? 'http';
     // Checked before anything is bundled, so a bad route fails fast.
-    if (apiType === 'rest') assertRestPaths(props.config.config.routes);
-    const badCors = corsIssues(props.config.config.routes, apiType);
-    if (badCors.length > 0) throw new ConfigError(badCors, `configuration for ${apiType === 'rest' ? 'a REST' : 'an HTTP'} API`);
+    assertApiTypeFits(props.config.config.routes, apiType);
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
 
     this.functions = new GatepassFunctions(this, 'Functions', {
