@@ -29,15 +29,24 @@ export const DEFAULT_HANDLER_ENTRIES = {
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
+/**
+ * The exchange cache's state: a `GatepassCacheTable` as it is, or its three parts imported
+ * (`Table.fromTableArn`, `Key.fromKeyArn`, `Secret.fromSecretCompleteArn`).
+ */
+export interface GatepassCacheState {
+  /** The exchange cache table (GetItem, PutItem and DeleteItem only). */
+  readonly table: ITable;
+  /** The table's customer-managed key; used only through DynamoDB. */
+  readonly encryptionKey: IKey;
+  /** The secret whose value is the cache key material. */
+  readonly cacheKeySecret: ISecret;
+}
+
 export interface GatepassFunctionsProps {
   /** The validated configuration; its file travels inside both bundles. */
   readonly config: GatepassConfigSource;
-  /** The exchange cache table (GetItem, PutItem and DeleteItem only). */
-  readonly cacheTable: ITable;
-  /** The table's customer-managed key; used only through DynamoDB. */
-  readonly cacheTableKey: IKey;
-  /** The secret whose value is the cache key material. */
-  readonly cacheKeySecret: ISecret;
+  /** The exchange cache the exchange function reads and writes. */
+  readonly cache: GatepassCacheState;
   /**
    * X-Ray active tracing.
    * @default false
@@ -155,8 +164,8 @@ export class GatepassFunctions extends Construct {
       logGroup: this.exchangeLogGroup,
       environment: {
         ...environment(ServiceName.Exchange),
-        [CACHE_TABLE_ENV]: props.cacheTable.tableName,
-        [CACHE_KEY_SECRET_ENV]: props.cacheKeySecret.secretArn,
+        [CACHE_TABLE_ENV]: props.cache.table.tableName,
+        [CACHE_KEY_SECRET_ENV]: props.cache.cacheKeySecret.secretArn,
       },
     });
 
@@ -168,7 +177,7 @@ export class GatepassFunctions extends Construct {
         sid: 'ReadCacheKeySecret',
         effect: Effect.ALLOW,
         actions: ['secretsmanager:GetSecretValue'],
-        resources: [props.cacheKeySecret.secretArn],
+        resources: [props.cache.cacheKeySecret.secretArn],
       }),
     );
     this.exchangeRole.addToPrincipalPolicy(
@@ -176,7 +185,7 @@ export class GatepassFunctions extends Construct {
         sid: 'UseCacheTable',
         effect: Effect.ALLOW,
         actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
-        resources: [props.cacheTable.tableArn],
+        resources: [props.cache.table.tableArn],
       }),
     );
     const stack = Stack.of(this);
@@ -185,7 +194,7 @@ export class GatepassFunctions extends Construct {
         sid: 'UseCacheTableKeyThroughDynamoDB',
         effect: Effect.ALLOW,
         actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
-        resources: [props.cacheTableKey.keyArn],
+        resources: [props.cache.encryptionKey.keyArn],
         conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.${stack.urlSuffix}` } },
       }),
     );
