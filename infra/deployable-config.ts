@@ -1,9 +1,10 @@
 import type { GatepassConfig } from '../functions/shared/config/config-schema.js';
 import { isLoopbackHost, type ConfigIssue } from '../functions/shared/config/config-validator.js';
+import { isMcpRoute } from '../functions/shared/mcp/protected-resource.js';
 
 /**
  * What a configuration must not carry into AWS, on top of the schema: `insecureLoopbackHttp`
- * and any loopback or plain-http URL exist for local runs (`npm start`) and cannot work from
+ * and any loopback URL (https or, with that flag, http) exist for local runs (`npm start`) and cannot work from
  * a Lambda function. Synth refuses them; `npm run config:check -- --deploy` reports them.
  */
 export function deployabilityIssues(config: GatepassConfig): ConfigIssue[] {
@@ -11,14 +12,15 @@ export function deployabilityIssues(config: GatepassConfig): ConfigIssue[] {
   if (config.insecureLoopbackHttp) {
     issues.push({ path: 'insecureLoopbackHttp', message: 'is for local runs only: remove it (or set it to false) before deploying' });
   }
+  // The validator allows http only on loopback hosts, so refusing loopback hosts refuses every http URL too.
   for (const [path, value] of urlsOf(config)) {
-    const url = new URL(value);
-    if (isLoopbackHost(url.hostname)) issues.push({ path, message: `names a loopback host (${url.hostname}), which a deployed function cannot reach` });
-    else if (url.protocol !== 'https:') issues.push({ path, message: 'must use https in a deployment' });
+    const { hostname } = new URL(value);
+    if (isLoopbackHost(hostname)) issues.push({ path, message: `names a loopback host (${hostname}), which a deployed function cannot reach` });
   }
   return issues;
 }
 
+/** Every URL field the validator's URL policy covers (functions/shared/config/config-validator.ts). */
 function* urlsOf(config: GatepassConfig): Generator<[path: string, url: string]> {
   for (const [key, issuer] of Object.entries(config.issuers)) {
     yield [`issuers.${key}.issuer`, issuer.issuer];
@@ -28,10 +30,12 @@ function* urlsOf(config: GatepassConfig): Generator<[path: string, url: string]>
   for (const [key, server] of Object.entries(config.authorizationServers)) {
     yield [`authorizationServers.${key}.issuer`, server.issuer];
     yield [`authorizationServers.${key}.tokenEndpoint`, server.tokenEndpoint];
+    if (server.jwksUri !== undefined) yield [`authorizationServers.${key}.jwksUri`, server.jwksUri];
   }
   for (const [index, route] of config.routes.entries()) {
     yield [`routes[${index}].upstream`, route.upstream];
     for (const [i, resource] of (route.exchange?.resource ?? []).entries()) yield [`routes[${index}].exchange.resource[${i}]`, resource];
+    if (route.mcp !== undefined) yield [`routes[${index}].mcp.resource`, route.mcp.resource];
   }
 }
 
@@ -43,6 +47,8 @@ export interface RequiredSecret {
   readonly contains: string;
   /** The function that reads it (and so holds `secretsmanager:GetSecretValue` on it). */
   readonly readBy: 'authorizer' | 'exchange';
+  /** What the reader uses it for: introspecting tokens, or authenticating to an authorization server. */
+  readonly purpose: 'introspection' | 'client';
   /** The configuration fields that name it. */
   readonly usedBy: readonly string[];
 }
@@ -52,29 +58,37 @@ export interface RequiredSecret {
  * not listed: the state stack creates it.
  */
 export function requiredSecrets(config: GatepassConfig): RequiredSecret[] {
-  const found = new Map<string, { secretId: string; contains: string; readBy: RequiredSecret['readBy']; usedBy: string[] }>();
-  const add = (secretId: string, contains: string, readBy: RequiredSecret['readBy'], field: string) => {
-    const key = `${readBy} ${secretId}`;
-    const entry = found.get(key) ?? { secretId, contains, readBy, usedBy: [] };
+  const found = new Map<string, RequiredSecret & { usedBy: string[] }>();
+  const add = (secretId: string, contains: string, readBy: RequiredSecret['readBy'], purpose: RequiredSecret['purpose'], field: string) => {
+    const key = `${readBy} ${purpose} ${secretId}`;
+    const entry = found.get(key) ?? { secretId, contains, readBy, purpose, usedBy: [] };
     entry.usedBy.push(field);
     found.set(key, entry);
   };
   for (const [key, issuer] of Object.entries(config.issuers)) {
     if (issuer.introspection === undefined) continue;
-    add(issuer.introspection.clientSecretId, CLIENT_SECRET_SHAPE, 'authorizer', `issuers.${key}.introspection.clientSecretId`);
+    add(issuer.introspection.clientSecretId, CLIENT_SECRET_SHAPE, 'authorizer', 'introspection', `issuers.${key}.introspection.clientSecretId`);
   }
   // MCP routes have no authorizer: the exchange function introspects their tokens itself.
-  const mcpIssuers = new Set(config.routes.filter((route) => route.mcp !== undefined).flatMap((route) => route.acceptedIssuers));
+  const mcpIssuers = new Set(config.routes.filter(isMcpRoute).flatMap((route) => route.acceptedIssuers));
   for (const key of mcpIssuers) {
     const introspection = config.issuers[key]?.introspection;
-    if (introspection !== undefined) add(introspection.clientSecretId, CLIENT_SECRET_SHAPE, 'exchange', `issuers.${key}.introspection.clientSecretId, for MCP routes`);
+    if (introspection !== undefined) add(introspection.clientSecretId, CLIENT_SECRET_SHAPE, 'exchange', 'introspection', `issuers.${key}.introspection.clientSecretId, for MCP routes`);
   }
   for (const [key, server] of Object.entries(config.authorizationServers)) {
     // clientAuth "none": the server authenticates no client, so there is no secret to create.
     if (server.clientSecretId === undefined) continue;
-    add(server.clientSecretId, server.clientAuth === 'private_key_jwt' ? PRIVATE_KEY_SHAPE : CLIENT_SECRET_SHAPE, 'exchange', `authorizationServers.${key}.clientSecretId`);
+    const contains = server.clientAuth === 'private_key_jwt' ? PRIVATE_KEY_SHAPE : CLIENT_SECRET_SHAPE;
+    add(server.clientSecretId, contains, 'exchange', 'client', `authorizationServers.${key}.clientSecretId`);
   }
   return [...found.values()];
+}
+
+/** The ids of the secrets one function reads for one purpose: what its IAM role is granted. */
+export function secretIdsReadBy(config: GatepassConfig, readBy: RequiredSecret['readBy'], purpose: RequiredSecret['purpose']): string[] {
+  return requiredSecrets(config)
+    .filter((secret) => secret.readBy === readBy && secret.purpose === purpose)
+    .map((secret) => secret.secretId);
 }
 
 const CLIENT_SECRET_SHAPE = '{"client_id": "…", "client_secret": "…"}';

@@ -1,6 +1,28 @@
-import type { GatepassConfig } from '../functions/shared/config/config-schema.js';
+import type { GatepassConfig, RouteConfig } from '../functions/shared/config/config-schema.js';
+import { ConfigError, type ConfigIssue } from '../functions/shared/config/config-validator.js';
 import type { RouteGuard } from '../functions/shared/config/gateway-routes.js';
 import { basePathOf, isMcpRoute, metadataPathOf, resourceMetadataUrl, type McpRoute } from '../functions/shared/mcp/protected-resource.js';
+import { corsIssues } from './cors-preflight.js';
+import type { ApiType } from './deployment-settings.js';
+import { restPathIssues } from './rest-api-paths.js';
+
+/** "a REST API" or "an HTTP API", as refusals name what a configuration was judged for. */
+export const apiTypeText = (apiType: ApiType): string => (apiType === 'rest' ? 'a REST API' : 'an HTTP API');
+
+/**
+ * What one API type refuses in the routes, beyond the configuration's own validation: a REST
+ * API's resource tree (rest-api-paths.ts) and either type's CORS (cors-preflight.ts). Synth and
+ * `config:check` both ask here, so they refuse the same things.
+ */
+export function apiTypeIssues(routes: readonly RouteConfig[], apiType: ApiType): ConfigIssue[] {
+  return [...(apiType === 'rest' ? restPathIssues(routes) : []), ...corsIssues(routes, apiType)];
+}
+
+/** Throw a `ConfigError` naming every route `apiTypeIssues` refuses. */
+export function assertApiTypeFits(routes: readonly RouteConfig[], apiType: ApiType): void {
+  const issues = apiTypeIssues(routes, apiType);
+  if (issues.length > 0) throw new ConfigError(issues, `configuration for ${apiTypeText(apiType)}`);
+}
 
 /** Why a route without an API Gateway authorizer is acceptable, by who guards it instead. */
 const UNAUTHENTICATED_ROUTE_REASONS: Record<Exclude<RouteGuard, 'authorizer'>, string> = {

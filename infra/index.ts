@@ -4,7 +4,7 @@
  */
 export { loadGatepassConfig, type GatepassConfigSource } from './gatepass-config-source.js';
 export { GatepassCacheTable, type GatepassCacheTableProps } from './constructs/gatepass-cache-table.js';
-export { GatepassFunctions, type GatepassFunctionsProps } from './constructs/gatepass-functions.js';
+export { GatepassFunctions, type GatepassCacheState, type GatepassFunctionsProps } from './constructs/gatepass-functions.js';
 export { GatepassHttpRoutes, type GatepassHttpRoutesProps } from './constructs/gatepass-http-routes.js';
 export { GatepassRestRoutes, type GatepassRestRoutesProps } from './constructs/gatepass-rest-routes.js';
 export { GatepassHttpApi, type GatepassHttpApiProps } from './constructs/gatepass-http-api.js';

@@ -1,5 +1,5 @@
 import type { RouteConfig } from '../functions/shared/config/config-schema.js';
-import { ConfigError, type ConfigIssue } from '../functions/shared/config/config-validator.js';
+import type { ConfigIssue } from '../functions/shared/config/config-validator.js';
 
 /**
  * REST APIs build a resource tree, and one level may hold only one variable part:
@@ -29,10 +29,4 @@ export function restPathIssues(routes: readonly RouteConfig[]): ConfigIssue[] {
     }
   });
   return issues;
-}
-
-/** Throw a `ConfigError` naming every route whose path a REST API cannot hold. */
-export function assertRestPaths(routes: readonly RouteConfig[]): void {
-  const issues = restPathIssues(routes);
-  if (issues.length > 0) throw new ConfigError(issues, 'configuration for a REST API');
 }

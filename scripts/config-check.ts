@@ -9,9 +9,7 @@ import { ConfigError, type ConfigIssue } from '../functions/shared/config/config
 import { loadConfigFile } from '../functions/shared/config/config-loader.js';
 import { describeConfig } from '../functions/shared/config/config-inventory.js';
 import { deployabilityIssues, describeRequiredSecrets } from '../infra/deployable-config.js';
-import { corsIssues } from '../infra/cors-preflight.js';
-import { restPathIssues } from '../infra/rest-api-paths.js';
-import { describeMcpRoutes, mcpRestWarnings } from '../infra/gateway-routes.js';
+import { apiTypeIssues, apiTypeText, describeMcpRoutes, mcpRestWarnings } from '../infra/gateway-routes.js';
 import { parseCommandLine } from './command-line.js';
 import { configWarnings } from './config-check-warnings.js';
 
@@ -36,11 +34,10 @@ try {
   const apiType = values.rest ? 'rest' : values.deploy ? 'http' : undefined;
   const issues: ConfigIssue[] = [
     ...(values.deploy ? deployabilityIssues(config) : []),
-    ...(values.rest ? restPathIssues(config.routes) : []),
-    ...(apiType === undefined ? [] : corsIssues(config.routes, apiType)),
+    ...(apiType === undefined ? [] : apiTypeIssues(config.routes, apiType)),
   ];
   if (issues.length > 0) {
-    const judged = [values.deploy && 'a deployment', apiType && (apiType === 'rest' ? 'a REST API' : 'an HTTP API')].filter(Boolean).join(' to ');
+    const judged = [values.deploy && 'a deployment', apiType && apiTypeText(apiType)].filter(Boolean).join(' to ');
     throw new ConfigError(issues, `configuration file ${file} for ${judged}`);
   }
   const mcpRoutes = describeMcpRoutes(config);

@@ -30,12 +30,7 @@ export class TeamHttpApiStack extends Stack {
 
     const config = loadGatepassConfig(props.configFile);
     const state = new GatepassCacheTable(this, 'GatepassState');
-    const functions = new GatepassFunctions(this, 'GatepassFunctions', {
-      config,
-      cacheTable: state.table,
-      cacheTableKey: state.encryptionKey,
-      cacheKeySecret: state.cacheKeySecret,
-    });
+    const functions = new GatepassFunctions(this, 'GatepassFunctions', { config, cache: state });
     this.gatepass = new GatepassHttpRoutes(this, 'GatepassRoutes', {
       httpApi: this.api,
       routes: config.config.routes,

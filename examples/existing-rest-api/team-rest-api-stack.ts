@@ -39,12 +39,7 @@ export class TeamRestApiStack extends Stack {
 
     const config = loadGatepassConfig(props.configFile);
     const state = new GatepassCacheTable(this, 'GatepassState');
-    const functions = new GatepassFunctions(this, 'GatepassFunctions', {
-      config,
-      cacheTable: state.table,
-      cacheTableKey: state.encryptionKey,
-      cacheKeySecret: state.cacheKeySecret,
-    });
+    const functions = new GatepassFunctions(this, 'GatepassFunctions', { config, cache: state });
     this.gatepass = new GatepassRestRoutes(this, 'GatepassRoutes', {
       restApi: this.api,
       routes: config.config.routes,

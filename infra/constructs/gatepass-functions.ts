@@ -11,8 +11,8 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { CACHE_KEY_SECRET_ENV, CACHE_TABLE_ENV, CONFIG_FILE_ENV } from '../../functions/shared/contracts/environment-variables.js';
 import { METRICS_NAMESPACE, ServiceName } from '../../functions/shared/contracts/metric-names.js';
-import { isMcpRoute } from '../../functions/shared/mcp/protected-resource.js';
 import { BUNDLED_CONFIG_FILE_NAME, bundleFeaturesOf, nodejsBundlingOptions } from '../bundling-options.js';
+import { secretIdsReadBy } from '../deployable-config.js';
 import type { GatepassConfigSource } from '../gatepass-config-source.js';
 import { secretResourceArn, uniqueSorted } from '../secret-arns.js';
 
@@ -29,15 +29,24 @@ export const DEFAULT_HANDLER_ENTRIES = {
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
+/**
+ * The exchange cache's state: a `GatepassCacheTable` as it is, or its three parts imported
+ * (`Table.fromTableArn`, `Key.fromKeyArn`, `Secret.fromSecretCompleteArn`).
+ */
+export interface GatepassCacheState {
+  /** The exchange cache table (GetItem, PutItem and DeleteItem only). */
+  readonly table: ITable;
+  /** The table's customer-managed key; used only through DynamoDB. */
+  readonly encryptionKey: IKey;
+  /** The secret whose value is the cache key material. */
+  readonly cacheKeySecret: ISecret;
+}
+
 export interface GatepassFunctionsProps {
   /** The validated configuration; its file travels inside both bundles. */
   readonly config: GatepassConfigSource;
-  /** The exchange cache table (GetItem, PutItem and DeleteItem only). */
-  readonly cacheTable: ITable;
-  /** The table's customer-managed key; used only through DynamoDB. */
-  readonly cacheTableKey: IKey;
-  /** The secret whose value is the cache key material. */
-  readonly cacheKeySecret: ISecret;
+  /** The exchange cache the exchange function reads and writes. */
+  readonly cache: GatepassCacheState;
   /**
    * X-Ray active tracing.
    * @default false
@@ -140,10 +149,8 @@ export class GatepassFunctions extends Construct {
       environment: environment(ServiceName.Authorizer),
     });
 
-    const introspectionSecrets = Object.values(config.issuers).flatMap((issuer) =>
-      issuer.introspection ? [issuer.introspection.clientSecretId] : [],
-    );
-    this.allowSecretReads(this.authorizerRole, 'ReadIntrospectionSecrets', introspectionSecrets);
+    // The secrets config:check lists (deployable-config.ts requiredSecrets), so the two cannot drift.
+    this.allowSecretReads(this.authorizerRole, 'ReadIntrospectionSecrets', secretIdsReadBy(config, 'authorizer', 'introspection'));
 
     this.exchangeLogGroup = new LogGroup(this, 'ExchangeLogs', { retention: logRetention });
     this.exchangeRole = this.functionRole('ExchangeRole', 'gatepass exchange', this.exchangeLogGroup);
@@ -157,30 +164,20 @@ export class GatepassFunctions extends Construct {
       logGroup: this.exchangeLogGroup,
       environment: {
         ...environment(ServiceName.Exchange),
-        [CACHE_TABLE_ENV]: props.cacheTable.tableName,
-        [CACHE_KEY_SECRET_ENV]: props.cacheKeySecret.secretArn,
+        [CACHE_TABLE_ENV]: props.cache.table.tableName,
+        [CACHE_KEY_SECRET_ENV]: props.cache.cacheKeySecret.secretArn,
       },
     });
 
-    // A server with clientAuth "none" has no secret: nothing to grant for it.
-    const clientSecrets = Object.values(config.authorizationServers).flatMap((server) => (server.clientSecretId === undefined ? [] : [server.clientSecretId]));
-    this.allowSecretReads(this.exchangeRole, 'ReadClientSecrets', clientSecrets);
-    // The exchange function validates MCP routes' tokens itself (no authorizer on them), so it
-    // introspects for exactly the issuers those routes accept.
-    const mcpIntrospectionSecrets = config.routes
-      .filter(isMcpRoute)
-      .flatMap((route) => route.acceptedIssuers)
-      .flatMap((key) => {
-        const introspection = config.issuers[key]?.introspection;
-        return introspection ? [introspection.clientSecretId] : [];
-      });
-    this.allowSecretReads(this.exchangeRole, 'ReadMcpIntrospectionSecrets', mcpIntrospectionSecrets);
+    this.allowSecretReads(this.exchangeRole, 'ReadClientSecrets', secretIdsReadBy(config, 'exchange', 'client'));
+    // The exchange function validates MCP routes' tokens itself (no authorizer on them).
+    this.allowSecretReads(this.exchangeRole, 'ReadMcpIntrospectionSecrets', secretIdsReadBy(config, 'exchange', 'introspection'));
     this.exchangeRole.addToPrincipalPolicy(
       new PolicyStatement({
         sid: 'ReadCacheKeySecret',
         effect: Effect.ALLOW,
         actions: ['secretsmanager:GetSecretValue'],
-        resources: [props.cacheKeySecret.secretArn],
+        resources: [props.cache.cacheKeySecret.secretArn],
       }),
     );
     this.exchangeRole.addToPrincipalPolicy(
@@ -188,7 +185,7 @@ export class GatepassFunctions extends Construct {
         sid: 'UseCacheTable',
         effect: Effect.ALLOW,
         actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
-        resources: [props.cacheTable.tableArn],
+        resources: [props.cache.table.tableArn],
       }),
     );
     const stack = Stack.of(this);
@@ -197,7 +194,7 @@ export class GatepassFunctions extends Construct {
         sid: 'UseCacheTableKeyThroughDynamoDB',
         effect: Effect.ALLOW,
         actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
-        resources: [props.cacheTableKey.keyArn],
+        resources: [props.cache.encryptionKey.keyArn],
         conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${stack.region}.${stack.urlSuffix}` } },
       }),
     );

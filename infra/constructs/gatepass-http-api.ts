@@ -1,14 +1,11 @@
-import type { Duration } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpStage, LogGroupLogDestination, type HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { HttpLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import type { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { RouteConfig } from '../../functions/shared/config/config-schema.js';
 import { httpCorsPreflight } from '../cors-preflight.js';
-import { wireHttpRoutes } from './gatepass-http-routes.js';
+import { wireHttpRoutes, type GatepassHttpRoutesProps } from './gatepass-http-routes.js';
 
 export interface StageThrottle {
   /** Steady-state requests per second. */
@@ -19,17 +16,8 @@ export interface StageThrottle {
 
 export const DEFAULT_STAGE_THROTTLE: StageThrottle = { rateLimit: 1000, burstLimit: 2000 };
 
-export interface GatepassHttpApiProps {
-  /** One API route per configured route. */
-  readonly routes: readonly RouteConfig[];
-  readonly authorizerFunction: IFunction;
-  readonly exchangeFunction: IFunction;
-  /**
-   * How long API Gateway reuses an authorizer decision for the same token and route.
-   * `Duration.seconds(0)` turns the cache off (every request invokes the authorizer).
-   * @default Duration.seconds(60)
-   */
-  readonly authorizerCacheTtl?: Duration;
+/** The routes' wiring, as `GatepassHttpRoutes` takes it, on the API this construct creates. */
+export interface GatepassHttpApiProps extends Omit<GatepassHttpRoutesProps, 'httpApi'> {
   /**
    * Stage-wide throttling.
    * @default DEFAULT_STAGE_THROTTLE (1000 requests/s, burst 2000)
@@ -91,11 +79,8 @@ export class GatepassHttpApi extends Construct {
     });
 
     ({ authorizer: this.authorizer, integration: this.integration, routes: this.routes, metadataRoutes: this.metadataRoutes } = wireHttpRoutes(this, {
+      ...props,
       httpApi: this.api,
-      routes: props.routes,
-      authorizerFunction: props.authorizerFunction,
-      exchangeFunction: props.exchangeFunction,
-      ...(props.authorizerCacheTtl === undefined ? {} : { authorizerCacheTtl: props.authorizerCacheTtl }),
     }));
     this.url = this.stage.url;
   }

@@ -1,4 +1,4 @@
-import { RemovalPolicy, Validations, type Duration } from 'aws-cdk-lib';
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   EndpointType,
@@ -10,26 +10,17 @@ import {
   type Method,
   type RequestAuthorizer,
 } from 'aws-cdk-lib/aws-apigateway';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { RouteConfig } from '../../functions/shared/config/config-schema.js';
 import { GATEWAY_PROBLEM_RESPONSES } from '../gateway-problem-responses.js';
-import { assertRestPaths } from '../rest-api-paths.js';
 import { DEFAULT_STAGE_THROTTLE, type StageThrottle } from './gatepass-http-api.js';
-import { problemResponseOptions, wireRestRoutes } from './gatepass-rest-routes.js';
+import { problemResponseOptions, wireRestRoutes, type GatepassRestRoutesProps } from './gatepass-rest-routes.js';
 
-export interface GatepassRestApiProps {
-  /** One API method per configured route. */
-  readonly routes: readonly RouteConfig[];
-  readonly authorizerFunction: IFunction;
-  readonly exchangeFunction: IFunction;
-  /**
-   * How long API Gateway reuses an authorizer decision for the same token and route.
-   * `Duration.seconds(0)` turns the cache off.
-   * @default Duration.seconds(60)
-   */
-  readonly authorizerCacheTtl?: Duration;
+/**
+ * The methods' wiring, as `GatepassRestRoutes` takes it, on the API this construct creates: from
+ * its root, and always with problem+json gateway responses (the API is gatepass's own).
+ */
+export interface GatepassRestApiProps extends Omit<GatepassRestRoutesProps, 'restApi' | 'parent' | 'problemResponses'> {
   /**
    * Stage-wide throttling.
    * @default DEFAULT_STAGE_THROTTLE (1000 requests/s, burst 2000)
@@ -85,7 +76,6 @@ export class GatepassRestApi extends Construct {
 
   constructor(scope: Construct, id: string, props: GatepassRestApiProps) {
     super(scope, id);
-    assertRestPaths(props.routes);
     const throttle = props.throttle ?? DEFAULT_STAGE_THROTTLE;
     const cloudWatchRole = props.cloudWatchRole ?? true;
 
@@ -141,13 +131,7 @@ export class GatepassRestApi extends Construct {
       methods: this.methods,
       metadataMethods: this.metadataMethods,
       preflights: this.preflights,
-    } = wireRestRoutes(this, {
-      restApi: this.api,
-      routes: props.routes,
-      authorizerFunction: props.authorizerFunction,
-      exchangeFunction: props.exchangeFunction,
-      ...(props.authorizerCacheTtl === undefined ? {} : { authorizerCacheTtl: props.authorizerCacheTtl }),
-    }));
+    } = wireRestRoutes(this, { ...props, restApi: this.api }));
     this.gatewayResponses = GATEWAY_PROBLEM_RESPONSES.map((response) => this.api.addGatewayResponse(response.id, problemResponseOptions(response)));
     this.url = this.api.url;
   }

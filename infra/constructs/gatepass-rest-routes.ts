@@ -15,9 +15,8 @@ import { Construct } from 'constructs';
 import type { RouteConfig } from '../../functions/shared/config/config-schema.js';
 import { GATEWAY_PROBLEM_RESPONSES, PROBLEM_CONTENT_TYPE, type GatewayProblemResponse } from '../gateway-problem-responses.js';
 import { restCorsPreflights } from '../cors-preflight.js';
-import { assertRestPaths } from '../rest-api-paths.js';
 import { gatewayRoutesOf } from '../../functions/shared/config/gateway-routes.js';
-import { unauthenticatedRouteAcknowledgement } from '../gateway-routes.js';
+import { assertApiTypeFits, unauthenticatedRouteAcknowledgement } from '../gateway-routes.js';
 
 /**
  * The authorizer's cache key: the token, the resource and the method. Without the route,
@@ -115,7 +114,7 @@ export class GatepassRestRoutes extends Construct implements RestRouteWiring {
  * construct so that the standalone API keeps the logical ids it always had.
  */
 export function wireRestRoutes(scope: Construct, props: GatepassRestRoutesProps): RestRouteWiring {
-  assertRestPaths(props.routes);
+  assertApiTypeFits(props.routes, 'rest');
   const corsPreflights = restCorsPreflights(props.routes);
   const authorizer = new RequestAuthorizer(scope, 'Authorizer', {
     authorizerName: 'gatepass',

@@ -1,9 +1,7 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key, type IKey } from 'aws-cdk-lib/aws-kms';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
@@ -11,18 +9,16 @@ import type { ApiType } from '../deployment-settings.js';
 import type { GatepassConfigSource } from '../gatepass-config-source.js';
 import { GatepassAlarms } from '../constructs/gatepass-alarms.js';
 import { GatepassDashboard } from '../constructs/gatepass-dashboard.js';
-import { GatepassFunctions, type GatepassFunctionsProps, type LogLevel } from '../constructs/gatepass-functions.js';
+import { GatepassFunctions, type GatepassCacheState, type GatepassFunctionsProps, type LogLevel } from '../constructs/gatepass-functions.js';
 import { GatepassHttpApi, type StageThrottle } from '../constructs/gatepass-http-api.js';
 import { GatepassRestApi } from '../constructs/gatepass-rest-api.js';
-import { ConfigError } from '../../functions/shared/config/config-validator.js';
-import { corsIssues } from '../cors-preflight.js';
-import { assertRestPaths } from '../rest-api-paths.js';
+import { assertApiTypeFits } from '../gateway-routes.js';
 
 export interface ApiStackProps extends StackProps {
   /** The validated configuration: routes, issuers, authorization servers. */
   readonly config: GatepassConfigSource;
   /** The cache table, its key and the cache key secret (from the state stack). */
-  readonly cache: { readonly table: ITable; readonly encryptionKey: IKey; readonly cacheKeySecret: ISecret };
+  readonly cache: GatepassCacheState;
   /**
    * `http` (HTTP API) or `rest` (REST API, problem+json refusals).
    * @default 'http'
@@ -91,16 +87,12 @@ export class ApiStack extends Stack {
     super(scope, id, props);
     const apiType = props.apiType ?? 'http';
     // Checked before anything is bundled, so a bad route fails fast.
-    if (apiType === 'rest') assertRestPaths(props.config.config.routes);
-    const badCors = corsIssues(props.config.config.routes, apiType);
-    if (badCors.length > 0) throw new ConfigError(badCors, `configuration for ${apiType === 'rest' ? 'a REST' : 'an HTTP'} API`);
+    assertApiTypeFits(props.config.config.routes, apiType);
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
 
     this.functions = new GatepassFunctions(this, 'Functions', {
       config: props.config,
-      cacheTable: props.cache.table,
-      cacheTableKey: props.cache.encryptionKey,
-      cacheKeySecret: props.cache.cacheKeySecret,
+      cache: props.cache,
       logRetention,
       ...(props.tracing === undefined ? {} : { tracing: props.tracing }),
       ...(props.logLevel === undefined ? {} : { logLevel: props.logLevel }),

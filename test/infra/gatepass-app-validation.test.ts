@@ -114,6 +114,18 @@ describe('synth with a bad configuration', () => {
     ]);
   });
 
+  it('refuses an https loopback URL in every URL field, the authorization server jwksUri and an MCP resource included', () => {
+    const file = configFile('loopback-https', (c) => {
+      const servers = c['authorizationServers'] as Record<string, Record<string, unknown>>;
+      servers[Object.keys(servers)[0]!]!['jwksUri'] = 'https://localhost:8443/jwks';
+      c.routes[1]!['mcp'] = { resource: `https://127.0.0.1:8443${c.routes[1]!['path'] as string}` };
+    });
+    expect(synthError({ 'gatepass:config': file }).issues).toEqual([
+      { path: `authorizationServers.${Object.keys(example()['authorizationServers'] as object)[0]!}.jwksUri`, message: 'names a loopback host (localhost), which a deployed function cannot reach' },
+      { path: 'routes[1].mcp.resource', message: 'names a loopback host (127.0.0.1), which a deployed function cannot reach' },
+    ]);
+  });
+
   it('refuses a secret ARN without its suffix at synth, before any IAM policy names it (issue #13 point 2)', () => {
     const file = configFile('arn', (c) => {
       (c['authorizationServers'] as Record<string, Record<string, unknown>>)['corp']!['clientSecretId'] = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:gatepass/corp-exchange';

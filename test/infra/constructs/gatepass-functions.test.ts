@@ -37,9 +37,11 @@ describe('GatepassFunctions embedded in a team\'s own stack', () => {
     const stack = new Stack(new App(), 'Team');
     new GatepassFunctions(stack, 'Gatepass', {
       config: loadGatepassConfig(file),
-      cacheTable: Table.fromTableArn(stack, 'Table', tableArn),
-      cacheTableKey: Key.fromKeyArn(stack, 'Key', keyArn),
-      cacheKeySecret: Secret.fromSecretCompleteArn(stack, 'CacheKey', cacheKeySecretArn),
+      cache: {
+        table: Table.fromTableArn(stack, 'Table', tableArn),
+        encryptionKey: Key.fromKeyArn(stack, 'Key', keyArn),
+        cacheKeySecret: Secret.fromSecretCompleteArn(stack, 'CacheKey', cacheKeySecretArn),
+      },
       logRetention: RetentionDays.ONE_WEEK,
       logLevel: 'WARN',
     });
