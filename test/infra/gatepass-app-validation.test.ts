@@ -167,7 +167,8 @@ describe('synth with a bad configuration', () => {
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }
-  });
+    // A whole synth in a child process, both bundles built: about 10 s alone, over 20 s on a loaded CI machine.
+  }, 60_000);
 
   it('makes the CDK app print the field paths and exit 1, without a stack trace', () => {
     const file = configFile('cli', (c) => {
