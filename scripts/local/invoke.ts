@@ -8,7 +8,7 @@
  * Tokens in the event are refreshed first (event-tokens.ts).
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { parseCommandLine } from '../command-line.js';
 import { requestDemoToken } from './control-client.js';
 import { refreshEventTokens } from './event-tokens.js';
 import { FunctionLogs } from './function-logs.js';
@@ -45,24 +45,13 @@ function readEvent(file: string): unknown {
   }
 }
 
+const isLocalFunction = (name: string | undefined): name is LocalFunction => Object.values(LocalFunction).includes(name as LocalFunction);
+
 async function main(): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ options: { quiet: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } }, allowPositionals: true });
-  } catch (error) {
-    console.error(`${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const [fn, file] = positionals;
-  if (!fn || !file || positionals.length !== 2 || !Object.values(LocalFunction).includes(fn as LocalFunction)) {
-    console.error(USAGE);
-    return 2;
-  }
+  const { values, positionals } = parseCommandLine(USAGE, { options: { quiet: { type: 'boolean', default: false } }, allowPositionals: true }, ({ positionals }) =>
+    positionals.length === 2 && isLocalFunction(positionals[0]) ? undefined : 'pass the function (authorizer or exchange) and one event file',
+  );
+  const [fn, file] = positionals as [LocalFunction, string];
   // The event first: a wrong path is reported whether or not a stack is running.
   const event = readEvent(file);
   const state = readState(stateFilePath());
@@ -74,7 +63,7 @@ async function main(): Promise<number> {
   });
   if (minted.length > 0) console.error(`[invoke] ${minted.length} fresh token(s): ${minted.map((t) => `${t.issuer} (${t.how})`).join(', ')}`);
 
-  const target = state.functions[fn as LocalFunction];
+  const target = state.functions[fn];
   const logs = new FunctionLogs(target.name, values.quiet ? {} : { mirror: process.stderr });
   const lambda = new LambdaFunction({ ...target, logs, maxContainers: 1 });
   try {

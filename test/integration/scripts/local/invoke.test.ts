@@ -65,6 +65,14 @@ describe('npm run invoke', () => {
     expect(run.stderr).toContain('usage: npm run invoke');
   });
 
+  it.each([[['lambda', 'events/authorizer.http-api-v2.json']], [['authorizer']], [['authorizer', 'a.json', 'b.json']]])('refuses the arguments %j with what is wrong, the usage and exit 2', (args) => {
+    const run = invoke(...args);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('pass the function (authorizer or exchange) and one event file');
+    expect(run.stderr).toContain('usage: npm run invoke');
+    expect(run.stdout).toBe('');
+  });
+
   it('prints the usage on stdout for --help and exits 0', () => {
     const run = invoke('--help');
     expect(run.status).toBe(0);
