@@ -8,6 +8,7 @@ import { startDynalite, type LocalDynamo } from '../../fakes/dynalite.js';
 import { startSecretsManagerServer, type SecretsManagerServer } from '../../fakes/secrets-manager-server.js';
 import { requiredSecrets } from '../../infra/deployable-config.js';
 import { FunctionLogs } from './function-logs.js';
+import { isJsonObject } from './json-object.js';
 import type { ApiFlavour } from './gateway-events.js';
 import { startGatepassFunctions } from './gatepass-functions.js';
 import { FUNCTION_SETTINGS, type LocalFunction } from './lambda-environment.js';
@@ -53,13 +54,13 @@ export function readSecretsFile(file: string): Record<string, string> {
   } catch (error) {
     throw new StartInputError(`the secrets file ${path} is not valid JSON: ${(error as Error).message}`);
   }
-  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+  if (!isJsonObject(document)) {
     throw new StartInputError(`the secrets file ${path} must be a JSON object of secret id → secret string`);
   }
   const secrets: Record<string, string> = {};
   for (const [id, value] of Object.entries(document)) {
     if (typeof value === 'string') secrets[id] = value;
-    else if (typeof value === 'object' && value !== null && !Array.isArray(value)) secrets[id] = JSON.stringify(value);
+    else if (isJsonObject(value)) secrets[id] = JSON.stringify(value);
     // The value is never echoed: it is a secret.
     else throw new StartInputError(`the secrets file ${path}: the value of "${id}" must be a string (or a JSON object, stored as its text)`);
   }

@@ -18,6 +18,7 @@ import {
   type ApiIdentity,
   type GatewayRequest,
 } from './gateway-events.js';
+import { isJsonObject } from './json-object.js';
 import type { FunctionInvoker, InvokeOutcome } from './lambda-function.js';
 import { closeServer, listenOnLoopback } from './loopback-server.js';
 
@@ -73,7 +74,6 @@ const MAX_REQUEST_BODY_BYTES = 10 * 1024 * 1024;
 const API_ACCOUNT = '123456789012';
 const API_REGION = 'us-east-1';
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isPrimitive = (value: unknown) => value === null || ['string', 'number', 'boolean'].includes(typeof value);
 
 /** The authorizer's answer as the gateway keeps it (and caches it). */
@@ -274,15 +274,15 @@ function readAuthorizerOutcome(flavour: ApiFlavour, outcome: InvokeOutcome): { a
     return { failure: GatewayFailure.AuthorizerFailure };
   }
   const result = outcome.result;
-  if (!isObject(result)) return { failure: GatewayFailure.AuthorizerConfigurationError };
+  if (!isJsonObject(result)) return { failure: GatewayFailure.AuthorizerConfigurationError };
   const context = result['context'] === undefined || result['context'] === null ? {} : result['context'];
-  if (!isObject(context)) return { failure: GatewayFailure.AuthorizerConfigurationError };
+  if (!isJsonObject(context)) return { failure: GatewayFailure.AuthorizerConfigurationError };
   if (flavour === 'http') {
     if (typeof result['isAuthorized'] !== 'boolean') return { failure: GatewayFailure.AuthorizerConfigurationError };
     return { answer: { flavour, isAuthorized: result['isAuthorized'], context } };
   }
   // REST context values must be primitives: API Gateway refuses objects and arrays.
-  if (typeof result['principalId'] !== 'string' || !isObject(result['policyDocument']) || !Object.values(context).every(isPrimitive)) {
+  if (typeof result['principalId'] !== 'string' || !isJsonObject(result['policyDocument']) || !Object.values(context).every(isPrimitive)) {
     return { failure: GatewayFailure.AuthorizerConfigurationError };
   }
   return { answer: { flavour, principalId: result['principalId'], policyDocument: result['policyDocument'], context } };
