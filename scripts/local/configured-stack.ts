@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { GatepassConfig } from '../../functions/shared/config/config-schema.js';
 import { loadConfigFile } from '../../functions/shared/config/config-loader.js';
 import { GENERATED_CACHE_KEY_MATERIAL_LENGTH } from '../../functions/shared/contracts/cache-table.js';
@@ -8,12 +8,12 @@ import { startDynalite, type LocalDynamo } from '../../fakes/dynalite.js';
 import { startSecretsManagerServer, type SecretsManagerServer } from '../../fakes/secrets-manager-server.js';
 import { requiredSecrets } from '../../infra/deployable-config.js';
 import { FunctionLogs } from './function-logs.js';
-import { isJsonObject } from './json-object.js';
 import type { ApiFlavour } from './gateway-events.js';
-import { startGatepassFunctions } from './gatepass-functions.js';
-import { FUNCTION_SETTINGS, type LocalFunction } from './lambda-environment.js';
+import { openFunctionLogs, startGatepassFunctions, type LocalGatewayOptions } from './gatepass-functions.js';
+import { isJsonObject } from './json-object.js';
+import type { LocalFunction } from './lambda-environment.js';
 import type { LambdaFunction } from './lambda-function.js';
-import type { AccessLogEntry, LocalGateway } from './local-gateway.js';
+import type { LocalGateway } from './local-gateway.js';
 import { reservePort } from './port-reservation.js';
 
 /**
@@ -67,20 +67,11 @@ export function readSecretsFile(file: string): Record<string, string> {
   return secrets;
 }
 
-export interface ConfiguredStackOptions {
-  /** Bundles and logs go here. */
-  readonly workDir: string;
+export interface ConfiguredStackOptions extends LocalGatewayOptions {
   /** The user's configuration file (validated here; a ConfigError lists every field path at fault). */
   readonly configFile: string;
   /** Secret id → secret string, served by the Secrets Manager stand-in. */
   readonly secrets?: Readonly<Record<string, string>>;
-  readonly flavour?: ApiFlavour;
-  /** Default 0 (ephemeral). */
-  readonly gatewayPort?: number;
-  readonly authorizerCacheTtlSeconds?: number;
-  readonly functionNodeExecPath?: string;
-  readonly mirrorFunctionLogs?: NodeJS.WritableStream;
-  readonly onRequest?: (entry: AccessLogEntry) => void;
 }
 
 export interface ConfiguredStack {
@@ -115,13 +106,7 @@ export async function startConfiguredStack(options: ConfiguredStackOptions): Pro
   const missingSecrets = [...new Set(requiredSecrets(config).map((s) => s.secretId))].filter((id) => secretsGiven[id] === undefined);
 
   const gatewayPort = await reservePort(options.gatewayPort ?? 0, 'gateway');
-  const logsDir = join(options.workDir, 'logs');
-  mkdirSync(logsDir, { recursive: true });
-  const mirror = options.mirrorFunctionLogs ? { mirror: options.mirrorFunctionLogs } : {};
-  const logs = {
-    authorizer: new FunctionLogs(FUNCTION_SETTINGS.authorizer.functionName, { file: join(logsDir, 'authorizer.log'), ...mirror }),
-    exchange: new FunctionLogs(FUNCTION_SETTINGS.exchange.functionName, { file: join(logsDir, 'exchange.log'), ...mirror }),
-  };
+  const logs = openFunctionLogs(options);
   const cleanups: (() => Promise<void> | void)[] = [() => gatewayPort.release()];
   const stopAll = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
@@ -136,7 +121,7 @@ export async function startConfiguredStack(options: ConfiguredStackOptions): Pro
     );
     const { functions, gateway, buildMs } = await startGatepassFunctions(
       {
-        workDir: options.workDir,
+        ...options, // the caller's choices: authorizer cache TTL, containers, Node binary, access log
         config,
         configFile,
         flavour,
@@ -145,9 +130,6 @@ export async function startConfiguredStack(options: ConfiguredStackOptions): Pro
         cacheKeySecretId: LOCAL_CACHE_KEY_SECRET_ID,
         logs,
         gatewayPort,
-        ...(options.authorizerCacheTtlSeconds !== undefined ? { authorizerCacheTtlSeconds: options.authorizerCacheTtlSeconds } : {}),
-        ...(options.functionNodeExecPath !== undefined ? { functionNodeExecPath: options.functionNodeExecPath } : {}),
-        ...(options.onRequest ? { onRequest: options.onRequest } : {}),
       },
       (stop) => cleanups.push(stop),
     );
