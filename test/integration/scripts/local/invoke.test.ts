@@ -1,10 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_STATE_FILE_ENV } from '../../../../functions/shared/contracts/environment-variables.js';
-import { REPOSITORY_ROOT } from '../../../../scripts/local/local-state.js';
+import { runLocalScript } from '../script-run.js';
 
 /**
  * `npm run invoke` as a user mistypes it: every mistake is one line on stderr that names
@@ -14,14 +12,7 @@ import { REPOSITORY_ROOT } from '../../../../scripts/local/local-state.js';
 
 let dir: string;
 
-function invoke(...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', join(REPOSITORY_ROOT, 'scripts/local/invoke.ts'), ...args], {
-    cwd: REPOSITORY_ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, [LOCAL_STATE_FILE_ENV]: join(dir, 'state.json') },
-    timeout: 15_000,
-  });
-}
+const invoke = (...args: string[]) => runLocalScript('invoke.ts', join(dir, 'state.json'), ...args);
 
 const lines = (text: string) => text.trim().split('\n');
 
