@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { closeServer, listenOnLoopback } from '../../fakes/loopback-server.js';
 import type { GatepassConfig } from '../../functions/shared/config/config-schema.js';
 import { AuthorizerResultCache } from './authorizer-result-cache.js';
 import { evaluatePolicy } from './execute-api-policy.js';
@@ -20,7 +21,6 @@ import {
 } from './gateway-events.js';
 import { isJsonObject } from './json-object.js';
 import type { FunctionInvoker, InvokeOutcome } from './lambda-function.js';
-import { closeServer, listenOnLoopback } from './loopback-server.js';
 
 /**
  * A local API Gateway for the gatepass routes of one configuration, on 127.0.0.1: the
