@@ -52,7 +52,9 @@ export function readSecretsFile(file: string): Record<string, string> {
   try {
     document = JSON.parse(text);
   } catch (error) {
-    throw new StartInputError(`the secrets file ${path} is not valid JSON: ${(error as Error).message}`);
+    // Only where: the parser's message quotes the text around the fault, which is a secret.
+    const where = /at position \d+/.exec((error as Error).message)?.[0];
+    throw new StartInputError(`the secrets file ${path} is not valid JSON${where ? ` (${where})` : ''}`);
   }
   if (!isJsonObject(document)) {
     throw new StartInputError(`the secrets file ${path} must be a JSON object of secret id → secret string`);

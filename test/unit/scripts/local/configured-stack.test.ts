@@ -28,6 +28,13 @@ describe('the --secrets file', () => {
     expect(() => readSecretsFile(file('number.json', '{"id": 987654}'))).toThrow(StartInputError);
     expect(() => readSecretsFile(file('number.json', '{"id": 987654}'))).not.toThrow(/987654/);
   });
+  it('says where a file is not JSON without quoting its text, which holds the secrets', () => {
+    const unquoted = file('unquoted.json', '{"corp/exchange": s3cr3t-client-secret}');
+    expect(() => readSecretsFile(unquoted)).toThrow(StartInputError);
+    expect(() => readSecretsFile(unquoted)).toThrow(/is not valid JSON/);
+    expect(() => readSecretsFile(unquoted)).not.toThrow(/s3cr3t/);
+    expect(() => readSecretsFile(file('bare.json', 's3cr3t-client-secret'))).not.toThrow(/s3cr3t/);
+  });
 });
 
 describe('port reservation', () => {
