@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { CommandInputError } from '../command-line.js';
 import type { GatepassConfig } from '../../functions/shared/config/config-schema.js';
 import { loadConfigFile } from '../../functions/shared/config/config-loader.js';
 import { GENERATED_CACHE_KEY_MATERIAL_LENGTH } from '../../functions/shared/contracts/cache-table.js';
@@ -28,14 +29,6 @@ import { reservePort } from './port-reservation.js';
 /** The cache key's secret id: the file's own under this id, else random material generated at start. */
 export const LOCAL_CACHE_KEY_SECRET_ID = 'gatepass/cache-key';
 
-/** A mistake in what the user gave `npm start` (a file, an option): its message is the whole story, no stack trace. */
-export class StartInputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'StartInputError';
-  }
-}
-
 /**
  * The `--secrets` file: a JSON object of secret id → secret string. A JSON object value is
  * taken as its JSON text, which is what a JSON secret in Secrets Manager holds.
@@ -46,7 +39,7 @@ export function readSecretsFile(file: string): Record<string, string> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new StartInputError(`cannot read the secrets file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new CommandInputError(`cannot read the secrets file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
   }
   let document: unknown;
   try {
@@ -54,17 +47,17 @@ export function readSecretsFile(file: string): Record<string, string> {
   } catch (error) {
     // Only where: the parser's message quotes the text around the fault, which is a secret.
     const where = /at position \d+/.exec((error as Error).message)?.[0];
-    throw new StartInputError(`the secrets file ${path} is not valid JSON${where ? ` (${where})` : ''}`);
+    throw new CommandInputError(`the secrets file ${path} is not valid JSON${where ? ` (${where})` : ''}`);
   }
   if (!isJsonObject(document)) {
-    throw new StartInputError(`the secrets file ${path} must be a JSON object of secret id → secret string`);
+    throw new CommandInputError(`the secrets file ${path} must be a JSON object of secret id → secret string`);
   }
   const secrets: Record<string, string> = {};
   for (const [id, value] of Object.entries(document)) {
     if (typeof value === 'string') secrets[id] = value;
     else if (isJsonObject(value)) secrets[id] = JSON.stringify(value);
     // The value is never echoed: it is a secret.
-    else throw new StartInputError(`the secrets file ${path}: the value of "${id}" must be a string (or a JSON object, stored as its text)`);
+    else throw new CommandInputError(`the secrets file ${path}: the value of "${id}" must be a string (or a JSON object, stored as its text)`);
   }
   return secrets;
 }

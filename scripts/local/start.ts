@@ -13,9 +13,9 @@ import { LOCAL_STATE_FILE_ENV } from '../../functions/shared/contracts/environme
 import { loadConfigFile } from '../../functions/shared/config/config-loader.js';
 import { ConfigError } from '../../functions/shared/config/config-validator.js';
 import { gatewayRoutesOf } from '../../functions/shared/config/gateway-routes.js';
-import { parseCommandLine } from '../command-line.js';
+import { CommandInputError, parseCommandLine } from '../command-line.js';
 import { findLambdaNode, LAMBDA_NODE_MAJOR, type LambdaNode } from '../lambda-node.js';
-import { LOCAL_CACHE_KEY_SECRET_ID, readSecretsFile, startConfiguredStack, StartInputError, type ConfiguredStack } from './configured-stack.js';
+import { LOCAL_CACHE_KEY_SECRET_ID, readSecretsFile, startConfiguredStack, type ConfiguredStack } from './configured-stack.js';
 import type { AccessLogEntry } from './local-gateway.js';
 import { DEFAULT_LOCAL_DIR } from './local-state.js';
 import { startLocalStack, type LocalStack } from './local-stack.js';
@@ -162,7 +162,7 @@ async function startWithConfig(opts: StartOptions & { config: string }): Promise
     });
     console.log(configuredBanner(stack, node));
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof StartInputError) console.error(error.message);
+    if (error instanceof ConfigError || error instanceof CommandInputError) console.error(error.message);
     else if (error instanceof PortInUseError) console.error(`port ${error.port} is in use: pass --port <n>, or --port 0 for any free port`);
     else console.error(`the local gateway did not start: ${(error as Error).message}`);
     process.exit(1);
