@@ -7,10 +7,10 @@
  * `expiresAt` on every read. `stop()` and `restart()` let a test take DynamoDB away and bring
  * it back on the same port; a restarted dynalite is empty (the cache table is created again).
  */
-import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { listenOnLoopback } from './loopback-server.js';
 
 const require = createRequire(import.meta.url);
 const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
@@ -51,9 +51,9 @@ export const localAwsEnv: Readonly<Record<string, string>> = {
 export async function startDynalite(options: StartDynaliteOptions = {}): Promise<LocalDynamo> {
   const tableName = options.tableName ?? CACHE_TABLE_NAME;
   let server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await listen(server, 0);
-  const port = (server.address() as AddressInfo).port;
-  const endpoint = `http://127.0.0.1:${port}`;
+  // Always the loopback host: dynalite's default listens on every interface.
+  const endpoint = await listenOnLoopback(server, 0);
+  const port = Number(new URL(endpoint).port);
   const client = new DynamoDBClient({
     endpoint,
     region: localAwsEnv['AWS_REGION'],
@@ -94,7 +94,7 @@ export async function startDynalite(options: StartDynaliteOptions = {}): Promise
   const restart = async (): Promise<void> => {
     await stop();
     server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-    await listen(server, port);
+    await listenOnLoopback(server, port);
     running = true;
     if (!options.withoutTable) await createTable(tableName);
   };
@@ -111,15 +111,4 @@ export async function startDynalite(options: StartDynaliteOptions = {}): Promise
     restart,
     createTable,
   };
-}
-
-function listen(server: Server, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    // always the loopback host: dynalite's default listens on every interface
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }

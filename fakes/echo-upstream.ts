@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeJwt } from 'jose';
+import { closeServer } from './loopback-server.js';
 
 /**
  * An upstream service for tests, on 127.0.0.1 and an ephemeral port. By default it answers
@@ -99,10 +100,6 @@ export async function startEchoUpstream(options: { responder?: EchoResponder } =
     respondWith: (next) => {
       responder = next;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
   };
 }

@@ -44,8 +44,8 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createLocalJWKSet, decodeJwt, errors as joseErrors, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK, type JWTPayload } from 'jose';
+import { closeServer, listenOnLoopback } from './loopback-server.js';
 
 export const JWT_BEARER_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const DEFAULT_SCOPE = '.default';
@@ -191,8 +191,7 @@ export async function startEntraServer(options: EntraServerOptions): Promise<Ent
 
   const server = createServer((req, res) => void answer(req, res));
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const origin = await listenOnLoopback(server, 0);
   const issuer = `${origin}/${tenantId}/v2.0`;
   const tokenPath = `/${tenantId}/oauth2/v2.0/token`;
   const jwksPath = `/${tenantId}/discovery/v2.0/keys`;
@@ -409,10 +408,6 @@ export async function startEntraServer(options: EntraServerOptions): Promise<Ent
     signIn: (request) =>
       sign({ aud: request.audience, azp: request.clientApp, azpacr: '0', ...userClaims(request.user, request.audience), scp: request.scope.join(' ') }, request.expiresInSeconds ?? DEFAULT_TTL_SECONDS),
     verify: async (token) => (await jwtVerify(token, ownKeys, { issuer })).payload,
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    stop: () => closeServer(server),
   };
 }

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { JWK } from 'jose';
+import { closeServer } from './loopback-server.js';
 
 export interface JwksBehaviour {
   /** Keys served at /jwks (default: none). */
@@ -84,8 +85,7 @@ export class JwksServer {
 
   async stop(): Promise<void> {
     if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    await closeServer(this.server);
     this.server = undefined;
   }
 }

@@ -18,10 +18,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { decodeJwt } from 'jose';
+import { closeServer, listenOnLoopback } from './loopback-server.js';
 
 const MCP_SERVER_PATH = '/mcp';
 
@@ -164,8 +164,7 @@ export async function startMcpServer(): Promise<LocalMcpServer> {
       else res.end();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const origin = await listenOnLoopback(server, 0);
   return {
     origin,
     url: `${origin}${MCP_SERVER_PATH}`,
@@ -175,10 +174,7 @@ export async function startMcpServer(): Promise<LocalMcpServer> {
     },
     stop: async () => {
       await Promise.all([...transports.values()].map((t) => t.close()));
-      await new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      });
+      await closeServer(server);
     },
   };
 }

@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOnLoopback } from './loopback-server.js';
 
 export interface SecretsManagerServer {
   /** `http://127.0.0.1:<port>`. */
@@ -142,9 +142,7 @@ export async function startSecretsManagerServer(initial: Readonly<Record<string,
   });
   // Above 1 s: Node clients drop sockets whose server keep-alive hint is 1 s, which would hide reuse.
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = await listenOnLoopback(server, 0);
   const env = {
     AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
     AWS_REGION: REGION,
@@ -183,10 +181,6 @@ export async function startSecretsManagerServer(initial: Readonly<Record<string,
         }
       };
     },
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    stop: () => closeServer(server),
   };
 }

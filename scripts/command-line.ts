@@ -26,3 +26,11 @@ export function parseCommandLine<const T extends ParseArgsConfig>(
   console.error(`${problem}\n${usage}`);
   process.exit(2);
 }
+
+/** A mistake in what the user gave a script (a file, a value): its message is the whole story, printed alone, no stack trace. */
+export class CommandInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CommandInputError';
+  }
+}

@@ -13,7 +13,6 @@
  *   as.tokenEndpoint; as.calls.token; await as.verify(token); await as.stop();
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JWK, type JWTPayload } from 'jose';
 import { errors, Provider, type OidcContext } from 'oidc-provider';
 import {
@@ -23,6 +22,7 @@ import {
   type ExchangeResourceServer,
   type TrustedIssuer,
 } from './token-exchange-grant.js';
+import { closeServer, listenOnLoopback } from '../loopback-server.js';
 
 export type { ExchangeResourceServer, TrustedIssuer } from './token-exchange-grant.js';
 
@@ -95,8 +95,7 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
   });
   // Above 1 s: Node clients drop sockets whose server keep-alive hint is 1 s, which would hide reuse.
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const issuer = await listenOnLoopback(server, 0);
 
   const allScopes = [...new Set(resourceServers.flatMap((rs) => [...rs.scopes, ...(rs.extraScopes ?? [])]))];
   const findResource = (identifier: string) => resourceServers.find((rs) => rs.identifier === identifier);
@@ -183,10 +182,6 @@ export async function startOAuthServer(options: OAuthServerOptions): Promise<OAu
       calls.total = 0;
       tokenRequests.length = 0;
     },
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    stop: () => closeServer(server),
   };
 }

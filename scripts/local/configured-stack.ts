@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { CommandInputError } from '../command-line.js';
 import type { GatepassConfig } from '../../functions/shared/config/config-schema.js';
 import { loadConfigFile } from '../../functions/shared/config/config-loader.js';
 import { GENERATED_CACHE_KEY_MATERIAL_LENGTH } from '../../functions/shared/contracts/cache-table.js';
@@ -9,10 +10,11 @@ import { startSecretsManagerServer, type SecretsManagerServer } from '../../fake
 import { requiredSecrets } from '../../infra/deployable-config.js';
 import { FunctionLogs } from './function-logs.js';
 import type { ApiFlavour } from './gateway-events.js';
-import { startGatepassFunctions } from './gatepass-functions.js';
-import { FUNCTION_SETTINGS, type LocalFunction } from './lambda-environment.js';
+import { openFunctionLogs, startGatepassFunctions, type LocalGatewayOptions } from './gatepass-functions.js';
+import { isJsonObject } from './json-object.js';
+import type { LocalFunction } from './lambda-environment.js';
 import type { LambdaFunction } from './lambda-function.js';
-import type { AccessLogEntry, LocalGateway } from './local-gateway.js';
+import type { LocalGateway } from './local-gateway.js';
 import { reservePort } from './port-reservation.js';
 
 /**
@@ -27,14 +29,6 @@ import { reservePort } from './port-reservation.js';
 /** The cache key's secret id: the file's own under this id, else random material generated at start. */
 export const LOCAL_CACHE_KEY_SECRET_ID = 'gatepass/cache-key';
 
-/** A mistake in what the user gave `npm start` (a file, an option): its message is the whole story, no stack trace. */
-export class StartInputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'StartInputError';
-  }
-}
-
 /**
  * The `--secrets` file: a JSON object of secret id → secret string. A JSON object value is
  * taken as its JSON text, which is what a JSON secret in Secrets Manager holds.
@@ -45,41 +39,34 @@ export function readSecretsFile(file: string): Record<string, string> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new StartInputError(`cannot read the secrets file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new CommandInputError(`cannot read the secrets file ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
   }
   let document: unknown;
   try {
     document = JSON.parse(text);
   } catch (error) {
-    throw new StartInputError(`the secrets file ${path} is not valid JSON: ${(error as Error).message}`);
+    // Only where: the parser's message quotes the text around the fault, which is a secret.
+    const where = /at position \d+/.exec((error as Error).message)?.[0];
+    throw new CommandInputError(`the secrets file ${path} is not valid JSON${where ? ` (${where})` : ''}`);
   }
-  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
-    throw new StartInputError(`the secrets file ${path} must be a JSON object of secret id → secret string`);
+  if (!isJsonObject(document)) {
+    throw new CommandInputError(`the secrets file ${path} must be a JSON object of secret id → secret string`);
   }
   const secrets: Record<string, string> = {};
   for (const [id, value] of Object.entries(document)) {
     if (typeof value === 'string') secrets[id] = value;
-    else if (typeof value === 'object' && value !== null && !Array.isArray(value)) secrets[id] = JSON.stringify(value);
+    else if (isJsonObject(value)) secrets[id] = JSON.stringify(value);
     // The value is never echoed: it is a secret.
-    else throw new StartInputError(`the secrets file ${path}: the value of "${id}" must be a string (or a JSON object, stored as its text)`);
+    else throw new CommandInputError(`the secrets file ${path}: the value of "${id}" must be a string (or a JSON object, stored as its text)`);
   }
   return secrets;
 }
 
-export interface ConfiguredStackOptions {
-  /** Bundles and logs go here. */
-  readonly workDir: string;
+export interface ConfiguredStackOptions extends LocalGatewayOptions {
   /** The user's configuration file (validated here; a ConfigError lists every field path at fault). */
   readonly configFile: string;
   /** Secret id → secret string, served by the Secrets Manager stand-in. */
   readonly secrets?: Readonly<Record<string, string>>;
-  readonly flavour?: ApiFlavour;
-  /** Default 0 (ephemeral). */
-  readonly gatewayPort?: number;
-  readonly authorizerCacheTtlSeconds?: number;
-  readonly functionNodeExecPath?: string;
-  readonly mirrorFunctionLogs?: NodeJS.WritableStream;
-  readonly onRequest?: (entry: AccessLogEntry) => void;
 }
 
 export interface ConfiguredStack {
@@ -114,13 +101,7 @@ export async function startConfiguredStack(options: ConfiguredStackOptions): Pro
   const missingSecrets = [...new Set(requiredSecrets(config).map((s) => s.secretId))].filter((id) => secretsGiven[id] === undefined);
 
   const gatewayPort = await reservePort(options.gatewayPort ?? 0, 'gateway');
-  const logsDir = join(options.workDir, 'logs');
-  mkdirSync(logsDir, { recursive: true });
-  const mirror = options.mirrorFunctionLogs ? { mirror: options.mirrorFunctionLogs } : {};
-  const logs = {
-    authorizer: new FunctionLogs(FUNCTION_SETTINGS.authorizer.functionName, { file: join(logsDir, 'authorizer.log'), ...mirror }),
-    exchange: new FunctionLogs(FUNCTION_SETTINGS.exchange.functionName, { file: join(logsDir, 'exchange.log'), ...mirror }),
-  };
+  const logs = openFunctionLogs(options);
   const cleanups: (() => Promise<void> | void)[] = [() => gatewayPort.release()];
   const stopAll = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
@@ -135,7 +116,7 @@ export async function startConfiguredStack(options: ConfiguredStackOptions): Pro
     );
     const { functions, gateway, buildMs } = await startGatepassFunctions(
       {
-        workDir: options.workDir,
+        ...options, // the caller's choices: authorizer cache TTL, containers, Node binary, access log
         config,
         configFile,
         flavour,
@@ -144,9 +125,6 @@ export async function startConfiguredStack(options: ConfiguredStackOptions): Pro
         cacheKeySecretId: LOCAL_CACHE_KEY_SECRET_ID,
         logs,
         gatewayPort,
-        ...(options.authorizerCacheTtlSeconds !== undefined ? { authorizerCacheTtlSeconds: options.authorizerCacheTtlSeconds } : {}),
-        ...(options.functionNodeExecPath !== undefined ? { functionNodeExecPath: options.functionNodeExecPath } : {}),
-        ...(options.onRequest ? { onRequest: options.onRequest } : {}),
       },
       (stop) => cleanups.push(stop),
     );

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { closeServer, listenOnLoopback } from '../../fakes/loopback-server.js';
 import { DEMO_ISSUERS, type DemoIssuer, type DemoToken, type DemoTokenRequest } from './demo-tokens.js';
-import { closeServer, listenOnLoopback } from './loopback-server.js';
 
 /**
  * The local stack's control endpoint (127.0.0.1 only; not part of the API): what a second

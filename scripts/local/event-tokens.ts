@@ -1,5 +1,6 @@
 import { tokenIdOf } from '../../functions/shared/token-id.js';
 import { DEMO_ISSUERS, type DemoIssuer, type DemoToken, type DemoTokenRequest } from './demo-tokens.js';
+import { isJsonObject } from './json-object.js';
 
 /**
  * Sample events hold no real tokens (a real one would expire in the repository). Before
@@ -46,20 +47,18 @@ export function parseMarker(marker: string): DemoTokenRequest {
   return { issuer: issuer as DemoIssuer, scope, ...(subject !== undefined ? { subject } : {}), expired };
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /** The authorizer context of a proxy event (v2: authorizer.lambda; v1: authorizer), if any. */
 function contextOf(event: Record<string, unknown>): Record<string, unknown> | undefined {
   const rc = event['requestContext'];
-  if (!isObject(rc) || !isObject(rc['authorizer'])) return undefined;
+  if (!isJsonObject(rc) || !isJsonObject(rc['authorizer'])) return undefined;
   const authorizer = rc['authorizer'];
-  if (event['version'] === '2.0') return isObject(authorizer['lambda']) ? authorizer['lambda'] : undefined;
+  if (event['version'] === '2.0') return isJsonObject(authorizer['lambda']) ? authorizer['lambda'] : undefined;
   return 'tokenId' in authorizer ? authorizer : undefined;
 }
 
 function bearerOf(event: Record<string, unknown>): string | undefined {
   const headers = event['headers'];
-  if (!isObject(headers)) return undefined;
+  if (!isJsonObject(headers)) return undefined;
   const value = Object.entries(headers).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
   return typeof value === 'string' ? /^Bearer\s+(\S+)$/i.exec(value)?.[1] : undefined;
 }
@@ -81,7 +80,7 @@ export async function refreshEventTokens(event: unknown, mint: MintDemoToken): P
     text = text.split(marker).join(token.token);
   }
   let refreshed = JSON.parse(text) as unknown;
-  if (!isObject(refreshed)) return { event: refreshed, minted };
+  if (!isJsonObject(refreshed)) return { event: refreshed, minted };
 
   let context = contextOf(refreshed);
   let bearer = bearerOf(refreshed);

@@ -1,3 +1,5 @@
+import { isJsonObject } from './json-object.js';
+
 /**
  * How a REST API reads a Lambda authorizer's IAM policy for one request: an explicit
  * Deny covering the method ARN wins, else an Allow covering it lets the request through,
@@ -6,8 +8,6 @@
  * which is why a route-scoped policy fails closed on another route.
  */
 export type PolicyVerdict = 'allow' | 'explicit-deny' | 'implicit-deny' | 'invalid';
-
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function listOf(value: unknown): string[] | undefined {
   if (typeof value === 'string') return [value];
@@ -23,11 +23,11 @@ function wildcardMatch(pattern: string, value: string): boolean {
 const INVOKE_ACTIONS = ['execute-api:Invoke', 'execute-api:*', '*'];
 
 export function evaluatePolicy(policyDocument: unknown, methodArn: string): PolicyVerdict {
-  if (!isObject(policyDocument)) return 'invalid';
+  if (!isJsonObject(policyDocument)) return 'invalid';
   const statements = Array.isArray(policyDocument['Statement']) ? policyDocument['Statement'] : [policyDocument['Statement']];
   let allowed = false;
   for (const statement of statements) {
-    if (!isObject(statement)) return 'invalid';
+    if (!isJsonObject(statement)) return 'invalid';
     const effect = statement['Effect'];
     const actions = listOf(statement['Action']);
     const resources = listOf(statement['Resource']);

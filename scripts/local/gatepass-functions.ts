@@ -1,16 +1,35 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GatepassConfig } from '../../functions/shared/config/config-schema.js';
 import { buildFunctionBundles } from './function-bundles.js';
-import type { FunctionLogs } from './function-logs.js';
+import { FunctionLogs } from './function-logs.js';
 import type { ApiFlavour } from './gateway-events.js';
 import { FUNCTION_SETTINGS, functionEnvironment, LocalFunction } from './lambda-environment.js';
 import { LambdaFunction } from './lambda-function.js';
 import { LocalGateway, type AccessLogEntry } from './local-gateway.js';
 import type { PortReservation } from './port-reservation.js';
 
-/** What both local stacks (the demo and `npm start -- --config`) run gatepass with. */
-export interface GatepassFunctionsOptions {
+/** What a caller chooses about either local stack (the demo and `npm start -- --config`). */
+export interface LocalGatewayOptions {
+  /** Bundles, configuration and logs go here. */
   readonly workDir: string;
+  /** Default `http` (HTTP API, payload 2.0); `rest` for the REST API. */
+  readonly flavour?: ApiFlavour;
+  /** Gateway port; default 0 (ephemeral). */
+  readonly gatewayPort?: number;
+  /** Default 60 s, as the stack; 0 turns the authorizer cache off. */
+  readonly authorizerCacheTtlSeconds?: number;
+  /** Containers per function at most; default 4. */
+  readonly maxContainers?: number;
+  /** The Node.js binary the functions' containers run; default this process's (start.ts passes Lambda's). */
+  readonly functionNodeExecPath?: string;
+  /** Mirror the functions' log lines to this stream (they always go to workDir/logs/). */
+  readonly mirrorFunctionLogs?: NodeJS.WritableStream;
+  readonly onRequest?: (entry: AccessLogEntry) => void;
+}
+
+/** What both local stacks run gatepass with: the caller's choices and what the stack started for the functions. */
+export interface GatepassFunctionsOptions extends Pick<LocalGatewayOptions, 'workDir' | 'authorizerCacheTtlSeconds' | 'maxContainers' | 'functionNodeExecPath' | 'onRequest'> {
   readonly config: GatepassConfig;
   /** The configuration file the bundles are built from (the one the functions read). */
   readonly configFile: string;
@@ -21,10 +40,15 @@ export interface GatepassFunctionsOptions {
   readonly logs: Readonly<Record<LocalFunction, FunctionLogs>>;
   /** Held until the gateway listens on it. */
   readonly gatewayPort: PortReservation;
-  readonly authorizerCacheTtlSeconds?: number;
-  readonly maxContainers?: number;
-  readonly functionNodeExecPath?: string;
-  readonly onRequest?: (entry: AccessLogEntry) => void;
+}
+
+/** Both functions' logs, in workDir/logs/<function>.log and mirrored to `mirrorFunctionLogs` when given. */
+export function openFunctionLogs(options: Pick<LocalGatewayOptions, 'workDir' | 'mirrorFunctionLogs'>): Record<LocalFunction, FunctionLogs> {
+  const logsDir = join(options.workDir, 'logs');
+  mkdirSync(logsDir, { recursive: true });
+  const mirror = options.mirrorFunctionLogs ? { mirror: options.mirrorFunctionLogs } : {};
+  const open = (fn: LocalFunction) => new FunctionLogs(FUNCTION_SETTINGS[fn].functionName, { file: join(logsDir, `${fn}.log`), ...mirror });
+  return { authorizer: open(LocalFunction.Authorizer), exchange: open(LocalFunction.Exchange) };
 }
 
 export interface GatepassFunctions {

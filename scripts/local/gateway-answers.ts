@@ -1,6 +1,7 @@
 import { ResponseType } from 'aws-cdk-lib/aws-apigateway';
 import { GATEWAY_PROBLEM_RESPONSES, PROBLEM_CONTENT_TYPE } from '../../infra/gateway-problem-responses.js';
 import { matchesBinaryMediaType, type ApiFlavour } from './gateway-events.js';
+import { isJsonObject } from './json-object.js';
 
 /**
  * What API Gateway writes back: its own refusals (HTTP API: fixed `{"message": ...}`
@@ -97,7 +98,6 @@ export function failureAnswer(flavour: ApiFlavour, failure: GatewayFailure, auth
   return { status: response.statusCode === undefined ? status : Number(response.statusCode), headers, body: Buffer.from(body) };
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isStatus = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value >= 100 && value <= 599;
 const isScalar = (value: unknown) => typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
 
@@ -108,7 +108,7 @@ function headerPairs(single: unknown, multi: unknown): [string, string][] | unde
   const pairs: [string, string][] = [];
   const fromMulti = new Set<string>();
   if (multi !== undefined && multi !== null) {
-    if (!isObject(multi)) return undefined;
+    if (!isJsonObject(multi)) return undefined;
     for (const [name, values] of Object.entries(multi)) {
       if (!Array.isArray(values) || !values.every(isScalar)) return undefined;
       fromMulti.add(name.toLowerCase());
@@ -116,7 +116,7 @@ function headerPairs(single: unknown, multi: unknown): [string, string][] | unde
     }
   }
   if (single !== undefined && single !== null) {
-    if (!isObject(single)) return undefined;
+    if (!isJsonObject(single)) return undefined;
     for (const [name, value] of Object.entries(single)) {
       if (!isScalar(value)) return undefined;
       // REST merges the two maps; a name in multiValueHeaders keeps only those values.
@@ -138,7 +138,7 @@ function bodyOf(body: unknown, base64: boolean): Buffer | undefined {
  * value answered as 200 application/json. Malformed: undefined (the gateway answers 500).
  */
 export function httpApiProxyAnswer(result: unknown): HttpAnswer | undefined {
-  if (!isObject(result) || !('statusCode' in result)) {
+  if (!isJsonObject(result) || !('statusCode' in result)) {
     return { status: 200, headers: [['content-type', 'application/json']], body: Buffer.from(JSON.stringify(result)) };
   }
   if (!isStatus(result['statusCode'])) return undefined;
@@ -161,7 +161,7 @@ export function httpApiProxyAnswer(result: unknown): HttpAnswer | undefined {
  * Malformed: undefined (the gateway answers 502).
  */
 export function restProxyAnswer(result: unknown, accept: string | undefined, binaryMediaTypes: readonly string[]): HttpAnswer | undefined {
-  if (!isObject(result) || !isStatus(result['statusCode'])) return undefined;
+  if (!isJsonObject(result) || !isStatus(result['statusCode'])) return undefined;
   const headers = headerPairs(result['headers'], result['multiValueHeaders']);
   if (!headers) return undefined;
   const decode = result['isBase64Encoded'] === true && matchesBinaryMediaType(accept, binaryMediaTypes);
@@ -169,7 +169,6 @@ export function restProxyAnswer(result: unknown, accept: string | undefined, bin
   if (!body) return undefined;
   return { status: result['statusCode'], headers, body };
 }
-
 
 /**
  * REST APIs rename a `WWW-Authenticate` header a Lambda proxy integration answers to

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { closeServer, listenOnLoopback } from '../../fakes/loopback-server.js';
 import type { GatepassConfig } from '../../functions/shared/config/config-schema.js';
 import { AuthorizerResultCache } from './authorizer-result-cache.js';
 import { evaluatePolicy } from './execute-api-policy.js';
@@ -18,8 +19,8 @@ import {
   type ApiIdentity,
   type GatewayRequest,
 } from './gateway-events.js';
+import { isJsonObject } from './json-object.js';
 import type { FunctionInvoker, InvokeOutcome } from './lambda-function.js';
-import { closeServer, listenOnLoopback } from './loopback-server.js';
 
 /**
  * A local API Gateway for the gatepass routes of one configuration, on 127.0.0.1: the
@@ -73,7 +74,6 @@ const MAX_REQUEST_BODY_BYTES = 10 * 1024 * 1024;
 const API_ACCOUNT = '123456789012';
 const API_REGION = 'us-east-1';
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isPrimitive = (value: unknown) => value === null || ['string', 'number', 'boolean'].includes(typeof value);
 
 /** The authorizer's answer as the gateway keeps it (and caches it). */
@@ -274,15 +274,15 @@ function readAuthorizerOutcome(flavour: ApiFlavour, outcome: InvokeOutcome): { a
     return { failure: GatewayFailure.AuthorizerFailure };
   }
   const result = outcome.result;
-  if (!isObject(result)) return { failure: GatewayFailure.AuthorizerConfigurationError };
+  if (!isJsonObject(result)) return { failure: GatewayFailure.AuthorizerConfigurationError };
   const context = result['context'] === undefined || result['context'] === null ? {} : result['context'];
-  if (!isObject(context)) return { failure: GatewayFailure.AuthorizerConfigurationError };
+  if (!isJsonObject(context)) return { failure: GatewayFailure.AuthorizerConfigurationError };
   if (flavour === 'http') {
     if (typeof result['isAuthorized'] !== 'boolean') return { failure: GatewayFailure.AuthorizerConfigurationError };
     return { answer: { flavour, isAuthorized: result['isAuthorized'], context } };
   }
   // REST context values must be primitives: API Gateway refuses objects and arrays.
-  if (typeof result['principalId'] !== 'string' || !isObject(result['policyDocument']) || !Object.values(context).every(isPrimitive)) {
+  if (typeof result['principalId'] !== 'string' || !isJsonObject(result['policyDocument']) || !Object.values(context).every(isPrimitive)) {
     return { failure: GatewayFailure.AuthorizerConfigurationError };
   }
   return { answer: { flavour, principalId: result['principalId'], policyDocument: result['policyDocument'], context } };

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GatepassConfig } from '../../functions/shared/config/config-schema.js';
 import { startDynalite, type LocalDynamo } from '../../fakes/dynalite.js';
@@ -14,10 +14,10 @@ import { DEMO, demoConfig, demoMcpResource } from './demo-config.js';
 import { DemoTokenIssuer, OpaqueTokenStore } from './demo-tokens.js';
 import { FunctionLogs } from './function-logs.js';
 import type { ApiFlavour } from './gateway-events.js';
-import { startGatepassFunctions } from './gatepass-functions.js';
-import { FUNCTION_SETTINGS, LocalFunction } from './lambda-environment.js';
+import { openFunctionLogs, startGatepassFunctions, type LocalGatewayOptions } from './gatepass-functions.js';
+import { LocalFunction } from './lambda-environment.js';
 import type { LambdaFunction } from './lambda-function.js';
-import type { AccessLogEntry, LocalGateway } from './local-gateway.js';
+import type { LocalGateway } from './local-gateway.js';
 import { writeState, removeState, type LocalStackState } from './local-state.js';
 import { reservePort } from './port-reservation.js';
 import { SwitchableRelay } from './switchable-relay.js';
@@ -33,26 +33,11 @@ import { echoViewResponder } from './upstream-echo-view.js';
  * bundled as deployed and run in their own processes, and the local API Gateway in front.
  * `npm start` and the end-to-end tests both start it through `startLocalStack`.
  */
-export interface LocalStackOptions {
-  /** Bundles, configuration and logs go here. */
-  readonly workDir: string;
-  /** Default `http` (HTTP API, payload 2.0); `rest` for the REST API. */
-  readonly flavour?: ApiFlavour;
-  /** Gateway port; default 0 (ephemeral). */
-  readonly gatewayPort?: number;
+export interface LocalStackOptions extends LocalGatewayOptions {
   /** Control endpoint port; default 0. */
   readonly controlPort?: number;
-  /** Default 60 s, as the stack; 0 turns the authorizer cache off. */
-  readonly authorizerCacheTtlSeconds?: number;
-  /** Containers per function at most; default 4. */
-  readonly maxContainers?: number;
-  /** The Node.js binary the functions' containers run; default this process's (start.ts passes Node 24). */
-  readonly functionNodeExecPath?: string;
   /** Written when given, removed at stop: how `npm run token` finds this stack. */
   readonly stateFile?: string;
-  /** Mirror the functions' log lines to this stream (they always go to workDir/logs/). */
-  readonly mirrorFunctionLogs?: NodeJS.WritableStream;
-  readonly onRequest?: (entry: AccessLogEntry) => void;
 }
 
 export interface LocalStackUrls {
@@ -134,14 +119,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await gatewayPort.release();
     throw error;
   });
-  const logsDir = join(options.workDir, 'logs');
-  mkdirSync(logsDir, { recursive: true });
-  const mirror = options.mirrorFunctionLogs ? { mirror: options.mirrorFunctionLogs } : {};
-  const logs = {
-    authorizer: new FunctionLogs(FUNCTION_SETTINGS.authorizer.functionName, { file: join(logsDir, 'authorizer.log'), ...mirror }),
-    exchange: new FunctionLogs(FUNCTION_SETTINGS.exchange.functionName, { file: join(logsDir, 'exchange.log'), ...mirror }),
-    stack: new FunctionLogs('stack', { file: join(logsDir, 'stack.log') }),
-  };
+  const logs = { ...openFunctionLogs(options), stack: new FunctionLogs('stack', { file: join(options.workDir, 'logs', 'stack.log') }) };
   const cleanups: (() => Promise<void> | void)[] = [() => gatewayPort.release(), () => controlPort.release()];
   const stopAll = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) {
@@ -228,7 +206,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
     const { functions, gateway, buildMs } = await startGatepassFunctions(
       {
-        workDir: options.workDir,
+        ...options, // the caller's choices: authorizer cache TTL, containers, Node binary, access log
         config,
         configFile,
         flavour,
@@ -237,10 +215,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         cacheKeySecretId: DEMO.secrets.cacheKey,
         logs,
         gatewayPort,
-        ...(options.authorizerCacheTtlSeconds !== undefined ? { authorizerCacheTtlSeconds: options.authorizerCacheTtlSeconds } : {}),
-        ...(options.maxContainers !== undefined ? { maxContainers: options.maxContainers } : {}),
-        ...(options.functionNodeExecPath !== undefined ? { functionNodeExecPath: options.functionNodeExecPath } : {}),
-        ...(options.onRequest ? { onRequest: options.onRequest } : {}),
       },
       (stop) => cleanups.push(stop),
     );

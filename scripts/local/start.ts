@@ -13,9 +13,10 @@ import { LOCAL_STATE_FILE_ENV } from '../../functions/shared/contracts/environme
 import { loadConfigFile } from '../../functions/shared/config/config-loader.js';
 import { ConfigError } from '../../functions/shared/config/config-validator.js';
 import { gatewayRoutesOf } from '../../functions/shared/config/gateway-routes.js';
-import { parseCommandLine } from '../command-line.js';
+import { CommandInputError, parseCommandLine } from '../command-line.js';
 import { findLambdaNode, LAMBDA_NODE_MAJOR, type LambdaNode } from '../lambda-node.js';
-import { LOCAL_CACHE_KEY_SECRET_ID, readSecretsFile, startConfiguredStack, StartInputError, type ConfiguredStack } from './configured-stack.js';
+import { LOCAL_CACHE_KEY_SECRET_ID, readSecretsFile, startConfiguredStack, type ConfiguredStack } from './configured-stack.js';
+import type { LocalGatewayOptions } from './gatepass-functions.js';
 import type { AccessLogEntry } from './local-gateway.js';
 import { DEFAULT_LOCAL_DIR } from './local-state.js';
 import { startLocalStack, type LocalStack } from './local-stack.js';
@@ -112,14 +113,38 @@ function stopOnSignals(stop: () => Promise<void>): void {
   process.on('SIGTERM', () => onSignal('SIGTERM'));
 }
 
+/** A path as the user would type it from here. */
+const show = (path: string) => relative(process.cwd(), path) || path;
+
+const API_DESCRIPTIONS = {
+  rest: 'REST API, payload 1.0 events, REQUEST authorizer',
+  http: 'HTTP API, payload 2.0 events, simple-response authorizer',
+} as const;
+
+const nodeLine = (node: LambdaNode) => `the functions' containers run Node ${node.version} (Lambda: nodejs${LAMBDA_NODE_MAJOR}.x)`;
+
+/** What both stacks take from the command line; a request's access line prints once `printing()` says so. */
+function localGatewayOptions(opts: StartOptions, node: LambdaNode, printing: () => boolean): LocalGatewayOptions {
+  return {
+    workDir: opts.dir,
+    flavour: opts.flavour,
+    gatewayPort: opts.port,
+    authorizerCacheTtlSeconds: opts.ttl,
+    functionNodeExecPath: node.execPath,
+    ...(opts.logs ? { mirrorFunctionLogs: process.stdout } : {}),
+    onRequest: (entry) => {
+      if (printing()) console.log(accessLine(entry));
+    },
+  };
+}
+
 function configuredBanner(stack: ConfiguredStack, node: LambdaNode): string {
-  const show = (path: string) => relative(process.cwd(), path) || path;
-  const api = stack.flavour === 'rest' ? 'REST API, payload 1.0 events, REQUEST authorizer' : 'HTTP API, payload 2.0 events, simple-response authorizer';
+  const api = API_DESCRIPTIONS[stack.flavour];
   const guards = { authorizer: 'authorizer', function: 'no authorizer: the exchange function validates', none: 'public' } as const;
   const routes = gatewayRoutesOf(stack.config).map((r) => `  ${`${r.method} ${r.path}`.padEnd(48)}  route ${r.routeId}, ${guards[r.guard]}`);
   return [
     `gatepass local gateway is up in ${(stack.timings.startMs / 1000).toFixed(1)} s with ${show(stack.configFile)} (${api})`,
-    `the functions' containers run Node ${node.version} (Lambda: nodejs${LAMBDA_NODE_MAJOR}.x)`,
+    nodeLine(node),
     '',
     // Exactly this line: scripts and tests read the gateway's URL from it.
     `gateway  ${stack.urls.gateway}`,
@@ -147,22 +172,10 @@ async function startWithConfig(opts: StartOptions & { config: string }): Promise
     loadConfigFile(opts.config);
     const secrets = opts.secrets === undefined ? {} : readSecretsFile(opts.secrets);
     const node = await functionNode();
-    stack = await startConfiguredStack({
-      workDir: opts.dir,
-      configFile: opts.config,
-      secrets,
-      flavour: opts.flavour,
-      gatewayPort: opts.port,
-      authorizerCacheTtlSeconds: opts.ttl,
-      functionNodeExecPath: node.execPath,
-      ...(opts.logs ? { mirrorFunctionLogs: process.stdout } : {}),
-      onRequest: (entry) => {
-        if (printAccess) console.log(accessLine(entry));
-      },
-    });
+    stack = await startConfiguredStack({ ...localGatewayOptions(opts, node, () => printAccess), configFile: opts.config, secrets });
     console.log(configuredBanner(stack, node));
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof StartInputError) console.error(error.message);
+    if (error instanceof ConfigError || error instanceof CommandInputError) console.error(error.message);
     else if (error instanceof PortInUseError) console.error(`port ${error.port} is in use: pass --port <n>, or --port 0 for any free port`);
     else console.error(`the local gateway did not start: ${(error as Error).message}`);
     process.exit(1);
@@ -181,8 +194,7 @@ async function functionNode(): Promise<LambdaNode> {
 }
 
 function banner(stack: LocalStack, seconds: number, node: LambdaNode): string {
-  const show = (path: string) => relative(process.cwd(), path) || path;
-  const api = stack.flavour === 'rest' ? 'REST API, payload 1.0 events, REQUEST authorizer' : 'HTTP API, payload 2.0 events, simple-response authorizer';
+  const api = API_DESCRIPTIONS[stack.flavour];
   const ttl = stack.gateway.authorizerCacheTtlSeconds;
   const rows: [string, string, string][] = [
     ['gateway', stack.urls.gateway, 'local API Gateway → authorizer and exchange Lambdas (esbuild bundles, one process per container)'],
@@ -199,7 +211,7 @@ function banner(stack: LocalStack, seconds: number, node: LambdaNode): string {
   const width = Math.max(...rows.map(([name]) => name.length));
   return [
     `gatepass local stack is up in ${seconds.toFixed(1)} s (${api}; authorizer cache ${ttl === 0 ? 'off' : `${ttl} s`})`,
-    `the functions' containers run Node ${node.version} (Lambda: nodejs${LAMBDA_NODE_MAJOR}.x)`,
+    nodeLine(node),
     '',
     ...rows.map(([name, url, what]) => `  ${name.padEnd(width)}  ${url.padEnd(22)}  ${what}`),
     `  ${'configuration'.padEnd(width)}  ${show(stack.configFile)}`,
@@ -218,17 +230,9 @@ async function main(): Promise<void> {
   let stack: LocalStack;
   try {
     stack = await startLocalStack({
-      workDir: opts.dir,
-      functionNodeExecPath: node.execPath,
-      flavour: opts.flavour,
-      gatewayPort: opts.port,
+      ...localGatewayOptions(opts, node, () => printAccess),
       controlPort: opts.controlPort,
-      authorizerCacheTtlSeconds: opts.ttl,
       stateFile: process.env[LOCAL_STATE_FILE_ENV] || join(opts.dir, 'state.json'),
-      ...(opts.logs ? { mirrorFunctionLogs: process.stdout } : {}),
-      onRequest: (entry) => {
-        if (printAccess) console.log(accessLine(entry));
-      },
     });
   } catch (error) {
     if (error instanceof PortInUseError) {

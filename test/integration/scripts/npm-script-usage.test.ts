@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPOSITORY_ROOT } from '../../../scripts/local/local-state.js';
+import { fileFingerprint, runScript } from './script-run.js';
 
 /**
  * `--help` on the npm scripts that do long work or write files prints the usage and exits 0
@@ -16,50 +14,12 @@ import { REPOSITORY_ROOT } from '../../../scripts/local/local-state.js';
 const WRITTEN = ['SECURITY.md', 'test/bench/results/latest.json', 'cdk.out/manifest.json'];
 
 function snapshot(): Record<string, string> {
-  return Object.fromEntries(
-    WRITTEN.map((path) => {
-      const file = join(REPOSITORY_ROOT, path);
-      try {
-        return [path, `${createHash('sha256').update(readFileSync(file)).digest('hex')} ${statSync(file).mtimeMs}`];
-      } catch {
-        return [path, 'absent'];
-      }
-    }),
-  );
+  return Object.fromEntries(WRITTEN.map((path) => [path, fileFingerprint(join(REPOSITORY_ROOT, path))]));
 }
 
-interface ScriptRun {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly killed: boolean;
-}
-
-/** `npm run -s <script> -- <args>` in its own process group, killed whole if it outlives `limitMs` (it started a real run). */
-function npmRun(script: string, args: readonly string[], limitMs = 15_000): Promise<ScriptRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['run', '-s', script, '--', ...args], {
-      cwd: REPOSITORY_ROOT,
-      env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' },
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let killed = false;
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const timer = setTimeout(() => {
-      killed = true;
-      process.kill(-child.pid!, 'SIGKILL');
-    }, limitMs);
-    child.once('error', reject);
-    child.once('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr, killed });
-    });
-  });
-}
+/** `npm run -s <script> -- <args>`, killed if it outlives `limitMs` (it started a real run). */
+const npmRun = (script: string, args: readonly string[], limitMs = 15_000) =>
+  runScript('npm', ['run', '-s', script, '--', ...args], { env: { CDK_DISABLE_VERSION_CHECK: '1' }, limitMs });
 
 const SCRIPTS = ['config:check', 'bench', 'test:security', 'synth', 'mcp-client'];
 

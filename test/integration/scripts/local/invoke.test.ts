@@ -1,10 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_STATE_FILE_ENV } from '../../../../functions/shared/contracts/environment-variables.js';
-import { REPOSITORY_ROOT } from '../../../../scripts/local/local-state.js';
+import { runLocalScript } from '../script-run.js';
 
 /**
  * `npm run invoke` as a user mistypes it: every mistake is one line on stderr that names
@@ -14,14 +12,7 @@ import { REPOSITORY_ROOT } from '../../../../scripts/local/local-state.js';
 
 let dir: string;
 
-function invoke(...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', join(REPOSITORY_ROOT, 'scripts/local/invoke.ts'), ...args], {
-    cwd: REPOSITORY_ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, [LOCAL_STATE_FILE_ENV]: join(dir, 'state.json') },
-    timeout: 15_000,
-  });
-}
+const invoke = (...args: string[]) => runLocalScript('invoke.ts', join(dir, 'state.json'), ...args);
 
 const lines = (text: string) => text.trim().split('\n');
 
@@ -63,6 +54,14 @@ describe('npm run invoke', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('--bogus');
     expect(run.stderr).toContain('usage: npm run invoke');
+  });
+
+  it.each([[['lambda', 'events/authorizer.http-api-v2.json']], [['authorizer']], [['authorizer', 'a.json', 'b.json']]])('refuses the arguments %j with what is wrong, the usage and exit 2', (args) => {
+    const run = invoke(...args);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('pass the function (authorizer or exchange) and one event file');
+    expect(run.stderr).toContain('usage: npm run invoke');
+    expect(run.stdout).toBe('');
   });
 
   it('prints the usage on stdout for --help and exits 0', () => {

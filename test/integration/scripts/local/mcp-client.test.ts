@@ -1,23 +1,14 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_STATE_FILE_ENV } from '../../../../functions/shared/contracts/environment-variables.js';
-import { REPOSITORY_ROOT } from '../../../../scripts/local/local-state.js';
+import { runLocalScript } from '../script-run.js';
 
 /** `npm run mcp-client` without a stack or with a bad URL: one line on stderr, never a stack trace. */
 
 let dir: string;
 
-function mcpClient(stateFile: string, ...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', join(REPOSITORY_ROOT, 'scripts/local/mcp-client.ts'), ...args], {
-    cwd: REPOSITORY_ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, [LOCAL_STATE_FILE_ENV]: stateFile },
-    timeout: 15_000,
-  });
-}
+const mcpClient = (stateFile: string, ...args: string[]) => runLocalScript('mcp-client.ts', stateFile, ...args);
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'gatepass-mcp-client-'));

@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_STATE_FILE_ENV } from '../../../../functions/shared/contracts/environment-variables.js';
 import { REPOSITORY_ROOT } from '../../../../scripts/local/local-state.js';
+import { fileFingerprint, runScript } from '../script-run.js';
 
 /**
  * A second `npm start` whose port is taken (by a running stack, here by a bare listener)
@@ -44,34 +43,19 @@ function snapshot(): Record<string, string> {
     for (const entry of readdirSync(folder, { withFileTypes: true })) {
       const path = join(folder, entry.name);
       if (entry.isDirectory()) walk(path);
-      else entries.push([relative(dir, path), `${createHash('sha256').update(readFileSync(path)).digest('hex')} ${statSync(path).mtimeMs}`]);
+      else entries.push([relative(dir, path), fileFingerprint(path)]);
     }
   };
   walk(dir);
   return Object.fromEntries(entries.sort());
 }
 
-function npmStart(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(REPOSITORY_ROOT, 'scripts/local/start.ts'), '--dir', dir, ...args], {
-      cwd: REPOSITORY_ROOT,
-      env: { ...process.env, [LOCAL_STATE_FILE_ENV]: join(dir, 'state.json') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    // If it came up after all, it must not outlive the test.
-    const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 60_000);
-    child.once('error', reject);
-    child.once('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
+/** `npm start` on this folder, killed if it came up after all: it must not outlive the test. */
+const npmStart = (...args: string[]) =>
+  runScript(process.execPath, ['--import', 'tsx', join(REPOSITORY_ROOT, 'scripts/local/start.ts'), '--dir', dir, ...args], {
+    env: { [LOCAL_STATE_FILE_ENV]: join(dir, 'state.json') },
+    limitMs: 60_000,
   });
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gatepass-second-start-'));
@@ -93,6 +77,7 @@ describe('a second npm start on a port in use', () => {
   ])('exits with one line naming the %s port and leaves the folder untouched', async (_which, option) => {
     const before = snapshot();
     const run = await npmStart(option, String(takenPort));
+    expect(run.killed).toBe(false);
     expect(run.status).toBe(1);
     expect(run.stderr.trim().split('\n')).toEqual([expect.stringContaining(`port ${takenPort} is in use`)]);
     expect(run.stderr).toContain(option);

@@ -1,23 +1,14 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_STATE_FILE_ENV } from '../../../../functions/shared/contracts/environment-variables.js';
-import { REPOSITORY_ROOT } from '../../../../scripts/local/local-state.js';
+import { runLocalScript } from '../script-run.js';
 
 /** `npm run token` with a state file it cannot use: one line on stderr, never a stack trace. */
 
 let dir: string;
 
-function token(stateFile: string, ...args: string[]) {
-  return spawnSync(process.execPath, ['--import', 'tsx', join(REPOSITORY_ROOT, 'scripts/local/token.ts'), ...args], {
-    cwd: REPOSITORY_ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, [LOCAL_STATE_FILE_ENV]: stateFile },
-    timeout: 15_000,
-  });
-}
+const token = (stateFile: string, ...args: string[]) => runLocalScript('token.ts', stateFile, ...args);
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'gatepass-token-'));

@@ -3,7 +3,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readSecretsFile, StartInputError } from '../../../../scripts/local/configured-stack.js';
+import { CommandInputError } from '../../../../scripts/command-line.js';
+import { readSecretsFile } from '../../../../scripts/local/configured-stack.js';
 import { PortInUseError, reservePort } from '../../../../scripts/local/port-reservation.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gatepass-secrets-file-'));
@@ -25,8 +26,15 @@ describe('the --secrets file', () => {
     expect(() => readSecretsFile(join(dir, 'none.json'))).toThrow(/cannot read the secrets file .*none\.json: ENOENT/);
     expect(() => readSecretsFile(file('bad.json', '{'))).toThrow(/is not valid JSON/);
     expect(() => readSecretsFile(file('array.json', '["a"]'))).toThrow(/must be a JSON object of secret id → secret string/);
-    expect(() => readSecretsFile(file('number.json', '{"id": 987654}'))).toThrow(StartInputError);
+    expect(() => readSecretsFile(file('number.json', '{"id": 987654}'))).toThrow(CommandInputError);
     expect(() => readSecretsFile(file('number.json', '{"id": 987654}'))).not.toThrow(/987654/);
+  });
+  it('says where a file is not JSON without quoting its text, which holds the secrets', () => {
+    const unquoted = file('unquoted.json', '{"corp/exchange": s3cr3t-client-secret}');
+    expect(() => readSecretsFile(unquoted)).toThrow(CommandInputError);
+    expect(() => readSecretsFile(unquoted)).toThrow(/is not valid JSON/);
+    expect(() => readSecretsFile(unquoted)).not.toThrow(/s3cr3t/);
+    expect(() => readSecretsFile(file('bare.json', 's3cr3t-client-secret'))).not.toThrow(/s3cr3t/);
   });
 });
 
